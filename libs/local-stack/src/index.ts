@@ -1,1 +1,5 @@
-export {};
+export { ensureBinaries, type Binaries } from './install';
+export { freePort, startProcess, waitUntil, type ManagedProcess } from './process';
+export { startNats, startPostgres, startRedis, type RunningServer, type NatsOptions, type RedisOptions, type PostgresOptions } from './servers';
+export { startStack, type Stack, type StackOptions } from './stack';
+export { startTestStack, type TestStack } from './testing';

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/** Reusable zod fields for environment variables (all values arrive as strings). */
+export const env = {
+  int: (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+    z.coerce.number().int().min(min).max(max).default(def),
+  num: (def: number, min = 0) => z.coerce.number().min(min).default(def),
+  port: (def: number) => z.coerce.number().int().min(1).max(65535).default(def),
+  bool: (def: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+      .default(def ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  url: (protocols: string[], def?: string) => {
+    const s = z
+      .string()
+      .refine((v) => protocols.some((p) => v.startsWith(`${p}://`)), {
+        message: `expected a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+      });
+    return def === undefined ? s : s.default(def);
+  },
+  str: (def?: string) => (def === undefined ? z.string().min(1) : z.string().min(1).default(def)),
+  list: (def?: string) =>
+    (def === undefined ? z.string() : z.string().default(def)).transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  logLevel: () => z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+};
+
+/** Connection settings every backend process shares. */
+export const connectionEnv = {
+  NATS_URL: env.str('nats://127.0.0.1:4222'),
+  NATS_USER: z.string().optional(),
+  NATS_PASSWORD: z.string().optional(),
+  REDIS_URL: env.url(['redis', 'rediss'], 'redis://127.0.0.1:6379'),
+  DATABASE_URL: env.url(['postgres', 'postgresql'], 'postgresql://voc:voc@127.0.0.1:5432/voc'),
+  DB_POOL_SIZE: env.int(10, 1, 500),
+};
+
+/** Settings of every service process: identity, health port, logging. */
+export const serviceEnv = {
+  NODE_NAME: env.str('local'),
+  HEALTH_PORT: env.port(9100),
+  LOG_LEVEL: env.logLevel(),
+  SHUTDOWN_TIMEOUT_MS: env.int(25_000, 1000),
+};

@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** A server process this stack started; `stop()` sends SIGTERM and waits for it to exit. */
+export interface ManagedProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** The last lines it wrote, for error messages. */
+  output(): string;
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // If the owner dies without stopping its servers, do not leave them behind.
+  process.on('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+}
+
+export function startProcess(name: string, command: string, args: string[], opts: SpawnOptions = {}): ManagedProcess {
+  installExitHook();
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
+  live.add(child);
+  const lines: string[] = [];
+  const keep = (d: Buffer) => {
+    lines.push(...d.toString().split('\n').filter(Boolean));
+    if (lines.length > 50) lines.splice(0, lines.length - 50);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exited = false;
+  const exitP = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      exited = true;
+      live.delete(child);
+      resolve();
+    });
+  });
+  return {
+    name,
+    child,
+    pid: child.pid,
+    output: () => lines.join('\n'),
+    async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
+      if (exited) return;
+      child.kill(signal);
+      const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      await exitP;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Polls `probe` until it resolves true, failing with the process's output when it exits or time runs out. */
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  proc?: ManagedProcess,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr = '';
+  while (Date.now() < deadline) {
+    if (proc && proc.child.exitCode !== null) {
+      throw new Error(`${what}: process exited with code ${proc.child.exitCode}:\n${proc.output()}`);
+    }
+    try {
+      if (await probe()) return;
+    } catch (e) {
+      lastErr = e instanceof Error ? e.message : String(e);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: not ready after ${timeoutMs} ms (${lastErr})\n${proc?.output() ?? ''}`);
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}

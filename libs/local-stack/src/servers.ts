@@ -1,0 +1,189 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import path from 'node:path';
+import { Client } from 'pg';
+import type { Binaries } from './install';
+import { startProcess, waitUntil, type ManagedProcess } from './process';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  proc: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+/** Sends one line over TCP and resolves with the first reply chunk. */
+function tcpRequest(host: string, port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = tcpConnect(port, host);
+    sock.setTimeout(1000);
+    sock.once('connect', () => sock.write(line));
+    sock.once('data', (d) => {
+      resolve(d.toString());
+      sock.destroy();
+    });
+    sock.once('timeout', () => {
+      sock.destroy();
+      reject(new Error('timeout'));
+    });
+    sock.once('error', reject);
+  });
+}
+
+export interface NatsOptions {
+  port: number;
+  /** Monitoring port (/healthz, /jsz); 0 disables it. */
+  httpPort: number;
+  dataDir: string;
+  host?: string;
+  serverName?: string;
+  /** Optional cluster block, for multi-node JetStream. */
+  cluster?: { name: string; port: number; routes: string[]; host?: string };
+  user?: string;
+  password?: string;
+}
+
+export async function startNats(bin: Binaries, o: NatsOptions): Promise<RunningServer> {
+  mkdirSync(o.dataDir, { recursive: true });
+  const host = o.host ?? '127.0.0.1';
+  const conf = [
+    `server_name: ${JSON.stringify(o.serverName ?? `voc-${o.port}`)}`,
+    `listen: "${host}:${o.port}"`,
+    o.httpPort ? `http: "${host}:${o.httpPort}"` : '',
+    `jetstream { store_dir: ${JSON.stringify(path.join(o.dataDir, 'js'))}, max_memory_store: 256MB, max_file_store: 4GB }`,
+    o.user ? `authorization { user: ${JSON.stringify(o.user)}, password: ${JSON.stringify(o.password ?? '')} }` : '',
+    o.cluster
+      ? `cluster { name: ${JSON.stringify(o.cluster.name)}, listen: "${o.cluster.host ?? host}:${o.cluster.port}", routes: [${o.cluster.routes
+          .map((r) => JSON.stringify(r))
+          .join(', ')}] }`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  const confPath = path.join(o.dataDir, 'nats.conf');
+  writeFileSync(confPath, conf + '\n');
+  const proc = startProcess('nats-server', bin.natsServer, ['-c', confPath]);
+  const probe = o.httpPort
+    ? async () => (await fetch(`http://${host}:${o.httpPort}/healthz?js-enabled-only=true`)).ok
+    : async () => (await tcpRequest(host, o.port, '')).startsWith('INFO');
+  await waitUntil(`nats-server on ${host}:${o.port}`, probe, proc);
+  return { url: `nats://${host}:${o.port}`, port: o.port, proc, stop: () => proc.stop() };
+}
+
+export interface RedisOptions {
+  port: number;
+  dataDir: string;
+  host?: string;
+  /** Append-only persistence (on for `npm start`, off for tests). */
+  persist?: boolean;
+  password?: string;
+}
+
+export async function startRedis(bin: Binaries, o: RedisOptions): Promise<RunningServer> {
+  mkdirSync(o.dataDir, { recursive: true });
+  const host = o.host ?? '127.0.0.1';
+  const args = [
+    '--port', String(o.port),
+    '--bind', host,
+    '--dir', o.dataDir,
+    '--save', '',
+    '--appendonly', o.persist ? 'yes' : 'no',
+    // Limiter state must never be evicted: refuse writes instead when full.
+    '--maxmemory-policy', 'noeviction',
+    '--daemonize', 'no',
+    ...(o.password ? ['--requirepass', o.password] : []),
+  ];
+  const proc = startProcess('redis-server', bin.redisServer, args);
+  const auth = o.password ? `AUTH ${o.password}\r\n` : '';
+  await waitUntil(
+    `redis-server on ${host}:${o.port}`,
+    async () => (await tcpRequest(host, o.port, `${auth}PING\r\n`)).includes('PONG') || Boolean(auth),
+    proc,
+  );
+  const cred = o.password ? `:${encodeURIComponent(o.password)}@` : '';
+  return { url: `redis://${cred}${host}:${o.port}`, port: o.port, proc, stop: () => proc.stop() };
+}
+
+export interface PostgresOptions {
+  port: number;
+  dataDir: string;
+  host?: string;
+  user?: string;
+  password?: string;
+  database?: string;
+  /** Trade durability for speed (tests): fsync and synchronous_commit off. */
+  fast?: boolean;
+  maxConnections?: number;
+}
+
+/** PostgreSQL refuses to run as root: as root, run it as the `postgres` system user. */
+function pgOwner(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid, gid };
+  } catch {
+    throw new Error("running as root and there is no 'postgres' user to run PostgreSQL as (apt-get install postgresql creates it)");
+  }
+}
+
+export async function startPostgres(bin: Binaries, o: PostgresOptions): Promise<RunningServer> {
+  const host = o.host ?? '127.0.0.1';
+  const user = o.user ?? 'voc';
+  const password = o.password ?? 'voc';
+  const database = o.database ?? 'voc';
+  const owner = pgOwner();
+  const ids = owner ? { uid: owner.uid, gid: owner.gid } : {};
+  if (!existsSync(path.join(o.dataDir, 'PG_VERSION'))) {
+    mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+    if (owner) chownSync(o.dataDir, owner.uid, owner.gid);
+    const pwfile = path.join(o.dataDir, '..', `.pwfile-${o.port}`);
+    writeFileSync(pwfile, password + '\n', { mode: 0o600 });
+    if (owner) chownSync(pwfile, owner.uid, owner.gid);
+    try {
+      execFileSync(
+        path.join(bin.pgBin, 'initdb'),
+        ['-D', o.dataDir, '-U', user, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-instructions'],
+        { stdio: 'pipe', ...ids },
+      );
+    } catch (e) {
+      const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? '';
+      throw new Error(`initdb ${o.dataDir} failed: ${stderr.trim() || (e as Error).message}`);
+    } finally {
+      rmSync(pwfile, { force: true });
+    }
+  } else if (owner && statSync(o.dataDir).uid !== owner.uid) {
+    chownSync(o.dataDir, owner.uid, owner.gid);
+  }
+  const args = [
+    '-D', o.dataDir,
+    '-p', String(o.port),
+    '-h', host,
+    '-k', o.dataDir,
+    '-c', `max_connections=${o.maxConnections ?? 300}`,
+    ...(o.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+  ];
+  const proc = startProcess('postgres', path.join(bin.pgBin, 'postgres'), args, ids);
+  const adminUrl = `postgresql://${user}:${encodeURIComponent(password)}@${host}:${o.port}/postgres`;
+  await waitUntil(
+    `postgres on ${host}:${o.port}`,
+    async () => {
+      const c = new Client({ connectionString: adminUrl });
+      await c.connect();
+      const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (r.rowCount === 0) await c.query(`CREATE DATABASE "${database}"`);
+      await c.end();
+      return true;
+    },
+    proc,
+  );
+  return {
+    url: `postgresql://${user}:${encodeURIComponent(password)}@${host}:${o.port}/${database}`,
+    port: o.port,
+    proc,
+    // SIGINT is PostgreSQL's "fast shutdown": aborts sessions, checkpoints, exits.
+    stop: () => proc.stop('SIGINT'),
+  };
+}

@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { runService } from '../src';
+
+describe('runService', () => {
+  it('serves /healthz, /readyz and /metrics, and reports a failing check as 503', async () => {
+    let healthy = true;
+    const svc = await runService({
+      name: 'spec',
+      port: 0,
+      host: '127.0.0.1',
+      handleSignals: false,
+      start(ctx) {
+        ctx.addCheck({ name: 'db', check: async () => { if (!healthy) throw new Error('db down'); } });
+      },
+    });
+    const base = `http://127.0.0.1:${svc.port}`;
+    try {
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      healthy = false;
+      const r = await fetch(`${base}/readyz`);
+      expect(r.status).toBe(503);
+      expect(await r.json()).toMatchObject({ ready: false, checks: [{ name: 'db', ok: false, error: 'db down' }] });
+      const m = await (await fetch(`${base}/metrics`)).text();
+      expect(m).toContain('process_cpu_user_seconds_total');
+      expect(m).toContain('service="spec"');
+    } finally {
+      await svc.stop();
+    }
+  });
+
+  it('runs closers and exits 0 on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/service.ts')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const t = setInterval(() => {
+        if (out.includes('PORT')) { clearInterval(t); resolve(); }
+      }, 50);
+      child.once('exit', () => { clearInterval(t); reject(new Error(`exited early: ${out}`)); });
+    });
+    const port = /PORT (\d+)/.exec(out)![1];
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
+    expect(out).toContain('CLOSED worker');
+  }, 30_000);
+});
