@@ -9,7 +9,7 @@ module.exports = {
   transform: {
     '^.+\\.[tj]s$': [
       'ts-jest',
-      { tsconfig: path.join(__dirname, 'tsconfig.jest.json'), isolatedModules: true, diagnostics: false },
+      { tsconfig: path.join(__dirname, 'tsconfig.jest.json'), diagnostics: false },
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!(p-limit|yocto-queue)/)'],
