@@ -1,0 +1,12 @@
+import type { PromptKind } from '@voc/llm';
+
+/** A well-formed answer: its text, and for JSON kinds the object it encodes (the fault injector mutates it). */
+export interface SimAnswer {
+  kind: PromptKind;
+  content: string;
+  json?: Record<string, unknown>;
+}
+
+export function jsonAnswer(kind: PromptKind, json: Record<string, unknown>): SimAnswer {
+  return { kind, content: JSON.stringify(json), json };
+}

@@ -1,0 +1,50 @@
+import { env, loadConfig } from '@voc/config';
+import { z } from 'zod';
+
+export interface SimConfig {
+  /** 0 = any free port. */
+  port: number;
+  host: string;
+  /** Mean answer time; each answer takes latencyMs ± jitterMs (uniform). */
+  latencyMs: number;
+  jitterMs: number;
+  /** The account limit: requests received beyond it in any sliding second get 429. 0 = unlimited. */
+  rpsLimit: number;
+  /** Fraction of answered requests that fail with 500/502/503. */
+  errorRate: number;
+  /** Fraction of answers that are malformed (kinds with a structured answer only). */
+  malformedRate: number;
+  /** Answers are a function of the request and this seed. */
+  seed: string;
+  /** When set, requests must carry `Authorization: Bearer <apiKey>` (else 401). */
+  apiKey?: string;
+}
+
+const rate = (def: number) => z.coerce.number().min(0).max(1).default(def);
+
+const schema = z.object({
+  LLM_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  LLM_SIM_HOST: env.str('0.0.0.0'),
+  LLM_SIM_LATENCY_MS: env.int(300),
+  LLM_SIM_JITTER_MS: env.int(100),
+  LLM_SIM_RPS_LIMIT: env.int(250),
+  LLM_SIM_ERROR_RATE: rate(0),
+  LLM_SIM_MALFORMED_RATE: rate(0),
+  LLM_SIM_SEED: env.str('llm-sim'),
+  LLM_SIM_API_KEY: z.string().min(1).optional(),
+});
+
+export function simConfigFromEnv(source: NodeJS.ProcessEnv = process.env): SimConfig {
+  const c = loadConfig('llm-sim', schema, source);
+  return {
+    port: c.LLM_SIM_PORT,
+    host: c.LLM_SIM_HOST,
+    latencyMs: c.LLM_SIM_LATENCY_MS,
+    jitterMs: c.LLM_SIM_JITTER_MS,
+    rpsLimit: c.LLM_SIM_RPS_LIMIT,
+    errorRate: c.LLM_SIM_ERROR_RATE,
+    malformedRate: c.LLM_SIM_MALFORMED_RATE,
+    seed: c.LLM_SIM_SEED,
+    ...(c.LLM_SIM_API_KEY ? { apiKey: c.LLM_SIM_API_KEY } : {}),
+  };
+}

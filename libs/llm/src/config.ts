@@ -1,0 +1,53 @@
+import { env, loadConfig } from '@voc/config';
+import { z } from 'zod';
+
+/** The placeholder key, accepted only when the LLM is on this machine (the simulator). */
+export const SIM_API_KEY = 'sim-key';
+
+export interface LlmConfig {
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+const schema = z
+  .object({
+    LLM_BASE_URL: env.url(['http', 'https'], 'http://127.0.0.1:8090/v1'),
+    LLM_API_KEY: z.string().min(1).optional(),
+    LLM_MODEL: env.str('qwen-plus-latest'),
+    LLM_TIMEOUT_MS: env.int(60_000, 100),
+    LLM_MAX_RETRIES: env.int(5, 0, 50),
+  })
+  .superRefine((v, ctx) => {
+    // A forgotten key must not silently send the placeholder to a real provider.
+    if (v.LLM_API_KEY === undefined && !isLoopbackUrl(v.LLM_BASE_URL)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LLM_API_KEY'],
+        message: `required when LLM_BASE_URL (${v.LLM_BASE_URL}) is not a loopback address`,
+      });
+    }
+  });
+
+/** LLM settings from the environment (LLM_BASE_URL, LLM_API_KEY, LLM_MODEL, LLM_TIMEOUT_MS, LLM_MAX_RETRIES). */
+export function llmConfigFromEnv(source: NodeJS.ProcessEnv = process.env, service = 'llm'): LlmConfig {
+  const c = loadConfig(service, schema, source);
+  return {
+    baseUrl: c.LLM_BASE_URL,
+    apiKey: c.LLM_API_KEY ?? SIM_API_KEY,
+    model: c.LLM_MODEL,
+    timeoutMs: c.LLM_TIMEOUT_MS,
+    maxRetries: c.LLM_MAX_RETRIES,
+  };
+}

@@ -1,0 +1,102 @@
+import type { LlmClient } from '../client';
+import type { Insight, LearnedModel, NamedRef, Theme } from '../domain';
+import { buildInsightMessages, parseInsightAnswer } from '../prompts/insight';
+import { buildLearningMessages, parseLearningAnswer } from '../prompts/learning';
+import { buildThemeMessages, parseThemeAnswer, type LabelRefs } from '../prompts/theme';
+import { requestOptions, withMalformedRetry, type TaskOptions } from './common';
+
+const EXTRACTION_TEMPERATURE = 0.2;
+
+export interface ExtractInsightsRequest extends TaskOptions {
+  review: string;
+  /** The Chinese translation, as extra context (quotes may come from either). */
+  translation?: string;
+  rating?: number;
+  /** The product's learned dimensions. */
+  dimensions: readonly NamedRef[];
+}
+
+/**
+ * 3–5 validated insights of one review. A blank review has nothing to quote
+ * and yields [] without a call. Malformed answers are retried once, then
+ * MalformedAnswerError.
+ */
+export async function extractInsights(client: LlmClient, req: ExtractInsightsRequest): Promise<Insight[]> {
+  if (req.dimensions.length === 0) throw new TypeError(`extractInsights: no dimensions for asin ${req.asin ?? '?'} (product not learned)`);
+  if (!req.review.trim()) return [];
+  const input = {
+    review: req.review,
+    dimensions: req.dimensions,
+    ...(req.translation !== undefined ? { translation: req.translation } : {}),
+    ...(req.rating !== undefined ? { rating: req.rating } : {}),
+  };
+  const { value } = await withMalformedRetry(() =>
+    client.chatParsed(
+      { kind: 'insight', messages: buildInsightMessages(input), jsonMode: true, temperature: EXTRACTION_TEMPERATURE, ...requestOptions(req) },
+      (answer) => parseInsightAnswer(answer, input),
+    ),
+  );
+  return value;
+}
+
+export interface ExtractThemesRequest extends TaskOptions {
+  review: string;
+  translation?: string;
+  rating?: number;
+  /** The product's learned 5W labels per category. */
+  labels: LabelRefs;
+}
+
+/**
+ * The review's validated 5W themes (possibly none). A blank review yields []
+ * without a call. Malformed answers are retried once, then MalformedAnswerError.
+ */
+export async function extractThemes(client: LlmClient, req: ExtractThemesRequest): Promise<Theme[]> {
+  if (!Object.values(req.labels).some((l) => l && l.length > 0)) {
+    throw new TypeError(`extractThemes: no labels for asin ${req.asin ?? '?'} (product not learned)`);
+  }
+  if (!req.review.trim()) return [];
+  const input = {
+    review: req.review,
+    labels: req.labels,
+    ...(req.translation !== undefined ? { translation: req.translation } : {}),
+    ...(req.rating !== undefined ? { rating: req.rating } : {}),
+  };
+  const { value } = await withMalformedRetry(() =>
+    client.chatParsed(
+      { kind: 'theme', messages: buildThemeMessages(input), jsonMode: true, temperature: EXTRACTION_TEMPERATURE, ...requestOptions(req) },
+      (answer) => parseThemeAnswer(answer, input),
+    ),
+  );
+  return value;
+}
+
+export interface LearnProductRequest {
+  asin: string;
+  title?: string;
+  bulletPoints?: readonly string[];
+  sampleReviews: readonly string[];
+  signal?: AbortSignal;
+}
+
+/**
+ * Learns a product's dimensions and 5W label set from a sample of its reviews
+ * (VIP priority: the product's whole analysis waits for it). Malformed answers
+ * are retried once, then MalformedAnswerError.
+ */
+export async function learnProduct(client: LlmClient, req: LearnProductRequest): Promise<LearnedModel> {
+  if (!req.sampleReviews.some((r) => r.trim())) throw new TypeError(`learnProduct: no sample reviews for asin ${req.asin}`);
+  const { value } = await withMalformedRetry(() =>
+    client.chatParsed(
+      {
+        kind: 'learning',
+        messages: buildLearningMessages(req),
+        jsonMode: true,
+        temperature: 0.3,
+        ...requestOptions({ asin: req.asin, priority: 'vip', ...(req.signal ? { signal: req.signal } : {}) }),
+      },
+      parseLearningAnswer,
+    ),
+  );
+  return value;
+}

@@ -1,0 +1,34 @@
+import { ConfigError } from '@voc/config';
+import { isLoopbackUrl, llmConfigFromEnv } from '../src';
+
+describe('llmConfigFromEnv', () => {
+  it('defaults to the local simulator with the placeholder key', () => {
+    expect(llmConfigFromEnv({})).toEqual({
+      baseUrl: 'http://127.0.0.1:8090/v1',
+      apiKey: 'sim-key',
+      model: 'qwen-plus-latest',
+      timeoutMs: 60_000,
+      maxRetries: 5,
+    });
+  });
+
+  it('requires LLM_API_KEY when the base URL is not on this machine', () => {
+    const env = { LLM_BASE_URL: 'https://dashscope.aliyuncs.com/compatible-mode/v1' };
+    expect(() => llmConfigFromEnv(env)).toThrow(ConfigError);
+    expect(() => llmConfigFromEnv(env)).toThrow(/LLM_API_KEY: required when LLM_BASE_URL/);
+    expect(llmConfigFromEnv({ ...env, LLM_API_KEY: 'sk-real', LLM_MODEL: 'qwen3-max', LLM_MAX_RETRIES: '2' })).toMatchObject({
+      apiKey: 'sk-real',
+      model: 'qwen3-max',
+      maxRetries: 2,
+    });
+  });
+
+  it('names bad values', () => {
+    expect(() => llmConfigFromEnv({ LLM_BASE_URL: 'ftp://x', LLM_TIMEOUT_MS: 'soon' })).toThrow(/LLM_BASE_URL[\s\S]*LLM_TIMEOUT_MS|LLM_TIMEOUT_MS[\s\S]*LLM_BASE_URL/);
+  });
+
+  it('knows loopback addresses', () => {
+    for (const u of ['http://127.0.0.1:8090/v1', 'http://localhost/v1', 'http://[::1]:80', 'http://127.1.2.3']) expect(isLoopbackUrl(u)).toBe(true);
+    for (const u of ['http://10.0.0.1/v1', 'https://dashscope.aliyuncs.com', 'http://localhost.evil.com', 'nonsense']) expect(isLoopbackUrl(u)).toBe(false);
+  });
+});
