@@ -3,3 +3,4 @@ export { freePort, startProcess, waitUntil, type ManagedProcess } from './proces
 export { startNats, startPostgres, startRedis, type RunningServer, type NatsOptions, type RedisOptions, type PostgresOptions } from './servers';
 export { startStack, type Stack, type StackOptions } from './stack';
 export { startTestStack, type TestStack } from './testing';
+export { startApp, waitReady, type RunningApp } from './fleet';

@@ -1,0 +1,34 @@
+/**
+ * ingest-svc (seed worker-base): stores uploads in bulk and hands the work
+ * over; never calls the LLM. Also runs the sweeper (the seeds' beat tasks).
+ */
+import { env } from '@voc/config';
+import { handleIngest, pipelineDepsFrom, pipelineEnv, Sweeper } from '@voc/pipeline';
+import { classifierConfigFromEnv } from '@voc/review-classifier';
+import { runWorker } from '@voc/worker';
+
+runWorker({
+  name: 'ingest-svc',
+  env: {
+    ...pipelineEnv,
+    SWEEP_INTERVAL_MS: env.int(15_000, 1000),
+    SWEEP_STALE_MS: env.int(60_000, 1000),
+    SWEEP_HARD_STALE_MS: env.int(30 * 60_000, 1000),
+    SWEEPER_ENABLED: env.bool(true),
+  },
+  consumers: (deps, cfg) => {
+    const classifier = classifierConfigFromEnv();
+    const p = pipelineDepsFrom(deps, cfg);
+    return [{ queue: 'INGEST', handler: async (job) => void (await handleIngest(p, job, classifier)) }];
+  },
+  tasks: (deps, cfg) =>
+    cfg.SWEEPER_ENABLED
+      ? [
+          new Sweeper(
+            { ...pipelineDepsFrom(deps, cfg), redis: deps.redis, jsm: deps.nats.jsm },
+            { intervalMs: cfg.SWEEP_INTERVAL_MS, staleMs: cfg.SWEEP_STALE_MS, hardStaleMs: cfg.SWEEP_HARD_STALE_MS },
+            deps.ctx.registry,
+          ),
+        ]
+      : [],
+});

@@ -1,0 +1,13 @@
+/** translate-svc (seed worker-trans / trans-2): classifier batches through the LLM, results in bulk. */
+import { handleTranslate, pipelineDepsFrom, pipelineEnv } from '@voc/pipeline';
+import { runWorker } from '@voc/worker';
+
+runWorker({
+  name: 'translate-svc',
+  env: pipelineEnv,
+  llm: { priority: 'normal' },
+  consumers: (deps, cfg) => {
+    const p = pipelineDepsFrom(deps, cfg);
+    return [{ queue: 'TRANSLATE', handler: async (job, ctx) => void (await handleTranslate(p, job, ctx)) }];
+  },
+});

@@ -1,0 +1,2 @@
+export { ROOT, WORKERS, startPipeline, type Pipeline, type PipelineOptions } from './pipeline';
+export { loadReviewsByProduct, reviewDataPath, toUpload, type DataReview } from './data';

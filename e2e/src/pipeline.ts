@@ -1,0 +1,86 @@
+/**
+ * The whole pipeline on one machine for tests and benchmarks: real NATS,
+ * Redis and PostgreSQL on free loopback ports, llm-sim in this process, and
+ * every service as its own node process with the environment `npm start`
+ * gives it (from the service definitions of @voc/config).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
+import { applyMigrations } from '@voc/db/migrate';
+import { startLlmSim, type LlmSim, type SimConfig } from '@voc/llm-sim';
+import { freePort, startApp, startTestStack, waitReady, type RunningApp, type TestStack } from '@voc/local-stack';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const WORKERS: ServiceName[] = ['ingest-svc', 'translate-svc', 'learning-svc', 'insight-svc', 'theme-svc', 'report-svc'];
+
+export interface Pipeline {
+  stack: TestStack;
+  sim: LlmSim;
+  apps: Map<ServiceName, RunningApp>;
+  gatewayUrl: string;
+  apiKey: string;
+  env: Record<string, string>;
+  logDir: string;
+  /** Starts (again) one service, e.g. after killing it. */
+  startService(name: ServiceName, extraEnv?: Record<string, string>): Promise<RunningApp>;
+  stop(): Promise<void>;
+}
+
+export interface PipelineOptions {
+  sim?: Partial<SimConfig>;
+  /** Extra environment for every service (e.g. LEARN_QUIET_MS). */
+  env?: Record<string, string>;
+  /** Per-service environment. */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  services?: ServiceName[];
+}
+
+export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
+  const stack = await startTestStack();
+  const logDir = path.join(stack.dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const apps = new Map<ServiceName, RunningApp>();
+  let sim: LlmSim | undefined;
+  const stop = async () => {
+    await Promise.all([...apps.values()].map((a) => a.stop()));
+    await sim?.stop();
+    await stack.stop();
+  };
+  try {
+    await applyMigrations(stack.databaseUrl);
+    sim = await startLlmSim({ port: 0, host: '127.0.0.1', latencyMs: 20, jitterMs: 10, rpsLimit: 250, errorRate: 0, malformedRate: 0, ...opts.sim });
+    const apiKey = 'e2e-key';
+    const env: Record<string, string> = {
+      NATS_URL: stack.natsUrl,
+      REDIS_URL: stack.redisUrl,
+      DATABASE_URL: stack.databaseUrl,
+      LLM_BASE_URL: sim.baseUrl,
+      GATEWAY_API_KEYS: apiKey,
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      ...opts.env,
+    };
+    const startService = async (name: ServiceName, extraEnv: Record<string, string> = {}) => {
+      const def = SERVICES[name];
+      const port = await freePort();
+      const app = startApp(
+        ROOT,
+        name,
+        { ...serviceEnvironment(name), ...env, ...opts.serviceEnv?.[name], ...extraEnv, [def.portVar]: String(port) },
+        path.join(logDir, `${name}.log`),
+        { port },
+      );
+      apps.set(name, app);
+      await waitReady(app, 90_000);
+      return app;
+    };
+    const names = opts.services ?? (['gateway', ...WORKERS] as ServiceName[]);
+    await Promise.all(names.map((n) => startService(n)));
+    const gw = apps.get('gateway');
+    return { stack, sim, apps, gatewayUrl: gw ? `http://127.0.0.1:${gw.port}` : '', apiKey, env, logDir, startService, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

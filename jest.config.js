@@ -1,0 +1,12 @@
+// Root jest config: every project's tests in one run (what `npm test` uses).
+// `nx run-many -t test` / `nx affected -t test` run each project's own config instead.
+const { readdirSync, existsSync } = require('node:fs');
+const path = require('node:path');
+
+const projects = ['apps', 'libs'].flatMap((dir) =>
+  readdirSync(path.join(__dirname, dir))
+    .map((p) => path.join(__dirname, dir, p, 'jest.config.js'))
+    .filter((f) => existsSync(f)),
+).concat(path.join(__dirname, 'e2e', 'jest.config.js'));
+
+module.exports = { projects };

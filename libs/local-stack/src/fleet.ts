@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { SERVICES, type ServiceName } from '@voc/config';
+
+export interface RunningApp {
+  name: ServiceName;
+  pid: number;
+  port: number;
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs apps/<name>/src/main.ts in its own node process (as `npm start`, the
+ * end-to-end tests and the two-host run do), output appended to `logFile`.
+ * `port` is where its /readyz answers.
+ */
+export function startApp(
+  root: string,
+  name: ServiceName,
+  env: Record<string, string>,
+  logFile: string,
+  opts: { port?: number; spawnPrefix?: string[] } = {},
+): RunningApp {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  // `node --import tsx` runs TypeScript in this one process (no wrapper process to leak).
+  const args = ['--import', 'tsx', path.join(root, 'apps', name, 'src', 'main.ts')];
+  // spawnPrefix runs the app under another command (e.g. `ip netns exec host-b`).
+  const [cmd, ...pre] = opts.spawnPrefix?.length ? [...opts.spawnPrefix, process.execPath] : [process.execPath];
+  const child = spawn(cmd!, [...pre, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env, NODE_NAME: process.env.NODE_NAME ?? 'local' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const def = SERVICES[name];
+  return {
+    name,
+    pid: child.pid!,
+    port: opts.port ?? Number(env[def.portVar] ?? def.port),
+    exited,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Polls /readyz until 200; fails with the app's exit code if it dies first. */
+export async function waitReady(app: RunningApp, timeoutMs = 60_000, host = '127.0.0.1'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let dead: number | null | undefined;
+  void app.exited.then((c) => (dead = c));
+  while (Date.now() < deadline) {
+    if (dead !== undefined) throw new Error(`${app.name} exited with code ${dead} before it was ready (see its log)`);
+    try {
+      const r = await fetch(`http://${host}:${app.port}/readyz`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${app.name} not ready on port ${app.port} after ${timeoutMs} ms (see its log)`);
+}

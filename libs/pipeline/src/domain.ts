@@ -1,0 +1,11 @@
+/** The 5W label categories of seed 001's "5W modelling". */
+export const FIVE_W = ['who', 'when', 'where', 'what', 'why'] as const;
+export type FiveW = (typeof FIVE_W)[number];
+
+export const FIVE_W_TITLES: Record<FiveW, string> = {
+  who: 'Who (用户是谁)',
+  when: 'When (何时使用)',
+  where: 'Where (在哪里使用)',
+  what: 'What (用来做什么)',
+  why: 'Why (为什么购买)',
+};

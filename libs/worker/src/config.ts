@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { connectionEnv, env, serviceEnv } from '@voc/config';
+
+/** Settings every worker process reads (connections, identity, CONCURRENCY). */
+export const workerEnv = {
+  ...connectionEnv,
+  ...serviceEnv,
+  /** JetStream stream replicas: 1 on one host, 3 on a three-node cluster. */
+  NATS_REPLICAS: env.int(1, 1, 5),
+  /** Messages one process holds at once (seed 000's per-worker concurrency). */
+  CONCURRENCY: env.int(4, 1, 1000),
+};
+
+export const workerSchema = z.object(workerEnv);
+export type WorkerConfig = z.infer<typeof workerSchema>;

@@ -1,0 +1,131 @@
+import type Redis from 'ioredis';
+import { z } from 'zod';
+import { loadConfig, type ServiceName } from '@voc/config';
+import type { PrismaClient } from '@voc/db';
+import { createLlmClient, llmConfigFromEnv, type LlmClient } from '@voc/llm';
+import { createConsumerRunner, ensureConsumer, type QueueName, type RunnerOptions } from '@voc/messaging';
+import { createRateLimiter, limiterConfigFromEnv, startupJitter, type Priority, type RateLimiter } from '@voc/rate-limiter';
+import { runService, type ServiceContext } from '@voc/service-kit';
+import { useDb, useNats, useRedis, type NatsDeps } from './connect';
+import { workerEnv, type WorkerConfig } from './config';
+import { UsageRecorder } from './usage';
+
+/** What a worker's consumers and tasks are built from. */
+export interface WorkerDeps {
+  ctx: ServiceContext;
+  nats: NatsDeps;
+  db: PrismaClient;
+  redis: Redis;
+  /** Present when the worker was declared with `llm`. */
+  llm?: LlmClient;
+  limiter?: RateLimiter;
+}
+
+/** A consumer of one queue; the runner's plumbing options are filled in by startWorker. */
+export type ConsumerSpec = {
+  [Q in QueueName]: Omit<RunnerOptions<Q>, 'nc' | 'log' | 'registry' | 'concurrency'> & { concurrency?: number };
+}[QueueName];
+
+/** A periodic job of the worker (the sweeper), started after the consumers, stopped before them. */
+export interface BackgroundTask {
+  name: string;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface WorkerSpec<S extends z.ZodRawShape> {
+  name: ServiceName;
+  /** The service's own variables, on top of workerEnv. */
+  env?: S;
+  /** Declares that the worker calls the LLM; `priority` picks the seed's start-up jitter. */
+  llm?: { priority: Priority };
+  consumers: (deps: WorkerDeps, cfg: WorkerConfig & z.infer<z.ZodObject<S>>) => ConsumerSpec[];
+  tasks?: (deps: WorkerDeps, cfg: WorkerConfig & z.infer<z.ZodObject<S>>) => BackgroundTask[];
+}
+
+/**
+ * The one way a worker service starts: validate config (fail fast naming the
+ * variable), connect NATS/PostgreSQL/Redis (and the limiter + LLM client when
+ * declared), provision streams and consumers, wait the seed's start-up jitter,
+ * then pull. SIGTERM stops pulling, drains what is held, and closes
+ * connections in reverse order.
+ */
+export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) {
+  const schema = z.object({ ...workerEnv, ...(spec.env ?? ({} as S)) });
+  const cfg = loadConfig(spec.name, schema) as WorkerConfig & z.infer<z.ZodObject<S>>;
+  const llmCfg = spec.llm ? { llm: llmConfigFromEnv(), limiter: limiterConfigFromEnv(process.env, spec.name) } : undefined;
+
+  return runService({
+    name: spec.name,
+    port: cfg.HEALTH_PORT,
+    shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS + 5000,
+    async start(ctx) {
+      const db = useDb(ctx, cfg);
+      const redis = useRedis(ctx, cfg.REDIS_URL);
+      const nats = await useNats(ctx, cfg);
+      const deps: WorkerDeps = { ctx, nats, db, redis };
+
+      if (llmCfg) {
+        const limiter = createRateLimiter({
+          redis,
+          key: llmCfg.llm.model,
+          rps: llmCfg.limiter.rps,
+          registry: ctx.registry,
+          log: ctx.log,
+        });
+        ctx.onShutdown('limiter', () => limiter.close());
+        const usage = new UsageRecorder(db, ctx.log);
+        usage.start();
+        ctx.onShutdown('llm-usage', () => usage.stop());
+        deps.limiter = limiter;
+        deps.llm = createLlmClient({
+          baseUrl: llmCfg.llm.baseUrl,
+          apiKey: llmCfg.llm.apiKey,
+          model: llmCfg.llm.model,
+          timeoutMs: llmCfg.llm.timeoutMs,
+          maxRetries: llmCfg.llm.maxRetries,
+          limiter,
+          service: spec.name,
+          registry: ctx.registry,
+          log: ctx.log,
+          onUsage: usage.record,
+        });
+        // Seed 001: stagger restarts so a fleet coming back does not spike the API.
+        const slept = await startupJitter(spec.llm!.priority);
+        ctx.log.info({ sleptMs: Math.round(slept) }, 'start-up jitter');
+      }
+
+      const consumers = spec.consumers(deps, cfg);
+      for (const c of consumers) {
+        await ensureConsumer(nats.jsm, c.queue);
+        // A borrowed durable (the learning backup) is created if missing, never re-configured.
+        if (c.backup) await ensureConsumer(nats.jsm, c.backup.queue, {}, { update: false });
+      }
+      for (const c of consumers) {
+        const runner = createConsumerRunner({
+          ...(c as RunnerOptions<QueueName>),
+          nc: nats.nc,
+          concurrency: c.concurrency ?? cfg.CONCURRENCY,
+          log: ctx.log,
+          registry: ctx.registry,
+          shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,
+        });
+        await runner.start();
+        ctx.onShutdown(`consumer ${c.queue}`, () => runner.stop());
+        ctx.log.info({ queue: c.queue, backup: c.backup?.queue, concurrency: c.concurrency ?? cfg.CONCURRENCY }, 'consuming');
+      }
+      for (const t of spec.tasks?.(deps, cfg) ?? []) {
+        t.start();
+        ctx.onShutdown(`task ${t.name}`, () => t.stop());
+      }
+    },
+  });
+}
+
+/** For main.ts: start the worker; if start-up fails, say why on stderr and exit 1. */
+export function runWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>): void {
+  startWorker(spec).catch((err: unknown) => {
+    console.error(`${spec.name}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Makes a fresh machine able to run the project: Debian packages for the
+# servers (as root), then node_modules (npm ci) when absent. Sourced by
+# `npm start`, `npm test` and .ci/run; idempotent and quiet when all is there.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+need_pkgs=()
+command -v nats-server >/dev/null 2>&1 || need_pkgs+=(nats-server)
+command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || need_pkgs+=(postgresql)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "bootstrap: installing ${need_pkgs[*]} with apt-get" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+  else
+    echo "bootstrap: missing ${need_pkgs[*]}; run: sudo apt-get install -y ${need_pkgs[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -d "$ROOT/node_modules" ]; then
+  echo "bootstrap: npm ci" >&2
+  (cd "$ROOT" && npm ci --no-audit --no-fund)
+fi
+# The Prisma client is generated, not committed.
+if [ ! -d "$ROOT/libs/db/src/generated" ]; then
+  (cd "$ROOT" && npm run --silent generate -w @voc/db)
+fi
