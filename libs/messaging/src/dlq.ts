@@ -1,0 +1,130 @@
+/**
+ * Operator helpers for the DLQ: read what failed and why, and put a message
+ * back on its queue once the cause is fixed.
+ */
+import { headers as natsHeaders, type JetStreamClient, type JetStreamManager, type MsgRequest, type StoredMsg } from 'nats';
+import { copyAppHeaders, DLQ_HEADERS, type DeadLetterReason } from './dead-letter';
+import { errorMessage, jsErrorCode, JS_ERR } from './errors';
+import { DLQ, QUEUES, isQueueName, queueOfDlqSubject, type QueueName } from './queues';
+
+export interface DeadLetterEntry {
+  /** Sequence in the DLQ stream: the handle for requeueDeadLetter. */
+  seq: number;
+  queue: QueueName | undefined;
+  originStream: string;
+  originSubject: string;
+  originSeq: number;
+  originMsgId: string | undefined;
+  deliveries: number;
+  reason: DeadLetterReason | string;
+  error: string;
+  failedAt: string;
+  /** The original body as text, and parsed when it is JSON. */
+  body: string;
+  job: unknown;
+}
+
+/** Up to `limit` dead letters of `queue`, oldest first, from DLQ sequence `fromSeq` on (paging). */
+export async function listDeadLetters(
+  jsm: JetStreamManager,
+  queue: QueueName,
+  limit = 100,
+  fromSeq = 1,
+): Promise<DeadLetterEntry[]> {
+  const subject = QUEUES[queue].dlqSubject;
+  const out: DeadLetterEntry[] = [];
+  let seq = Math.max(1, fromSeq);
+  while (out.length < limit) {
+    let sm: StoredMsg;
+    try {
+      // next_by_subj (NATS >= 2.9): the first message on `subject` at or after `seq`.
+      const query = { seq, next_by_subj: subject } as unknown as MsgRequest;
+      sm = await jsm.streams.getMessage(DLQ.stream, query);
+    } catch (e) {
+      const code = jsErrorCode(e);
+      if (code === JS_ERR.NO_MESSAGE_FOUND || code === JS_ERR.STREAM_NOT_FOUND) break;
+      throw new Error(`listing dead letters of ${queue} failed at DLQ seq ${seq}: ${errorMessage(e)}`, { cause: e });
+    }
+    out.push(toEntry(sm));
+    seq = sm.seq + 1;
+  }
+  return out;
+}
+
+function toEntry(sm: StoredMsg): DeadLetterEntry {
+  const h = (k: string) => sm.header?.get(k) ?? '';
+  const body = new TextDecoder().decode(sm.data);
+  let job: unknown;
+  try {
+    job = JSON.parse(body);
+  } catch {
+    job = undefined; // the body itself is what made it a dead letter
+  }
+  const queue = h(DLQ_HEADERS.queue);
+  return {
+    seq: sm.seq,
+    queue: isQueueName(queue) ? queue : queueOfDlqSubject(sm.subject)?.name,
+    originStream: h(DLQ_HEADERS.originStream),
+    originSubject: h(DLQ_HEADERS.originSubject),
+    originSeq: Number(h(DLQ_HEADERS.originSeq)) || 0,
+    originMsgId: h(DLQ_HEADERS.originMsgId) || undefined,
+    deliveries: Number(h(DLQ_HEADERS.deliveries)) || 0,
+    reason: h(DLQ_HEADERS.reason),
+    error: h(DLQ_HEADERS.error),
+    failedAt: h(DLQ_HEADERS.failedAt),
+    body,
+    job,
+  };
+}
+
+export interface RequeueResult {
+  queue: QueueName;
+  /** Sequence of the new message in the work stream. */
+  seq: number;
+  /** True when this dead letter was already requeued within the duplicate window. */
+  duplicate: boolean;
+  msgId: string;
+}
+
+/**
+ * Republishes dead letter `seq` to its original subject, then deletes it from
+ * the DLQ. The new message gets a fresh msgId (`requeue:DLQ:<seq>`): the
+ * original id may still be inside the work stream's duplicate window, where
+ * it would be dropped; and requeuing the same entry twice stays a no-op.
+ */
+export async function requeueDeadLetter(js: JetStreamClient, jsm: JetStreamManager, seq: number): Promise<RequeueResult> {
+  let sm: StoredMsg;
+  try {
+    sm = await jsm.streams.getMessage(DLQ.stream, { seq });
+  } catch (e) {
+    if (jsErrorCode(e) === JS_ERR.NO_MESSAGE_FOUND) throw new Error(`no dead letter with DLQ seq ${seq}`, { cause: e });
+    throw new Error(`reading dead letter ${seq} failed: ${errorMessage(e)}`, { cause: e });
+  }
+  const entry = toEntry(sm);
+  if (!entry.queue) throw new Error(`dead letter ${seq} (${sm.subject}) names no known queue`);
+  const q = QUEUES[entry.queue];
+  const h = natsHeaders();
+  copyAppHeaders(sm.header, h);
+  h.set('Voc-Requeued-From', String(seq));
+  const msgId = `requeue:${DLQ.stream}:${seq}`;
+  let ack;
+  try {
+    ack = await js.publish(entry.originSubject || q.subject, sm.data, {
+      msgID: msgId,
+      headers: h,
+      expect: { streamName: q.stream },
+    });
+  } catch (e) {
+    throw new Error(`requeuing dead letter ${seq} to ${q.subject} failed: ${errorMessage(e)}`, { cause: e });
+  }
+  try {
+    await jsm.streams.deleteMessage(DLQ.stream, seq, false);
+  } catch (e) {
+    const code = jsErrorCode(e);
+    // Gone already: a concurrent requeue of the same entry got there first.
+    if (code !== JS_ERR.DELETE_NO_MESSAGE && code !== JS_ERR.NO_MESSAGE_FOUND) {
+      throw new Error(`requeued dead letter ${seq} but could not delete it from the DLQ: ${errorMessage(e)}`, { cause: e });
+    }
+  }
+  return { queue: q.name, seq: ack.seq, duplicate: ack.duplicate, msgId };
+}
