@@ -30,7 +30,7 @@ export const reviewSchema = z.object({
     .trim()
     .min(1, 'required')
     .max(128, 'at most 128 characters')
-    .regex(/^[\w.:\-]+$/, 'letters, digits, and . _ : - only'),
+    .regex(/^[\w.:-]+$/, 'letters, digits, and . _ : - only'),
   rating: z.number({ message: 'expected a number' }).int('expected a whole number').min(1, 'must be 1–5').max(5, 'must be 1–5'),
   body: text(LIMITS.bodyChars).min(1, 'must not be empty'),
   title: text(LIMITS.titleChars).optional().nullable(),

@@ -1,0 +1,39 @@
+import type { JetStreamClient, JetStreamManager } from 'nats';
+import type { Registry } from 'prom-client';
+import type { PrismaClient } from '@voc/db';
+import type { PipelineSettings } from '@voc/pipeline';
+import type { LimiterStats } from '@voc/rate-limiter';
+import type { Logger } from '@voc/service-kit';
+import type { PartLimits } from './ingest/parts';
+import type { NatsLink } from './nats-link';
+
+/** Where GET /v1/queues reads the fleet's LLM budget from. */
+export interface LimiterStatsSource {
+  /** The key of LLM_MODEL, shown as `limiter`. */
+  primaryKey: string;
+  /** Every configured key. */
+  stats(): Promise<LimiterStats[]>;
+}
+
+/** Everything the HTTP layer needs; built by service.ts from real connections (tests do the same). */
+export interface GatewayDeps {
+  log: Logger;
+  registry: Registry;
+  db: PrismaClient;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  nats: NatsLink;
+  limiters: LimiterStatsSource;
+  pipelineSettings: PipelineSettings;
+  /** True once shutdown began: new requests get 503. */
+  isStopping(): boolean;
+  settings: GatewaySettings;
+}
+
+export interface GatewaySettings {
+  apiKeys: string[];
+  bodyLimitBytes: number;
+  partLimits: PartLimits;
+  publishTimeoutMs: number;
+  retryAfterS: number;
+}

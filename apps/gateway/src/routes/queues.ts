@@ -1,0 +1,60 @@
+import { Router } from 'express';
+import { queueStats, type QueueStats } from '@voc/messaging';
+import type { LimiterStats } from '@voc/rate-limiter';
+import type { GatewayDeps } from '../deps';
+import { unavailable } from '../errors';
+
+/** One stream as GET /v1/queues shows it (the seeds watched this in Flower). */
+function streamView(q: QueueStats) {
+  return {
+    stream: q.stream,
+    subject: q.subject,
+    exists: q.exists,
+    messages: q.messages,
+    pending: q.pending,
+    inFlight: q.inFlight,
+    redelivered: q.consumers.reduce((n, c) => n + c.numRedelivered, 0),
+    stranded: q.stranded,
+    dlq: q.dlq,
+    consumers: q.consumers.map((c) => ({
+      name: c.name,
+      pending: c.numPending,
+      inFlight: c.numAckPending,
+      redelivered: c.numRedelivered,
+      waitingPulls: c.numWaiting,
+    })),
+  };
+}
+
+function limiterView(s: LimiterStats) {
+  return {
+    key: s.key,
+    limit: s.rps,
+    grantedLastSecond: s.grantedLastSecond,
+    recentRps: Math.round((s.grantedLast10s / 10) * 10) / 10,
+    pausedUntil: s.pausedUntilMs === null ? null : new Date(s.pausedUntilMs).toISOString(),
+    mode: s.mode,
+  };
+}
+
+/** GET /v1/queues — depth of every stream, the DLQ, and the fleet's LLM budget use. */
+export function queueRoutes(deps: GatewayDeps): Router {
+  const router = Router();
+
+  router.get('/v1/queues', async (_req, res) => {
+    if (!deps.nats.connected) throw unavailable('queue', deps.settings.retryAfterS);
+    // The limiter never throws for Redis trouble: it reports mode 'degraded' instead.
+    const [queues, limiters] = await Promise.all([queueStats(deps.jsm), deps.limiters.stats()]);
+    const streams = Object.fromEntries(Object.entries(queues).map(([name, q]) => [name, streamView(q)]));
+    const views = limiters.map(limiterView);
+    res.json({
+      streams,
+      dlq: { total: Object.values(queues).reduce((n, q) => n + q.dlq, 0) },
+      limiter: views.find((l) => l.key === deps.limiters.primaryKey) ?? null,
+      limiters: views,
+      generatedAt: new Date().toISOString(),
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,42 @@
+import { Router } from 'express';
+import { renderReportHtml, type ReportContent } from '@voc/pipeline';
+import type { GatewayDeps } from '../deps';
+import { ApiError, notFound } from '../errors';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The rendered report is self-contained (inline CSS and SVG, no scripts): forbid everything else. */
+const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** GET /v1/reports/:id — status and content as JSON, or the page itself for `Accept: text/html`. */
+export function reportRoutes(deps: GatewayDeps): Router {
+  const router = Router();
+
+  router.get('/v1/reports/:id', async (req, res) => {
+    const id = req.params.id as string;
+    if (!UUID.test(id)) {
+      throw new ApiError(400, 'invalid_report_id', 'a report id is the UUID returned by POST /v1/products/:asin/reports', [
+        { field: 'id', message: 'expected a UUID' },
+      ]);
+    }
+    const report = await deps.db.report.findUnique({ where: { id } });
+    if (!report) throw notFound(`report ${id}`);
+    res.vary('Accept');
+    // JSON first: `*/*` (curl, fetch) gets JSON; a browser asking for text/html gets the page.
+    if (report.status === 'ready' && report.content && req.accepts(['application/json', 'text/html']) === 'text/html') {
+      res.set('Content-Security-Policy', REPORT_CSP).type('html').send(renderReportHtml(report.content as unknown as ReportContent));
+      return;
+    }
+    res.json({
+      id: report.id,
+      asin: report.asin,
+      status: report.status,
+      createdAt: report.createdAt.toISOString(),
+      readyAt: report.readyAt?.toISOString() ?? null,
+      ...(report.status === 'ready' ? { report: report.content } : {}),
+      ...(report.status === 'failed' ? { error: report.error ?? 'unknown error' } : {}),
+    });
+  });
+
+  return router;
+}
