@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { messageText } from '@voc/llm';
 import { runService, sleep, type RunningService } from '@voc/service-kit';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -39,6 +40,8 @@ export async function startLlmSim(overrides: Partial<SimConfig> = {}, opts: { ha
   const accountWindow = new SlidingWindowCounter(1000);
   const faults = new FaultInjector(config);
   const stopping = new AbortController();
+  // Every pending answer listens on this one signal (and removes its listener when answered).
+  setMaxListeners(0, stopping.signal);
   let sequence = 0;
 
   const service: RunningService = await runService({

@@ -8,6 +8,8 @@ export interface RunningApp {
   pid: number;
   port: number;
   exited: Promise<number | null>;
+  /** Sends a signal without waiting (SIGKILL simulates a crash). */
+  kill(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export function startApp(
     pid: child.pid!,
     port: opts.port ?? Number(env[def.portVar] ?? def.port),
     exited,
+    kill: (signal) => void child.kill(signal),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
