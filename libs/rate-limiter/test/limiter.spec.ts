@@ -1,0 +1,102 @@
+import { startTestStack, type TestStack } from '@voc/local-stack';
+import { Registry } from 'prom-client';
+import { createRateLimiter, maxInSlidingWindow } from '../src';
+import { Clients, Load, metricValue, sleep } from './support';
+
+jest.setTimeout(60_000);
+
+let stack: TestStack;
+let clients: Clients;
+beforeAll(async () => {
+  stack = await startTestStack({ redis: true });
+  clients = new Clients(stack.redisUrl);
+});
+afterEach(() => clients.closeAll());
+afterAll(() => stack.stop());
+
+describe('one limiter', () => {
+  it('never lets a 1-s window exceed rps and stays near rps when saturated', async () => {
+    const R = 40;
+    const registry = new Registry();
+    const limiter = createRateLimiter({ redis: clients.create(), key: 'single', rps: R, registry });
+    const load = new Load().saturate(limiter, 30, 'a');
+    await sleep(3500);
+    await load.end();
+    await limiter.close();
+
+    const times = load.times();
+    expect(maxInSlidingWindow(times).count).toBeLessThanOrEqual(R);
+    // Loose on purpose (loaded CI machines): the benchmark measures the real rate.
+    const first = Math.min(...times);
+    const steady = times.filter((t) => t >= first + 500 && t < first + 2500).length;
+    expect(steady).toBeGreaterThanOrEqual(0.8 * 2 * R);
+    // Every grant is counted once, with its wait.
+    expect(await metricValue(registry, 'rate_limiter_grants_total', { key: 'single', priority: 'normal' })).toBe(times.length);
+    expect(await metricValue(registry, 'rate_limiter_wait_seconds', { key: 'single' })).toBeGreaterThan(0);
+    expect(await metricValue(registry, 'rate_limiter_degraded', { key: 'single' })).toBe(0);
+  });
+
+  it('spaces grants instead of bursting: no 100-ms window holds much more than a tenth of rps', async () => {
+    const R = 50;
+    const limiter = createRateLimiter({ redis: clients.create(), key: 'smooth', rps: R });
+    const load = new Load().saturate(limiter, 50, 'a');
+    await sleep(2500);
+    await load.end();
+    await limiter.close();
+    // A sliding-window-log limiter would let all 50 callers through at once.
+    expect(maxInSlidingWindow(load.times(), 100).count).toBeLessThanOrEqual(R / 10 + 2);
+  });
+
+  it('reports fleet-wide grants in stats()', async () => {
+    const limiter = createRateLimiter({ redis: clients.create(), key: 'stats', rps: 20 });
+    const load = new Load().saturate(limiter, 10, 'a');
+    await sleep(2600);
+    const s = await limiter.stats();
+    await load.end();
+    await limiter.close();
+    expect(s).toMatchObject({ key: 'stats', rps: 20, pausedUntilMs: null, mode: 'redis' });
+    expect(s.grantedLastSecond).toBeGreaterThan(0);
+    expect(s.grantedLastSecond).toBeLessThanOrEqual(20);
+    expect(s.grantedLast10s).toBeGreaterThanOrEqual(s.grantedLastSecond);
+  });
+});
+
+describe('two limiter instances on one Redis (two processes)', () => {
+  it('never exceed rps together, and share it', async () => {
+    const R = 40;
+    const a = createRateLimiter({ redis: clients.create(), key: 'shared', rps: R });
+    const b = createRateLimiter({ redis: clients.create(), key: 'shared', rps: R });
+    const load = new Load().saturate(a, 25, 'a').saturate(b, 25, 'b');
+    await sleep(4000);
+    await load.end();
+    await Promise.all([a.close(), b.close()]);
+
+    expect(maxInSlidingWindow(load.times()).count).toBeLessThanOrEqual(R);
+    // Turns alternate between waiting processes: neither starves.
+    const na = load.times((g) => g.who === 'a').length;
+    const nb = load.times((g) => g.who === 'b').length;
+    expect(Math.min(na, nb)).toBeGreaterThan(0.25 * (na + nb));
+    expect(na + nb).toBeGreaterThanOrEqual(0.8 * 3 * R);
+  });
+});
+
+describe('several keys', () => {
+  it('keep independent limits and pauses', async () => {
+    const redis = clients.create();
+    const slow = createRateLimiter({ redis, key: 'model-slow', rps: 10 });
+    const fast = createRateLimiter({ redis, key: 'model-fast', rps: 40 });
+    const load = new Load().saturate(slow, 10, 'slow').saturate(fast, 30, 'fast');
+    await sleep(1500);
+    await slow.pause(1500, 'test');
+    const pausedAt = performance.now();
+    await sleep(1200);
+    await load.end();
+    await Promise.all([slow.close(), fast.close()]);
+
+    expect(maxInSlidingWindow(load.times((g) => g.who === 'slow')).count).toBeLessThanOrEqual(10);
+    expect(maxInSlidingWindow(load.times((g) => g.who === 'fast')).count).toBeLessThanOrEqual(40);
+    // The slow key's pause does not stop the fast one.
+    expect(load.times((g) => g.who === 'slow' && g.at > pausedAt + 300)).toHaveLength(0);
+    expect(load.times((g) => g.who === 'fast' && g.at > pausedAt + 300).length).toBeGreaterThan(20);
+  });
+});

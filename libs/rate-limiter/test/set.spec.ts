@@ -1,0 +1,53 @@
+import { startTestStack, type TestStack } from '@voc/local-stack';
+import { createRateLimiters, limiterConfigFromEnv, RateLimiterClosedError } from '../src';
+import { Clients, Load, sleep } from './support';
+
+jest.setTimeout(30_000);
+
+let stack: TestStack;
+let clients: Clients;
+beforeAll(async () => {
+  stack = await startTestStack({ redis: true });
+  clients = new Clients(stack.redisUrl);
+});
+afterEach(() => clients.closeAll());
+afterAll(() => stack.stop());
+
+describe('createRateLimiters', () => {
+  it('defaults to qwen-plus-latest at 200 and qwen3-max at 8', async () => {
+    const set = createRateLimiters(clients.create());
+    expect(set.keys).toEqual(['qwen-plus-latest', 'qwen3-max']);
+    expect(set.limiterFor('qwen-plus-latest').rps).toBe(200);
+    expect(set.limiterFor('qwen3-max').rps).toBe(8);
+    await set.close();
+  });
+
+  it('builds one limiter per configured model, from the environment', async () => {
+    const config = limiterConfigFromEnv({ LLM_MODEL: 'qwen3-max', LLM_MODEL_LIMITS: 'other=20' });
+    const set = createRateLimiters(clients.create(), config.limits);
+    const limiter = set.limiterFor(config.model);
+    expect(limiter.rps).toBe(8);
+    expect(() => set.limiterFor('gpt-unknown')).toThrow(/no rate limit configured for 'gpt-unknown'.*qwen3-max/);
+    await set.close();
+  });
+
+  it('shares one subscriber: a pause on one process reaches the others, key by key', async () => {
+    const a = createRateLimiters(clients.create(), { x: 20, y: 20 });
+    const b = createRateLimiters(clients.create(), { x: 20, y: 20 });
+    const load = new Load().saturate(b.limiterFor('x'), 5, 'x').saturate(b.limiterFor('y'), 5, 'y');
+    await sleep(800);
+    await a.limiterFor('x').pause(1500, 'test');
+    const pausedAt = performance.now();
+    await sleep(1000);
+    const stats = await b.stats();
+    await load.end();
+    expect(load.times((g) => g.who === 'x' && g.at > pausedAt + 300)).toEqual([]);
+    expect(load.times((g) => g.who === 'y' && g.at > pausedAt + 300).length).toBeGreaterThan(5);
+    expect(stats.map((s) => [s.key, s.pausedUntilMs !== null])).toEqual([
+      ['x', true],
+      ['y', false],
+    ]);
+    await Promise.all([a.close(), b.close()]);
+    await expect(b.limiterFor('y').acquire()).rejects.toBeInstanceOf(RateLimiterClosedError);
+  });
+});
