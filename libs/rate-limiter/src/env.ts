@@ -16,6 +16,8 @@ export function parseModelLimits(text: string): Record<string, number> {
 
 const schema = z.object({
   LLM_MODEL: env.str('qwen-plus-latest'),
+  /** Added to each 1-s window (see README): more margin absorbs more send-time jitter, at a lower ceiling. */
+  LIMITER_MARGIN_MS: env.int(10, 1, 500),
   MAX_API_RPS: z.coerce.number().positive().optional(),
   LLM_MODEL_LIMITS: z
     .string()
@@ -37,6 +39,8 @@ export interface LimiterConfig {
   rps: number;
   /** Every configured key and its limit, `model` included. */
   limits: Record<string, number>;
+  /** LIMITER_MARGIN_MS: the limiter's marginMs tuning. */
+  marginMs: number;
 }
 
 /**
@@ -49,5 +53,5 @@ export function limiterConfigFromEnv(vars: NodeJS.ProcessEnv = process.env, serv
   const limits: Record<string, number> = { ...DEFAULT_MODEL_LIMITS, ...c.LLM_MODEL_LIMITS };
   const rps = c.MAX_API_RPS ?? limits[c.LLM_MODEL] ?? 200;
   limits[c.LLM_MODEL] = rps;
-  return { model: c.LLM_MODEL, rps, limits };
+  return { model: c.LLM_MODEL, rps, limits, marginMs: c.LIMITER_MARGIN_MS };
 }

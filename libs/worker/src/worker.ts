@@ -70,6 +70,7 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
           redis,
           key: llmCfg.llm.model,
           rps: llmCfg.limiter.rps,
+          marginMs: llmCfg.limiter.marginMs,
           registry: ctx.registry,
           log: ctx.log,
         });
