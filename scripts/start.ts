@@ -74,15 +74,16 @@ async function main(): Promise<void> {
 
     const llmSimPort = port('LLM_SIM_PORT', SERVICES['llm-sim'].port);
     const useSim = !process.env.LLM_BASE_URL;
+    const apiKeys = gatewayKeys();
     const shared: Record<string, string> = {
       NATS_URL: stack.natsUrl,
       REDIS_URL: stack.redisUrl,
       DATABASE_URL: stack.databaseUrl,
       LLM_BASE_URL: process.env.LLM_BASE_URL || `http://127.0.0.1:${llmSimPort}/v1`,
-      GATEWAY_API_KEYS: gatewayKeys(),
+      GATEWAY_API_KEYS: apiKeys,
     };
     const names = (Object.keys(SERVICES) as ServiceName[]).filter((n) => n !== 'llm-sim' || useSim);
-    // llm-sim first so the LLM services find it; the rest in parallel.
+    // All at once: the LLM services do not need llm-sim to become ready, only to get answers.
     for (const name of names) {
       // Explicit environment wins over the definitions (e.g. CONCURRENCY=10 npm start).
       const env = { ...serviceEnvironment(name), ...pickSet(Object.keys(serviceEnvironment(name))), ...shared };
@@ -95,8 +96,8 @@ async function main(): Promise<void> {
     for (const a of apps) say(`  ${a.name.padEnd(14)} http://127.0.0.1:${a.port}  (pid ${a.pid}, log .voc/logs/${a.name}.log)`);
     say('');
     say(`gateway  http://127.0.0.1:${gw.port}`);
-    say(`API key  ${shared.GATEWAY_API_KEYS.split(',')[0]}`);
-    say(`try      curl -H "Authorization: Bearer ${shared.GATEWAY_API_KEYS.split(',')[0]}" http://127.0.0.1:${gw.port}/v1/queues`);
+    say(`API key  ${apiKeys.split(',')[0]}`);
+    say(`try      curl -H "Authorization: Bearer ${apiKeys.split(',')[0]}" http://127.0.0.1:${gw.port}/v1/queues`);
     say('Ctrl-C stops everything.');
     for (const a of apps) {
       a.exited.then((code) => {

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
+import type { ReportContent } from '@voc/pipeline';
 import { countBatches } from '@voc/review-classifier';
 import { GatewayClient, loadReviewsByProduct, startPipeline, toUpload, waitFor, type DataReview, type Pipeline } from '../src';
 
@@ -105,18 +106,18 @@ describe('pipeline end to end', () => {
     expect(created.status).toBe(202);
     const ready = await waitFor(
       'report',
-      async () => (await gw.request<{ status: string; report?: any }>('GET', `/v1/reports/${created.body.reportId}`)).body,
+      async () => (await gw.request<{ status: string; report?: ReportContent }>('GET', `/v1/reports/${created.body.reportId}`)).body,
       (r) => r.status === 'ready',
       60_000,
     );
-    const report = ready.report;
+    const report = ready.report!;
     const n = reviews.get(asin)!.length;
     expect(report.reviews.total).toBe(n);
-    expect(Object.values(report.reviews.byRating as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(n);
+    expect(Object.values(report.reviews.byRating).reduce((a, b) => a + b, 0)).toBe(n);
     const byRating = await db.query<{ rating: number; n: string }>('SELECT rating, count(*) n FROM reviews WHERE asin = $1 GROUP BY rating', [asin]);
-    for (const r of byRating.rows) expect(report.reviews.byRating[String(r.rating)]).toBe(Number(r.n));
+    for (const r of byRating.rows) expect(report.reviews.byRating[String(r.rating) as keyof ReportContent['reviews']['byRating']]).toBe(Number(r.n));
     const insights = await db.query<{ n: string }>('SELECT count(*) n FROM insights WHERE asin = $1', [asin]);
-    expect(report.dimensions.reduce((a: number, d: { total: number }) => a + d.total, 0)).toBe(Number(insights.rows[0]!.n));
+    expect(report.dimensions.reduce((a, d) => a + d.total, 0)).toBe(Number(insights.rows[0]!.n));
     expect(report.coverage.translated).toBe(n);
     const html = await gw.request<string>('GET', `/v1/reports/${created.body.reportId}`, undefined, 'text/html');
     expect(html.status).toBe(200);
@@ -131,7 +132,7 @@ describe('pipeline end to end', () => {
       expect(r.status).toBe(202);
     }
     // Let ingest (and a few sweeps) run over the re-sent reviews.
-    await waitFor('ingest drained', async () => (await gw.request<any>('GET', '/v1/queues')).body, (q) => q.streams?.INGEST?.pending === 0 && q.streams?.INGEST?.inFlight === 0, 60_000);
+    await waitFor('ingest drained', async () => (await gw.request<{ streams?: Record<string, { pending: number; inFlight: number }> }>('GET', '/v1/queues')).body, (q) => q.streams?.INGEST?.pending === 0 && q.streams?.INGEST?.inFlight === 0, 60_000);
     await new Promise((r) => setTimeout(r, 3000));
     expect(await counts()).toEqual(before);
     expect(p.sim.stats().requests).toBe(callsBefore);

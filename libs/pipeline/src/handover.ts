@@ -117,7 +117,7 @@ export async function requestLearning(
 
 /** Queues a report; the row exists before the message so GET /v1/reports/:id answers at once. */
 export async function requestReport(deps: PipelineDeps, asin: string): Promise<{ reportId: string }> {
-  const report = await deps.db.report.create({ data: { asin } });
+  const report = await deps.db.report.create({ data: { asin, queuedAt: new Date() } });
   try {
     await publish(deps.js, 'REPORT', { reportId: report.id, asin }, { msgId: `report:${report.id}` });
   } catch (err) {

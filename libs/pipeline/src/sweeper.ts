@@ -164,9 +164,14 @@ export class Sweeper {
 
     // Reports whose message was lost.
     const rCut = await cutoff('REPORT');
-    const reports = await db.report.findMany({ where: { status: 'pending', createdAt: { lt: rCut } }, select: { id: true, asin: true }, take: limit });
+    const reports = await db.report.findMany({
+      where: { status: 'pending', OR: [{ queuedAt: { lt: rCut } }, { queuedAt: null, createdAt: { lt: rCut } }] },
+      select: { id: true, asin: true },
+      take: limit,
+    });
     for (const r of reports) {
       await publish(this.deps.js, 'REPORT', { reportId: r.id, asin: r.asin }, { msgId: `report:${r.id}:${suffix}` });
+      await db.report.update({ where: { id: r.id }, data: { queuedAt: new Date() } });
       out.reports++;
     }
 
