@@ -13,11 +13,17 @@ describe('parseModelLimits', () => {
 });
 
 describe('limiterConfigFromEnv', () => {
+  it('reads LIMITER_MARGIN_MS and rejects a nonsensical one', () => {
+    expect(limiterConfigFromEnv({ LIMITER_MARGIN_MS: '25' }).marginMs).toBe(25);
+    expect(() => limiterConfigFromEnv({ LIMITER_MARGIN_MS: '0' })).toThrow(/LIMITER_MARGIN_MS/);
+  });
+
   it('defaults to qwen-plus-latest at 200 and qwen3-max at 8', () => {
     expect(limiterConfigFromEnv({})).toEqual({
       model: 'qwen-plus-latest',
       rps: 200,
       limits: { 'qwen-plus-latest': 200, 'qwen3-max': 8 },
+      marginMs: 10,
     });
   });
 
