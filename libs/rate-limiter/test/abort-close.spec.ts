@@ -1,25 +1,17 @@
-import { startTestStack, type TestStack } from '@voc/local-stack';
 import { Registry } from 'prom-client';
 import { createRateLimiter, limiterKeys, RateLimiterClosedError } from '../src';
-import { Clients, metricValue, sleep, waitFor } from './support';
+import { metricValue, sleep, waitFor, useRedis } from './support';
 
 jest.setTimeout(60_000);
 
-let stack: TestStack;
-let clients: Clients;
-beforeAll(async () => {
-  stack = await startTestStack({ redis: true });
-  clients = new Clients(stack.redisUrl);
-});
-afterEach(() => clients.closeAll());
-afterAll(() => stack.stop());
+const env = useRedis();
 
-const tat = async (key: string) => clients.create().hget(limiterKeys('rl', key).state, 'tat');
+const tat = async (key: string) => env.clients.create().hget(limiterKeys('rl', key).state, 'tat');
 
 describe('abort', () => {
   it('rejects with the signal reason at once and is never granted', async () => {
     const registry = new Registry();
-    const limiter = createRateLimiter({ redis: clients.create(), key: 'abort', rps: 5, registry });
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'abort', rps: 5, registry });
     await limiter.acquire();
     const controllers = Array.from({ length: 6 }, () => new AbortController());
     const outcomes = controllers.map((c) => limiter.acquire({ signal: c.signal }).then(() => 'granted', (e: unknown) => e));
@@ -33,7 +25,7 @@ describe('abort', () => {
   });
 
   it('rejects at once when the signal is already aborted', async () => {
-    const limiter = createRateLimiter({ redis: clients.create(), key: 'abort-early', rps: 5 });
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'abort-early', rps: 5 });
     await expect(limiter.acquire({ signal: AbortSignal.abort(new Error('no')) })).rejects.toThrow('no');
     await limiter.close();
   });
@@ -41,7 +33,7 @@ describe('abort', () => {
   it('gives the slot reserved for an aborted caller back to the schedule', async () => {
     // A long horizon makes the limiter reserve the next slot (0.5 s on) at once.
     const registry = new Registry();
-    const limiter = createRateLimiter({ redis: clients.create(), key: 'give-back', rps: 2, normalHorizonMs: 1000, vipHorizonMs: 1200, registry });
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'give-back', rps: 2, normalHorizonMs: 1000, vipHorizonMs: 1200, registry });
     await limiter.acquire();
     const before = await tat('give-back');
     const c = new AbortController();
@@ -58,7 +50,7 @@ describe('abort', () => {
 
 describe('close', () => {
   it('rejects pending and later acquires, gives held slots back, and is idempotent', async () => {
-    const limiter = createRateLimiter({ redis: clients.create(), key: 'close', rps: 2, normalHorizonMs: 1000, vipHorizonMs: 1200 });
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'close', rps: 2, normalHorizonMs: 1000, vipHorizonMs: 1200 });
     await limiter.acquire();
     const before = await tat('close');
     const pending = [limiter.acquire(), limiter.acquire({ priority: 'vip' })].map((p) => p.catch((e: unknown) => e));

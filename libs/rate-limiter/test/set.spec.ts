@@ -1,21 +1,13 @@
-import { startTestStack, type TestStack } from '@voc/local-stack';
 import { createRateLimiters, limiterConfigFromEnv, RateLimiterClosedError } from '../src';
-import { Clients, Load, sleep } from './support';
+import { Load, sleep, useRedis } from './support';
 
 jest.setTimeout(30_000);
 
-let stack: TestStack;
-let clients: Clients;
-beforeAll(async () => {
-  stack = await startTestStack({ redis: true });
-  clients = new Clients(stack.redisUrl);
-});
-afterEach(() => clients.closeAll());
-afterAll(() => stack.stop());
+const env = useRedis();
 
 describe('createRateLimiters', () => {
   it('defaults to qwen-plus-latest at 200 and qwen3-max at 8', async () => {
-    const set = createRateLimiters(clients.create());
+    const set = createRateLimiters(env.clients.create());
     expect(set.keys).toEqual(['qwen-plus-latest', 'qwen3-max']);
     expect(set.limiterFor('qwen-plus-latest').rps).toBe(200);
     expect(set.limiterFor('qwen3-max').rps).toBe(8);
@@ -24,7 +16,7 @@ describe('createRateLimiters', () => {
 
   it('builds one limiter per configured model, from the environment', async () => {
     const config = limiterConfigFromEnv({ LLM_MODEL: 'qwen3-max', LLM_MODEL_LIMITS: 'other=20' });
-    const set = createRateLimiters(clients.create(), config.limits);
+    const set = createRateLimiters(env.clients.create(), config.limits);
     const limiter = set.limiterFor(config.model);
     expect(limiter.rps).toBe(8);
     expect(() => set.limiterFor('gpt-unknown')).toThrow(/no rate limit configured for 'gpt-unknown'.*qwen3-max/);
@@ -32,8 +24,8 @@ describe('createRateLimiters', () => {
   });
 
   it('shares one subscriber: a pause on one process reaches the others, key by key', async () => {
-    const a = createRateLimiters(clients.create(), { x: 20, y: 20 });
-    const b = createRateLimiters(clients.create(), { x: 20, y: 20 });
+    const a = createRateLimiters(env.clients.create(), { x: 20, y: 20 });
+    const b = createRateLimiters(env.clients.create(), { x: 20, y: 20 });
     const load = new Load().saturate(b.limiterFor('x'), 5, 'x').saturate(b.limiterFor('y'), 5, 'y');
     await sleep(800);
     await a.limiterFor('x').pause(1500, 'test');

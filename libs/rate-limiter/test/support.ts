@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
+import { startTestStack, type TestStack } from '@voc/local-stack';
 import type { Priority, RateLimiter } from '../src';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -107,4 +108,29 @@ export async function metricValue(
   return (m?.values ?? [])
     .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
     .reduce((sum, v) => sum + v.value, 0);
+}
+
+/**
+ * One real Redis for the spec file (started before its tests, stopped after),
+ * and a pool of clients that each test closes. Call at the top of a spec.
+ */
+export function useRedis(): { readonly clients: Clients; readonly url: string } {
+  let stack: TestStack | undefined;
+  let clients: Clients | undefined;
+  beforeAll(async () => {
+    stack = await startTestStack({ redis: true });
+    clients = new Clients(stack.redisUrl);
+  });
+  afterEach(() => clients?.closeAll());
+  afterAll(() => stack?.stop());
+  return {
+    get clients() {
+      if (!clients) throw new Error('useRedis: used outside a test');
+      return clients;
+    },
+    get url() {
+      if (!stack) throw new Error('useRedis: used outside a test');
+      return stack.redisUrl;
+    },
+  };
 }
