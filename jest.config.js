@@ -3,10 +3,10 @@
 const { readdirSync, existsSync } = require('node:fs');
 const path = require('node:path');
 
-const projects = ['apps', 'libs'].flatMap((dir) =>
+const projects = ['apps', 'libs', 'tools'].flatMap((dir) =>
   readdirSync(path.join(__dirname, dir))
     .map((p) => path.join(__dirname, dir, p, 'jest.config.js'))
     .filter((f) => existsSync(f)),
-).concat(path.join(__dirname, 'e2e', 'jest.config.js'));
+).concat(['e2e', 'infra/two-hosts'].map((p) => path.join(__dirname, p, 'jest.config.js')).filter((f) => existsSync(f)));
 
 module.exports = { projects };

@@ -9,6 +9,9 @@ need_pkgs=()
 command -v nats-server >/dev/null 2>&1 || need_pkgs+=(nats-server)
 command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || need_pkgs+=(postgresql)
+# CI also validates the compose files with Debian's docker-compose (no engine needed);
+# elsewhere those checks are skipped with a note when it is absent.
+if [ "${CI:-}" = true ] && ! command -v docker-compose >/dev/null 2>&1; then need_pkgs+=(docker-compose); fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "bootstrap: installing ${need_pkgs[*]} with apt-get" >&2

@@ -1,3 +1,16 @@
 export { ConfigError, loadConfig } from './load';
 export { env, connectionEnv, serviceEnv } from './fields';
-export { SERVICES, serviceEnvironment, type ServiceName, type ServiceDefinition, type HostRole } from './services';
+export {
+  DEPLOY_ROLES,
+  SERVICE_NAMES,
+  SERVICES,
+  placement,
+  serviceDefinition,
+  serviceEnvironment,
+  servicesOn,
+  type DeployRole,
+  type HostRole,
+  type Placement,
+  type ServiceDefinition,
+  type ServiceName,
+} from './services';

@@ -1,9 +1,34 @@
 /**
- * The one source of truth for each service's environment: its port and the
- * settings of seed 000, per host role. `npm start` and the compose files of
- * infra/ both read these definitions, so the two cannot drift apart.
+ * The one source of truth for each service's environment: its port, the
+ * settings of seed 000 per host role, which hosts run it and within how much
+ * memory. `npm start` (scripts/start.ts) and the compose files of infra/
+ * (generated from this file by infra/generate.ts) both read these
+ * definitions, so the two cannot drift apart.
  */
-export type HostRole = 'single' | 'server-a' | 'server-b';
+
+/**
+ * 'single' is `npm start` (everything on one machine); the others are the
+ * hosts of seed 000: server-a (8c/16G: data, API, ingestion, reports, VIP
+ * learning, translation), server-b (4c/8G: insight, theme, second
+ * translation, the learning backup) and 'worker', the extra hosts C, D, …
+ * that only run insight and theme.
+ */
+export type HostRole = 'single' | 'server-a' | 'server-b' | 'worker';
+
+/** The host roles of the multi-host deployment (infra/). */
+export type DeployRole = Exclude<HostRole, 'single'>;
+
+export const DEPLOY_ROLES: readonly DeployRole[] = ['server-a', 'server-b', 'worker'];
+
+/** How a service runs on one deployed host role. */
+export interface Placement {
+  /** The seed 000 worker this process plays there (worker-trans, trans-2, backup, …). */
+  seedWorker: string;
+  /** Container memory limit in MiB (seed 000's memory budget of that host). */
+  memoryMb: number;
+  /** Started only when this compose profile is asked for (e.g. llm-sim: 'sim'). */
+  profile?: string;
+}
 
 export interface ServiceDefinition {
   /** The variable holding the port its HTTP server (health, metrics, API) listens on. */
@@ -14,45 +39,123 @@ export interface ServiceDefinition {
   /** Default settings; host roles override some of them. */
   env: Record<string, string>;
   hosts?: Partial<Record<HostRole, Record<string, string>>>;
+  /** Which deployed host roles run the service; a role not listed does not run it. */
+  deploy?: Partial<Record<DeployRole, Placement>>;
+  /** Reads the limiter settings (LLM_MODEL, MAX_API_RPS, LLM_MODEL_LIMITS) without calling the LLM. */
+  limiterSettings?: boolean;
+  /** Needs NATS, Redis and PostgreSQL (every pipeline service; not the simulator). */
+  backend?: boolean;
 }
 
 export const SERVICES = {
-  gateway: { portVar: 'GATEWAY_PORT', port: 8080, llm: false, env: { DB_POOL_SIZE: '10' } },
-  'ingest-svc': { portVar: 'HEALTH_PORT', port: 9101, llm: false, env: { CONCURRENCY: '4', DB_POOL_SIZE: '8' } },
+  gateway: {
+    portVar: 'GATEWAY_PORT',
+    port: 8080,
+    llm: false,
+    backend: true,
+    // GET /v1/queues shows the limiter's limit and granted rate.
+    limiterSettings: true,
+    env: { DB_POOL_SIZE: '10' },
+    // Seed 000 gave "Backend + Frontend + Nginx" 1.5 GB; the gateway alone needs less.
+    deploy: { 'server-a': { seedWorker: 'backend (FastAPI)', memoryMb: 1024 } },
+  },
+  'ingest-svc': {
+    portVar: 'HEALTH_PORT',
+    port: 9101,
+    llm: false,
+    backend: true,
+    env: { CONCURRENCY: '4', DB_POOL_SIZE: '8' },
+    deploy: { 'server-a': { seedWorker: 'worker-base', memoryMb: 1024 } },
+  },
   'translate-svc': {
     portVar: 'HEALTH_PORT',
     port: 9102,
     llm: true,
+    backend: true,
     env: { CONCURRENCY: '60', DB_POOL_SIZE: '10' },
     hosts: { 'server-b': { CONCURRENCY: '40' } },
+    deploy: {
+      'server-a': { seedWorker: 'worker-trans', memoryMb: 1536 },
+      'server-b': { seedWorker: 'worker-trans-2', memoryMb: 1536 },
+    },
   },
   'learning-svc': {
     portVar: 'HEALTH_PORT',
     port: 9103,
     llm: true,
+    backend: true,
     env: { CONCURRENCY: '30', DB_POOL_SIZE: '10' },
     hosts: { 'server-b': { CONCURRENCY: '20' } },
+    deploy: {
+      'server-a': { seedWorker: 'worker-vip', memoryMb: 1024 },
+      // Seed 000's all-round "backup" worker: on B it keeps the VIP lane moving
+      // when A's learning-svc is busy or down (insight/theme back it up too).
+      'server-b': { seedWorker: 'worker-backup', memoryMb: 1536 },
+    },
   },
   'insight-svc': {
     portVar: 'HEALTH_PORT',
     port: 9104,
     llm: true,
+    backend: true,
     env: { CONCURRENCY: '4', INSIGHT_PARALLEL_SIZE: '40', LEARNING_BACKUP: 'true', DB_POOL_SIZE: '8' },
+    deploy: {
+      'server-b': { seedWorker: 'worker-insight', memoryMb: 1536 },
+      worker: { seedWorker: 'worker-insight', memoryMb: 1536 },
+    },
   },
   'theme-svc': {
     portVar: 'HEALTH_PORT',
     port: 9105,
     llm: true,
+    backend: true,
     env: { CONCURRENCY: '4', THEME_PARALLEL_SIZE: '50', LEARNING_BACKUP: 'true', DB_POOL_SIZE: '8' },
+    deploy: {
+      'server-b': { seedWorker: 'worker-theme', memoryMb: 1536 },
+      worker: { seedWorker: 'worker-theme', memoryMb: 1536 },
+    },
   },
-  'report-svc': { portVar: 'HEALTH_PORT', port: 9106, llm: false, env: { CONCURRENCY: '4', DB_POOL_SIZE: '5' } },
-  'llm-sim': { portVar: 'LLM_SIM_PORT', port: 8090, llm: false, env: {} },
+  'report-svc': {
+    portVar: 'HEALTH_PORT',
+    port: 9106,
+    llm: false,
+    backend: true,
+    env: { CONCURRENCY: '4', DB_POOL_SIZE: '5' },
+    // Seed 000's worker-base ran ingestion and reports in one 1 GB process; here they are two.
+    deploy: { 'server-a': { seedWorker: 'worker-base', memoryMb: 512 } },
+  },
+  'llm-sim': {
+    portVar: 'LLM_SIM_PORT',
+    port: 8090,
+    llm: false,
+    env: {},
+    // Not for production: only with `--profile sim`, for a staging fleet without a provider.
+    deploy: { 'server-a': { seedWorker: 'none (simulator)', memoryMb: 512, profile: 'sim' } },
+  },
 } as const satisfies Record<string, ServiceDefinition>;
 
 export type ServiceName = keyof typeof SERVICES;
+
+export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
 
 /** The environment a service gets on a host role, before connection settings and secrets. */
 export function serviceEnvironment(name: ServiceName, role: HostRole = 'single'): Record<string, string> {
   const def: ServiceDefinition = SERVICES[name];
   return { [def.portVar]: String(def.port), ...def.env, ...(def.hosts?.[role] ?? {}) };
+}
+
+/** How `name` runs on `role`, or undefined when that host does not run it. */
+export function placement(name: ServiceName, role: DeployRole): Placement | undefined {
+  const def: ServiceDefinition = SERVICES[name];
+  return def.deploy?.[role];
+}
+
+/** The services a deployed host role runs, in SERVICES order. */
+export function servicesOn(role: DeployRole): ServiceName[] {
+  return SERVICE_NAMES.filter((n) => placement(n, role) !== undefined);
+}
+
+/** The definition of `name`, typed as the general shape (optional fields readable). */
+export function serviceDefinition(name: ServiceName): ServiceDefinition {
+  return SERVICES[name];
 }

@@ -1,0 +1,78 @@
+# One image for every VOC service: gateway, ingest-, translate-, learning-,
+# insight-, theme- and report-svc, llm-sim, and the one-shot database
+# migration. A container runs one of them:
+#
+#   compose (infra/*/compose.yml)   command: [node, apps/translate-svc/dist/main.js]
+#   docker run                      docker run -e APP=translate-svc … voc-pipeline
+#   per-app default                 docker build --build-arg APP=gateway …
+#   migration                       command: [node, --import, tsx, libs/db/scripts/migrate.ts]
+#
+# Why one image rather than one per app: the apps share every library and
+# the same node_modules, so per-app images would be the same layers eight
+# times over; one build, one push, one tag to roll out, and a host pulls it
+# once. The app is chosen at run time, not baked in.
+#
+# Build from the repository root: docker build -t voc-pipeline .
+# (or `docker compose -f infra/server-a/compose.yml build`). Plain Dockerfile
+# syntax: the classic builder of docker-compose 1.29 builds it too.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- build: every dependency, the Prisma client, the bundled apps ----------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+ENV CI=true NX_DAEMON=false NX_NO_CLOUD=true
+# The whole workspace: npm ci needs every workspace's package.json, and the
+# apps are built from it. .dockerignore keeps node_modules, builds and
+# secrets (.env) out.
+COPY . .
+# npm ci's postinstall generates the Prisma client (libs/db/src/generated),
+# offline; the test makes a missing client fail here, not at run time.
+RUN npm ci --no-audit --no-fund \
+ && test -f libs/db/src/generated/prisma/client.ts
+# Type-checks the libraries, then bundles each app to apps/<app>/dist/main.js
+# (esbuild; third-party packages stay external, see scripts/bundle-app.mjs).
+RUN npx nx run-many -t build --projects='@voc/gateway,@voc/*-svc,@voc/llm-sim' --outputStyle=static
+# What the runtime stage takes: the bundles, the migration step (a TypeScript
+# script run by tsx, its SQL migrations) and the container healthcheck.
+RUN mkdir -p /out/libs/db/src /out/libs/db/scripts /out/infra/docker \
+ && for dist in apps/*/dist; do mkdir -p "/out/${dist%/dist}" && cp -a "$dist" "/out/${dist%/dist}/"; done \
+ && cp -a libs/db/package.json libs/db/prisma /out/libs/db/ \
+ && cp -a libs/db/scripts/migrate.ts /out/libs/db/scripts/ \
+ && cp -a libs/db/src/migrate.ts libs/db/src/migrate /out/libs/db/src/ \
+ && cp -a infra/docker/healthcheck.cjs /out/infra/docker/
+
+# ---- production node_modules ------------------------------------------------
+FROM build AS prod-deps
+# Runtime packages only (tsx included: it runs the migration). The migration
+# also needs Prisma's schema engine compiled to WebAssembly, a devDependency
+# of the root: keep the copy the build stage installed. Scripts are skipped:
+# the Prisma client is already bundled into each app. The workspace links
+# (node_modules/@voc) point at sources the runtime does not have: the bundles
+# inline them.
+RUN cp -a node_modules/@prisma/schema-engine-wasm /tmp/schema-engine-wasm \
+ && npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && cp -a /tmp/schema-engine-wasm node_modules/@prisma/schema-engine-wasm \
+ && rm -rf node_modules/@voc node_modules/.cache
+
+# ---- runtime ------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+# Node >= 20.19 is required: the bundles require() p-limit, an ES module.
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /out/ ./
+# Optional default app for `docker run` without a command (see the top of this file).
+ARG APP=""
+ENV APP=${APP}
+# The node user (uid 1000) of the base image: nothing here needs root, and
+# the files stay root-owned, so a compromised process cannot change the code.
+USER node
+# /readyz on the app's port (GATEWAY_PORT, HEALTH_PORT or LLM_SIM_PORT).
+# Compose repeats it per service, and turns it off for the migration.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=40s --retries=3 \
+  CMD ["node", "infra/docker/healthcheck.cjs"]
+# exec: node replaces the shell and receives SIGTERM itself (compose adds
+# `init: true`, a tiny init that forwards signals and reaps children).
+CMD ["/bin/sh", "-c", "exec node \"apps/${APP:?set APP to the service to run: gateway, ingest-svc, translate-svc, learning-svc, insight-svc, theme-svc, report-svc or llm-sim}/dist/main.js\""]

@@ -1,0 +1,124 @@
+/**
+ * The application containers of a host role, from libs/config's SERVICES:
+ * which services run there, their settings (serviceEnvironment), their memory
+ * limit, and the connection settings and secrets every host shares.
+ */
+import {
+  placement,
+  serviceDefinition,
+  serviceEnvironment,
+  servicesOn,
+  type DeployRole,
+  type ServiceName,
+} from '@voc/config';
+import { LOGGING, mebibytes, type ComposeService, type DependencyCondition } from './compose-types';
+import { extraHosts, NATS_URL } from './topology';
+import { ref } from './variables';
+
+/** One image for every service; compose picks the program with `command`. */
+export const APP_IMAGE_REF = (role: DeployRole) => ref('VOC_IMAGE', role);
+
+/** Matches the services' drain time: SHUTDOWN_TIMEOUT_MS (25 s) + the 5 s hard deadline of runService. */
+export const APP_STOP_GRACE = '35s';
+
+/** V8 gets 75% of the container limit, so it collects garbage before the kernel OOM-kills it. */
+export const heapLimitMb = (memoryMb: number): number => Math.floor(memoryMb * 0.75);
+
+export const APP_HEALTHCHECK = {
+  // /readyz on the port in GATEWAY_PORT / HEALTH_PORT / LLM_SIM_PORT (no curl in the image).
+  test: ['CMD', 'node', 'infra/docker/healthcheck.cjs'],
+  interval: '15s',
+  timeout: '5s',
+  retries: 3,
+  start_period: '40s',
+};
+
+/** The connection settings of every backend service (same on every host, see topology.ts). */
+export function connectionEnvironment(role: DeployRole): Record<string, string> {
+  return {
+    NATS_URL,
+    NATS_USER: ref('NATS_USER', role),
+    NATS_PASSWORD: ref('NATS_PASSWORD', role),
+    NATS_REPLICAS: ref('NATS_REPLICAS', role),
+    REDIS_URL: `redis://:${ref('REDIS_PASSWORD', role)}@redis:6379`,
+    DATABASE_URL: `postgresql://${ref('POSTGRES_USER', role)}:${ref('POSTGRES_PASSWORD', role)}@postgres:5432/${ref('POSTGRES_DB', role)}`,
+  };
+}
+
+/** LLM_MODEL, MAX_API_RPS, LLM_MODEL_LIMITS: the limiter's keys and limits. */
+export function limiterEnvironment(role: DeployRole): Record<string, string> {
+  return {
+    LLM_MODEL: ref('LLM_MODEL', role),
+    MAX_API_RPS: ref('MAX_API_RPS', role),
+    LLM_MODEL_LIMITS: ref('LLM_MODEL_LIMITS', role),
+  };
+}
+
+/** The whole environment of `name` on `role`, with `${…}` references to the host's .env. */
+export function appEnvironment(name: ServiceName, role: DeployRole): Record<string, string> {
+  const def = serviceDefinition(name);
+  const place = placement(name, role);
+  if (!place) throw new Error(`infra: ${name} does not run on ${role}`);
+  const env: Record<string, string> = {
+    NODE_NAME: ref('NODE_NAME', role),
+    LOG_LEVEL: ref('LOG_LEVEL', role),
+    ...serviceEnvironment(name, role),
+    NODE_OPTIONS: `--max-old-space-size=${heapLimitMb(place.memoryMb)}`,
+  };
+  if (def.backend) Object.assign(env, connectionEnvironment(role));
+  if (def.llm) {
+    Object.assign(env, { LLM_BASE_URL: ref('LLM_BASE_URL', role), LLM_API_KEY: ref('LLM_API_KEY', role) }, limiterEnvironment(role));
+  } else if (def.limiterSettings) {
+    Object.assign(env, limiterEnvironment(role));
+  }
+  if (name === 'gateway') env.GATEWAY_API_KEYS = ref('GATEWAY_API_KEYS', role);
+  // The simulator checks the same key the services send, so a sim fleet is configured like a real one.
+  if (name === 'llm-sim') env.LLM_SIM_API_KEY = ref('LLM_API_KEY', role);
+  return env;
+}
+
+/** What the services on server A wait for: the schema, and the servers they connect to. */
+function dependencies(name: ServiceName, role: DeployRole): Record<string, { condition: DependencyCondition }> | undefined {
+  if (role !== 'server-a' || !serviceDefinition(name).backend) return undefined;
+  return {
+    migrate: { condition: 'service_completed_successfully' },
+    postgres: { condition: 'service_healthy' },
+    redis: { condition: 'service_healthy' },
+    // Healthy means JetStream has a meta leader: two of the three nodes are up.
+    'nats-a1': { condition: 'service_healthy' },
+  };
+}
+
+export function appService(name: ServiceName, role: DeployRole): ComposeService {
+  const def = serviceDefinition(name);
+  const place = placement(name, role)!;
+  const deps = dependencies(name, role);
+  const svc: ComposeService = {
+    image: APP_IMAGE_REF(role),
+    ...(place.profile ? { profiles: [place.profile] } : {}),
+    command: ['node', `apps/${name}/dist/main.js`],
+    init: true,
+    restart: 'unless-stopped',
+    environment: appEnvironment(name, role),
+    ...(name === 'gateway'
+      ? { ports: [`0.0.0.0:${ref('GATEWAY_PUBLIC_PORT', role)}:${def.port}`] }
+      : name === 'llm-sim'
+        ? { ports: [`${ref('PRIVATE_IP', role)}:${def.port}:${def.port}`] }
+        : {}),
+    ...(def.backend ? { extra_hosts: extraHosts(role) } : {}),
+    ...(deps ? { depends_on: deps } : {}),
+    healthcheck: APP_HEALTHCHECK,
+    mem_limit: mebibytes(place.memoryMb),
+    stop_grace_period: APP_STOP_GRACE,
+    logging: LOGGING,
+    notes: { service: `seed 000: ${place.seedWorker}${place.profile ? ` (only with --profile ${place.profile})` : ''}` },
+  };
+  if (name === 'gateway') svc.notes!.ports = 'The one public port of the deployment (put TLS in front of it).';
+  return svc;
+}
+
+export function appServices(role: DeployRole): Record<string, ComposeService> {
+  const out: Record<string, ComposeService> = {};
+  for (const name of servicesOn(role)) out[name] = appService(name, role);
+  return out;
+}
