@@ -32,7 +32,7 @@ export function startApp(
   const [cmd, ...pre] = opts.spawnPrefix?.length ? [...opts.spawnPrefix, process.execPath] : [process.execPath];
   const child = spawn(cmd!, [...pre, ...args], {
     cwd: root,
-    env: { ...process.env, ...env, NODE_NAME: process.env.NODE_NAME ?? 'local' },
+    env: { ...process.env, ...env, NODE_NAME: env.NODE_NAME ?? process.env.NODE_NAME ?? 'local' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log);

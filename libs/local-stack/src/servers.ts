@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -115,6 +115,8 @@ export interface PostgresOptions {
   /** Trade durability for speed (tests): fsync and synchronous_commit off. */
   fast?: boolean;
   maxConnections?: number;
+  /** Networks besides loopback whose clients may connect with the password, e.g. `['10.0.0.0/24']` (pg_hba.conf). */
+  clientNetworks?: string[];
 }
 
 /** PostgreSQL refuses to run as root: as root, run it as the `postgres` system user. */
@@ -156,6 +158,13 @@ export async function startPostgres(bin: Binaries, o: PostgresOptions): Promise<
     }
   } else if (owner && statSync(o.dataDir).uid !== owner.uid) {
     chownSync(o.dataDir, owner.uid, owner.gid);
+  }
+  if (o.clientNetworks?.length) {
+    // initdb only lets loopback in; add each network once (a restart keeps the file).
+    const hba = path.join(o.dataDir, 'pg_hba.conf');
+    const present = readFileSync(hba, 'utf8');
+    const lines = o.clientNetworks.map((net) => `host all all ${net} scram-sha-256`).filter((l) => !present.includes(l));
+    if (lines.length) appendFileSync(hba, lines.join('\n') + '\n');
   }
   const args = [
     '-D', o.dataDir,

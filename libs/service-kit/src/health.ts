@@ -40,7 +40,7 @@ export async function runChecks(checks: ReadinessCheck[]) {
  */
 export function mountHealthRoutes(
   app: Express,
-  opts: { registry: Registry; checks: ReadinessCheck[]; isShuttingDown: () => boolean },
+  opts: { registry: Registry; checks: ReadinessCheck[]; isShuttingDown: () => boolean; isStarting?: () => boolean },
 ): void {
   app.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
@@ -48,6 +48,11 @@ export function mountHealthRoutes(
   app.get('/readyz', async (_req: Request, res: Response) => {
     if (opts.isShuttingDown()) {
       res.status(503).json({ ready: false, reason: 'shutting down' });
+      return;
+    }
+    // Dependencies may answer before start() has bound consumers and routes: not ready until it has.
+    if (opts.isStarting?.()) {
+      res.status(503).json({ ready: false, reason: 'starting' });
       return;
     }
     const result = await runChecks(opts.checks);

@@ -50,7 +50,8 @@ export async function runService(opts: RunServiceOptions): Promise<RunningServic
   const checks: ReadinessCheck[] = [];
   const app = express();
   app.disable('x-powered-by');
-  mountHealthRoutes(app, { registry, checks, isShuttingDown: () => shutdown.started });
+  let starting = true;
+  mountHealthRoutes(app, { registry, checks, isShuttingDown: () => shutdown.started, isStarting: () => starting });
 
   const ctx: ServiceContext = {
     name: opts.name,
@@ -92,6 +93,7 @@ export async function runService(opts: RunServiceOptions): Promise<RunningServic
     await shutdown.run('start-up failed');
     throw err;
   }
+  starting = false;
   log.info({ port }, 'started');
   return { ctx, server, port, stop: (reason = 'stop') => shutdown.run(reason) };
 }

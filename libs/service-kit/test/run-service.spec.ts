@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { runService } from '../src';
@@ -28,6 +29,37 @@ describe('runService', () => {
     } finally {
       await svc.stop();
     }
+  });
+
+  it('is not ready until start() has finished, even when every check passes', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    let release!: () => void;
+    const started = new Promise<void>((r) => (release = r));
+    let inStart = false;
+    const running = runService({
+      name: 'slow-start',
+      port,
+      host: '127.0.0.1',
+      handleSignals: false,
+      async start(ctx) {
+        ctx.addCheck({ name: 'dep', check: async () => true });
+        inStart = true;
+        await started;
+      },
+    });
+    while (!inStart) await new Promise((r) => setTimeout(r, 10));
+    const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(r.status).toBe(503);
+    expect(await r.json()).toMatchObject({ reason: 'starting' });
+    release();
+    const svc = await running;
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    await svc.stop();
   });
 
   it('runs closers and exits 0 on SIGTERM', async () => {

@@ -3,6 +3,7 @@ import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { createDbClient, type PrismaClient } from '@voc/db';
 import { connectNats, ensureStreams } from '@voc/messaging';
 import type { ServiceContext } from '@voc/service-kit';
+import { retryStartup } from './retry';
 
 export interface NatsDeps {
   nc: NatsConnection;
@@ -26,7 +27,7 @@ export async function useNats(
     log: ctx.log,
   });
   const jsm = await nc.jetstreamManager();
-  await ensureStreams(jsm, { replicas: cfg.NATS_REPLICAS });
+  await retryStartup('provisioning streams', () => ensureStreams(jsm, { replicas: cfg.NATS_REPLICAS }), ctx.log);
   ctx.addCheck({ name: 'nats', check: async () => { if (nc.isClosed()) throw new Error('connection closed'); await nc.flush(); } });
   // Drain flushes what this process published before closing.
   ctx.onShutdown('nats', () => nc.drain());

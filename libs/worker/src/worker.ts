@@ -8,6 +8,7 @@ import { createRateLimiter, limiterConfigFromEnv, startupJitter, type Priority, 
 import { runService, type ServiceContext } from '@voc/service-kit';
 import { useDb, useNats, useRedis, type NatsDeps } from './connect';
 import { workerEnv, type WorkerConfig } from './config';
+import { retryStartup } from './retry';
 import { UsageRecorder } from './usage';
 
 /** What a worker's consumers and tasks are built from. */
@@ -98,9 +99,10 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
 
       const consumers = spec.consumers(deps, cfg);
       for (const c of consumers) {
-        await ensureConsumer(nats.jsm, c.queue);
+        await retryStartup(`provisioning consumer ${c.queue}`, () => ensureConsumer(nats.jsm, c.queue), ctx.log);
         // A borrowed durable (the learning backup) is created if missing, never re-configured.
-        if (c.backup) await ensureConsumer(nats.jsm, c.backup.queue, {}, { update: false });
+        const backup = c.backup?.queue;
+        if (backup) await retryStartup(`provisioning consumer ${backup}`, () => ensureConsumer(nats.jsm, backup, {}, { update: false }), ctx.log);
       }
       for (const c of consumers) {
         const runner = createConsumerRunner({
