@@ -1,0 +1,87 @@
+/**
+ * What PostgreSQL holds at the end of the run, as the figures need it: the
+ * reviews against the uploads, every review's own translation (llm-sim tags a
+ * translation with a fingerprint of its original), 3–5 insights each, no
+ * repeated theme rows, and nothing failed for good.
+ */
+import { Client } from 'pg';
+import { translationTag } from '@voc/llm-sim';
+import type { Integrity } from './figures';
+
+export interface StageCounts {
+  stored: number;
+  translated: number;
+  insightsDone: number;
+  themesDone: number;
+  learnedProducts: number;
+}
+
+export class Database {
+  private constructor(private readonly client: Client) {}
+
+  static async connect(url: string): Promise<Database> {
+    const client = new Client({ connectionString: url, application_name: 'two-hosts-check' });
+    await client.connect();
+    return new Database(client);
+  }
+
+  async close(): Promise<void> {
+    await this.client.end();
+  }
+
+  private async one<T extends object>(sql: string): Promise<{ [K in keyof T]: number }> {
+    const r = await this.client.query(sql);
+    const row = r.rows[0] as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as { [K in keyof T]: number };
+  }
+
+  /** Progress of every stage (polled while the run goes on). */
+  stageCounts(): Promise<StageCounts> {
+    return this.one<StageCounts>(`
+      SELECT (SELECT count(*) FROM reviews) AS "stored",
+             (SELECT count(*) FROM reviews WHERE translate_status = 'done') AS "translated",
+             (SELECT count(*) FROM reviews WHERE insight_status = 'done') AS "insightsDone",
+             (SELECT count(*) FROM reviews WHERE theme_status = 'done') AS "themesDone",
+             (SELECT count(*) FROM products WHERE learning_state = 'learned') AS "learnedProducts"`);
+  }
+
+  /** The end-of-run audit; `uploaded` is the set of "asin/reviewId" keys that were uploaded. */
+  async audit(uploaded: ReadonlySet<string>, dlqMessages: number): Promise<Integrity> {
+    const counts = await this.stageCounts();
+    const insights = await this.one<{ under3: number; over5: number }>(`
+      SELECT count(*) FILTER (WHERE n < 3) AS under3, count(*) FILTER (WHERE n > 5) AS over5
+      FROM (SELECT count(i.id) AS n FROM reviews r LEFT JOIN insights i ON i.review_pk = r.id GROUP BY r.id) per_review`);
+    const themes = await this.one<{ dup: number }>(`
+      SELECT count(*) AS dup FROM (SELECT 1 FROM themes GROUP BY review_pk, category, label_id HAVING count(*) > 1) d`);
+    const status = await this.one<{ failed: number; unfinished: number }>(`
+      SELECT count(*) FILTER (WHERE 'failed' IN (translate_status, insight_status, theme_status)) AS failed,
+             count(*) FILTER (WHERE translate_status <> 'done' OR insight_status <> 'done' OR theme_status <> 'done') AS unfinished
+      FROM reviews`);
+    const rows = await this.client.query<{ asin: string; review_id: string; body: string; body_zh: string | null }>(
+      'SELECT asin, review_id, body, body_zh FROM reviews',
+    );
+    const found = new Set<string>();
+    let wrong = 0;
+    for (const r of rows.rows) {
+      found.add(`${r.asin}/${r.review_id}`);
+      if (r.body_zh !== null && !r.body_zh.startsWith(translationTag(r.body))) wrong++;
+    }
+    let missing = 0;
+    for (const key of uploaded) if (!found.has(key)) missing++;
+    return {
+      uploadedDistinct: uploaded.size,
+      stored: rows.rows.length,
+      missing,
+      translated: counts.translated,
+      wrongTranslations: wrong,
+      insightsDone: counts.insightsDone,
+      themesDone: counts.themesDone,
+      insightsUnder3: insights.under3,
+      insightsOver5: insights.over5,
+      duplicateThemes: themes.dup,
+      failed: status.failed,
+      unfinished: status.unfinished,
+      dlqMessages,
+    };
+  }
+}
