@@ -122,7 +122,9 @@ export async function requestReport(deps: PipelineDeps, asin: string): Promise<{
     await publish(deps.js, 'REPORT', { reportId: report.id, asin }, { msgId: `report:${report.id}` });
   } catch (err) {
     // Nothing will build it: do not leave a report that stays pending forever.
-    await deps.db.report.delete({ where: { id: report.id } }).catch(() => undefined);
+    await deps.db.report.delete({ where: { id: report.id } }).catch((e: unknown) =>
+      deps.log.error({ err: e, reportId: report.id }, 'could not remove a report that was never queued; the sweeper will queue it'),
+    );
     throw err;
   }
   return { reportId: report.id };

@@ -12,7 +12,7 @@
 import type Redis from 'ioredis';
 import type { JetStreamManager } from 'nats';
 import { Counter, type Registry } from 'prom-client';
-import { publish, QUEUES, type QueueName } from '@voc/messaging';
+import { JS_ERR, jsErrorCode, publish, QUEUES, type QueueName } from '@voc/messaging';
 import type { PipelineDeps } from './deps';
 import { enqueueAnalysis, enqueueBullets, enqueueTranslation, requestLearning } from './handover';
 
@@ -186,9 +186,10 @@ export class Sweeper {
     try {
       const info = await this.deps.jsm.consumers.info(q.stream, q.durable);
       return info.num_pending === 0 && info.num_ack_pending === 0;
-    } catch {
+    } catch (err) {
       // No consumer yet: nothing can be consuming, so nothing is in flight.
-      return true;
+      if (jsErrorCode(err) === JS_ERR.CONSUMER_NOT_FOUND) return true;
+      throw new Error(`sweeper: cannot read consumer ${q.stream}/${q.durable}: ${(err as Error).message}`, { cause: err });
     }
   }
 }
