@@ -3,23 +3,13 @@ import {
   deadLetterStoredMessage,
   listDeadLetters,
   publish,
-  type ConsumerRunner,
 } from '../src';
-import { dlqCount, registry, reportJob, resetQueues, silentLog, sleep, startEnv, streamMessages, waitFor, type Env } from './helpers';
+import { dlqCount, registry, reportJob, silentLog, sleep, streamMessages, useQueues, waitFor } from './helpers';
 
 jest.setTimeout(90_000);
 
 describe('dead-lettering messages whose deliveries ran out (MAX_DELIVERIES advisory)', () => {
-  let env: Env;
-  const runners: ConsumerRunner[] = [];
-  beforeAll(async () => {
-    env = await startEnv();
-  });
-  afterAll(() => env.teardown());
-  beforeEach(() => resetQueues(env.jsm, { REPORT: { ackWaitMs: 1000, maxDeliver: 2, backoffMs: [] } }));
-  afterEach(async () => {
-    await Promise.all(runners.splice(0).map((r) => r.stop()));
-  });
+  const { env, runners } = useQueues({ REPORT: { ackWaitMs: 1000, maxDeliver: 2, backoffMs: [] } });
 
   it('moves a message a crashed worker held on its last delivery to the DLQ, once, though every runner sees the advisory', async () => {
     const pub = await publish(env.js, 'REPORT', reportJob('orphan'));

@@ -1,23 +1,12 @@
-import { createConsumerRunner, publish, type ConsumerRunner, type HandlerContext } from '../src';
-import { registry, resetQueues, silentLog, sleep, startEnv, waitFor, type Env } from './helpers';
+import { createConsumerRunner, publish, type HandlerContext } from '../src';
+import { registry, silentLog, sleep, useQueues, waitFor } from './helpers';
 
 jest.setTimeout(90_000);
 
 describe('learning backup (insight/theme pull LEARNING when their own queue is empty)', () => {
-  let env: Env;
-  const runners: ConsumerRunner[] = [];
+  const { env, runners } = useQueues();
   let testNo = 0;
-  beforeAll(async () => {
-    env = await startEnv();
-  });
-  afterAll(() => env.teardown());
-  beforeEach(async () => {
-    testNo++;
-    await resetQueues(env.jsm);
-  });
-  afterEach(async () => {
-    await Promise.all(runners.splice(0).map((r) => r.stop()));
-  });
+  beforeEach(() => testNo++);
 
   const learningJob = (i: number) => ({ jobId: `lj-${testNo}-${i}`, asin: 'B000BACKUP', reason: 'new' as const });
   const insightJob = (i: number) => ({ asin: 'B000BACKUP', reviewIds: [`rv-${testNo}-${i}`], learningVersion: 1 });

@@ -9,6 +9,7 @@ import {
   ensureConsumer,
   ensureStreams,
   type ConsumerOverrides,
+  type ConsumerRunner,
   type QueueName,
 } from '../src';
 
@@ -101,4 +102,44 @@ export async function dlqCount(jsm: JetStreamManager, queue: QueueName): Promise
 /** A report job; ids must differ between tests, or the default msgId dedupes them. */
 export function reportJob(i: number | string) {
   return { reportId: `r-${i}`, asin: 'B000TEST01' };
+}
+
+/**
+ * The common frame of a runner spec: one nats-server for the file, every
+ * queue emptied and its durable recreated before each test (with
+ * `overrides`), and the runners a test pushed to `runners` stopped after it.
+ * Call at the top of a describe.
+ */
+export function useQueues(overrides: Partial<Record<QueueName, ConsumerOverrides>> = {}): { env: Env; runners: ConsumerRunner[] } {
+  let current: Env | undefined;
+  const runners: ConsumerRunner[] = [];
+  const get = (): Env => {
+    if (!current) throw new Error('useQueues: nats-server not started (used outside a test?)');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await startEnv();
+  });
+  afterAll(() => current?.teardown());
+  beforeEach(() => resetQueues(get().jsm, overrides));
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map((r) => r.stop()));
+  });
+  const env: Env = {
+    get stack() {
+      return get().stack;
+    },
+    get nc() {
+      return get().nc;
+    },
+    get jsm() {
+      return get().jsm;
+    },
+    get js() {
+      return get().js;
+    },
+    connect: (name) => get().connect(name),
+    teardown: () => get().teardown(),
+  };
+  return { env, runners };
 }

@@ -8,12 +8,11 @@ import {
   createConsumerRunner,
   listDeadLetters,
   publish,
-  type ConsumerRunner,
   type HandlerContext,
   type InsightJob,
   type ReportJob,
 } from '../src';
-import { dlqCount, gate, registry, reportJob, resetQueues, silentLog, sleep, startEnv, streamMessages, waitFor, type Env } from './helpers';
+import { dlqCount, gate, registry, reportJob, resetQueues, silentLog, sleep, streamMessages, useQueues, waitFor } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -24,16 +23,7 @@ async function metricValue(reg: Registry, name: string, labels: Record<string, s
 }
 
 describe('consumer runner', () => {
-  let env: Env;
-  const runners: ConsumerRunner[] = [];
-  beforeAll(async () => {
-    env = await startEnv();
-  });
-  afterAll(() => env.teardown());
-  beforeEach(() => resetQueues(env.jsm));
-  afterEach(async () => {
-    await Promise.all(runners.splice(0).map((r) => r.stop()));
-  });
+  const { env, runners } = useQueues();
 
   // Unique per test: equal content would share a default msgId and be dropped as a duplicate.
   let testNo = 0;

@@ -6,23 +6,13 @@ import {
   publish,
   queueStats,
   requeueDeadLetter,
-  type ConsumerRunner,
 } from '../src';
-import { dlqCount, gate, registry, reportJob, resetQueues, silentLog, sleep, startEnv, streamMessages, waitFor, type Env } from './helpers';
+import { dlqCount, gate, registry, reportJob, resetQueues, silentLog, sleep, streamMessages, useQueues, waitFor } from './helpers';
 
 jest.setTimeout(90_000);
 
 describe('queue stats and DLQ operations', () => {
-  let env: Env;
-  const runners: ConsumerRunner[] = [];
-  beforeAll(async () => {
-    env = await startEnv();
-  });
-  afterAll(() => env.teardown());
-  beforeEach(() => resetQueues(env.jsm));
-  afterEach(async () => {
-    await Promise.all(runners.splice(0).map((r) => r.stop()));
-  });
+  const { env, runners } = useQueues();
 
   it('reports pending, in-flight and dead-lettered counts per queue', async () => {
     await publish(env.js, 'REPORT', reportJob('stats-bad'));
