@@ -41,6 +41,9 @@ export interface AnalysisResult {
   retry: number;
 }
 
+/** What a message did when it had nothing to do. */
+export const NOTHING_ANALYSED: Readonly<AnalysisResult> = Object.freeze({ reviews: 0, written: 0, rows: 0, failed: 0, retry: 0 });
+
 export async function runAnalysis<R>(
   deps: PipelineDeps,
   job: { asin: string; reviewIds: string[] },
@@ -54,7 +57,7 @@ export async function runAnalysis<R>(
     select: { id: true, reviewId: true, body: true, bodyZh: true, rating: true },
     orderBy: { id: 'asc' },
   });
-  const out: AnalysisResult = { reviews: reviews.length, written: 0, rows: 0, failed: 0, retry: 0 };
+  const out: AnalysisResult = { ...NOTHING_ANALYSED, reviews: reviews.length };
   if (reviews.length === 0) return out;
 
   let buffer: { review: AnalysisReview; result: R }[] = [];

@@ -1,6 +1,7 @@
-/** The 5W label categories of seed 001's "5W modelling". */
-export const FIVE_W = ['who', 'when', 'where', 'what', 'why'] as const;
-export type FiveW = (typeof FIVE_W)[number];
+import type { FiveW } from '@voc/llm';
+
+/** The 5W label categories of seed 001's "5W modelling": defined once, by the prompts that use them. */
+export { FIVE_W, type FiveW } from '@voc/llm';
 
 export const FIVE_W_TITLES: Record<FiveW, string> = {
   who: 'Who (用户是谁)',

@@ -1,9 +1,9 @@
 /** insight-svc's stage: 3–5 insights per review against the product's learned dimensions. */
 import { extractInsights, type Insight } from '@voc/llm';
 import type { HandlerContext, InsightJob } from '@voc/messaging';
-import { runAnalysis, type AnalysisResult } from './analysis';
+import { NOTHING_ANALYSED, runAnalysis, type AnalysisResult } from './analysis';
 import { needLlm, type PipelineDeps } from './deps';
-import { notLearnedYet } from './not-learned';
+import { learnedVersion } from './not-learned';
 
 export async function handleInsight(
   deps: PipelineDeps,
@@ -12,9 +12,8 @@ export async function handleInsight(
   parallelSize: number,
 ): Promise<AnalysisResult> {
   const llm = needLlm(deps, 'insight');
-  const product = await deps.db.product.findUnique({ where: { asin: job.asin }, select: { learningVersion: true } });
-  if (!product || product.learningVersion === 0) return notLearnedYet(deps, 'insight', job);
-  const version = product.learningVersion;
+  const version = await learnedVersion(deps, 'insight', job);
+  if (version === undefined) return { ...NOTHING_ANALYSED };
   const dims = await deps.db.dimension.findMany({ where: { asin: job.asin, learningVersion: version }, orderBy: { id: 'asc' } });
   const dimensionId = new Map(dims.map((d) => [d.name, d.id]));
   const refs = dims.map((d) => ({ name: d.name, description: d.description }));

@@ -1,11 +1,11 @@
 /** theme-svc's stage: the review's 5W labels from the product's learned label set (label map cached in Redis). */
 import { extractThemes, type Theme } from '@voc/llm';
 import type { HandlerContext, ThemeJob } from '@voc/messaging';
-import { runAnalysis, type AnalysisResult } from './analysis';
+import { NOTHING_ANALYSED, runAnalysis, type AnalysisResult } from './analysis';
 import { needLlm, needRedis, type PipelineDeps } from './deps';
 import { FIVE_W } from './domain';
 import { getLabelMap } from './label-cache';
-import { notLearnedYet } from './not-learned';
+import { learnedVersion } from './not-learned';
 
 export async function handleTheme(
   deps: PipelineDeps,
@@ -15,9 +15,8 @@ export async function handleTheme(
 ): Promise<AnalysisResult> {
   const llm = needLlm(deps, 'theme');
   const redis = needRedis(deps, 'theme');
-  const product = await deps.db.product.findUnique({ where: { asin: job.asin }, select: { learningVersion: true } });
-  if (!product || product.learningVersion === 0) return notLearnedYet(deps, 'theme', job);
-  const version = product.learningVersion;
+  const version = await learnedVersion(deps, 'theme', job);
+  if (version === undefined) return { ...NOTHING_ANALYSED };
   const { map } = await getLabelMap(redis, deps.db, job.asin, version, deps.settings.LABEL_CACHE_TTL_S);
   const labels = Object.fromEntries(
     FIVE_W.map((w) => [w, Object.entries(map.labels[w]).map(([name, l]) => ({ name, description: l.description }))]),
