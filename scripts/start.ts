@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
+import { z } from 'zod';
+import { env, loadConfig, SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
 import { applyMigrations } from '@voc/db/migrate';
 import { startApp, startStack, waitReady, type RunningApp, type Stack } from '@voc/local-stack';
 
@@ -17,13 +18,18 @@ const ROOT = path.resolve(__dirname, '..');
 const VOC = path.join(ROOT, '.voc');
 const say = (msg: string) => process.stdout.write(`[voc] ${msg}\n`);
 
-function port(name: string, def: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name}: expected a port number, got '${v}'`);
-  return n;
-}
+/** The ports of what `npm start` runs itself, checked like every service's settings. */
+const readPorts = () =>
+  loadConfig(
+    'npm start',
+    z.object({
+      VOC_NATS_PORT: env.port(4222),
+      VOC_NATS_HTTP_PORT: env.port(8222),
+      VOC_REDIS_PORT: env.port(6379),
+      VOC_POSTGRES_PORT: env.port(5432),
+      LLM_SIM_PORT: env.port(SERVICES['llm-sim'].port),
+    }),
+  );
 
 /** GATEWAY_API_KEYS, or a key made once and kept in .voc/ so restarts keep it. */
 function gatewayKeys(): string {
@@ -53,14 +59,15 @@ async function main(): Promise<void> {
   }
 
   try {
+    const ports = readPorts();
     stack = await startStack({
       dataDir: VOC,
       persistent: true,
       ports: {
-        nats: port('VOC_NATS_PORT', 4222),
-        natsHttp: port('VOC_NATS_HTTP_PORT', 8222),
-        redis: port('VOC_REDIS_PORT', 6379),
-        postgres: port('VOC_POSTGRES_PORT', 5432),
+        nats: ports.VOC_NATS_PORT,
+        natsHttp: ports.VOC_NATS_HTTP_PORT,
+        redis: ports.VOC_REDIS_PORT,
+        postgres: ports.VOC_POSTGRES_PORT,
       },
       external: {
         natsUrl: process.env.NATS_URL || undefined,
@@ -72,7 +79,7 @@ async function main(): Promise<void> {
     const { applied } = await applyMigrations(stack.databaseUrl);
     say(applied.length ? `database migrated: ${applied.join(', ')}` : 'database schema up to date');
 
-    const llmSimPort = port('LLM_SIM_PORT', SERVICES['llm-sim'].port);
+    const llmSimPort = ports.LLM_SIM_PORT;
     const useSim = !process.env.LLM_BASE_URL;
     const apiKeys = gatewayKeys();
     const shared: Record<string, string> = {
