@@ -15,7 +15,7 @@ import {
   type Review,
 } from '@voc/db';
 import { applyMigrations } from '@voc/db/migrate';
-import { withPg } from './helpers';
+import { withPg } from './support';
 
 jest.setTimeout(120_000);
 

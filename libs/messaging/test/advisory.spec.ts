@@ -4,7 +4,7 @@ import {
   listDeadLetters,
   publish,
 } from '../src';
-import { dlqCount, registry, reportJob, silentLog, sleep, streamMessages, useQueues, waitFor } from './helpers';
+import { dlqCount, registry, reportJob, silentLog, sleep, streamMessages, useQueues, waitFor } from './support';
 
 jest.setTimeout(90_000);
 

@@ -12,7 +12,7 @@ import {
   type InsightJob,
   type ReportJob,
 } from '../src';
-import { dlqCount, gate, registry, reportJob, resetQueues, silentLog, sleep, streamMessages, useQueues, waitFor } from './helpers';
+import { dlqCount, gate, registry, reportJob, resetQueues, silentLog, sleep, streamMessages, useQueues, waitFor } from './support';
 
 jest.setTimeout(90_000);
 

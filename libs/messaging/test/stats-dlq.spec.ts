@@ -7,7 +7,7 @@ import {
   queueStats,
   requeueDeadLetter,
 } from '../src';
-import { dlqCount, gate, registry, reportJob, resetQueues, silentLog, sleep, streamMessages, useQueues, waitFor } from './helpers';
+import { dlqCount, gate, registry, reportJob, resetQueues, silentLog, sleep, streamMessages, useQueues, waitFor } from './support';
 
 jest.setTimeout(90_000);
 

@@ -1,5 +1,5 @@
 import { Sweeper } from '../src';
-import { ago, jobsIn, setup, type Env } from './helpers';
+import { ago, jobsIn, setup, type Env } from './support';
 
 describe('Sweeper', () => {
   let env: Env;

@@ -5,7 +5,7 @@ import { applyMigrations } from '@voc/db/migrate';
 import { startTestStack, type TestStack } from '@voc/local-stack';
 import { decodeJob, ensureConsumer, ensureStreams, QUEUE_NAMES, QUEUES, type JobOf, type QueueName } from '@voc/messaging';
 import { createLogger } from '@voc/service-kit';
-import { DEFAULT_PIPELINE_SETTINGS, type PipelineDeps } from '../src';
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineDeps } from '../../src';
 
 export interface Env {
   stack: TestStack;

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { startTestStack, type TestStack } from '@voc/local-stack';
-import type { Priority, RateLimiter } from '../src';
+import type { Priority, RateLimiter } from '../../src';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

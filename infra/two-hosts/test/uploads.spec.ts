@@ -1,5 +1,5 @@
 import type { DataReview } from '@voc/e2e';
-import { planUploads, reviewKey } from './uploads';
+import { planUploads, reviewKey } from '../src/uploads';
 
 function product(asin: string, n: number): DataReview[] {
   return Array.from({ length: n }, (_, i) => ({ asin, reviewId: `${asin}-r${i}`, rating: 5, body: `review ${i} of ${asin}` }));

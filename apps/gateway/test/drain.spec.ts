@@ -1,8 +1,8 @@
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { errorHandler } from '../errors';
+import { errorHandler } from '../src/errors';
 import { createLogger } from '@voc/service-kit';
-import { InFlightRequests } from './drain';
+import { InFlightRequests } from '../src/middleware/drain';
 
 describe('InFlightRequests', () => {
   it('lets running requests finish before drain resolves, and refuses new ones while stopping', async () => {

@@ -1,5 +1,5 @@
-import { renderReportHtml } from './render-html';
-import type { ReportContent } from './types';
+import { renderReportHtml } from '../src/report/render-html';
+import type { ReportContent } from '../src/report/types';
 
 const report: ReportContent = {
   asin: 'B00VINDBJK',

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { parseCompose } from './compose';
-import { appOf, hostVariables, loadDeployment, natsConfigPorts, parseEnvFile, serviceEnv, testValue, withSimLatency } from './deployment';
-import { natsConfigFor } from './infrastructure';
-import { HOSTS } from './testbed';
+import { parseCompose } from '../src/compose';
+import { appOf, hostVariables, loadDeployment, natsConfigPorts, parseEnvFile, serviceEnv, testValue, withSimLatency } from '../src/deployment';
+import { natsConfigFor } from '../src/infrastructure';
+import { HOSTS } from '../src/testbed';
 
 const A = HOSTS['server-a'];
 const B = HOSTS['server-b'];

@@ -1,4 +1,4 @@
-import { startupJitter } from './startup-jitter';
+import { startupJitter } from '../src/startup-jitter';
 
 describe('startupJitter (seed 001)', () => {
   it.each([

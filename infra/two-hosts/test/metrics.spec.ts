@@ -1,4 +1,4 @@
-import { CounterLedger, parsePrometheus, sumSamples } from './metrics';
+import { CounterLedger, parsePrometheus, sumSamples } from '../src/metrics';
 
 const EXPOSITION = `# HELP messages_processed_total Messages handled
 # TYPE messages_processed_total counter

@@ -1,5 +1,5 @@
 import { ConfigError } from '@voc/config';
-import { loadGatewayConfig, parseByteSize } from './config';
+import { loadGatewayConfig, parseByteSize } from '../src/config';
 
 describe('loadGatewayConfig', () => {
   it('applies the defaults', () => {

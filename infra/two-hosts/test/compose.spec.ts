@@ -1,4 +1,4 @@
-import { interpolate, parseCompose, rawEnvironment, referencedVariables, rewriteUrlHosts, urlParts } from './compose';
+import { interpolate, parseCompose, rawEnvironment, referencedVariables, rewriteUrlHosts, urlParts } from '../src/compose';
 
 describe('interpolate (compose rules)', () => {
   const vars = { SET: 'value', EMPTY: '', PORT: '5432' };

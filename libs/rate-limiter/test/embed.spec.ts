@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { GENERATED_MODULE, LUA_DIR, renderLuaModule } from './embed';
-import { LUA_SCRIPTS } from './generated/scripts';
+import { GENERATED_MODULE, LUA_DIR, renderLuaModule } from '../src/lua/embed';
+import { LUA_SCRIPTS } from '../src/lua/generated/scripts';
 
 describe('embedded Lua scripts', () => {
   it('are in sync with src/lua/*.lua (else run: npm run generate -w @voc/rate-limiter)', () => {

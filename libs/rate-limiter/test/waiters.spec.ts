@@ -1,5 +1,5 @@
-import { HeldSlots } from './held-slots';
-import { WaiterQueue, type Waiter } from './waiters';
+import { HeldSlots } from '../src/held-slots';
+import { WaiterQueue, type Waiter } from '../src/waiters';
 
 const waiter = (priority: 'vip' | 'normal', name: string): Waiter & { name: string } => ({
   name,

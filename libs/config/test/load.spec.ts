@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, env, loadConfig, serviceEnvironment } from './index';
+import { ConfigError, env, loadConfig, serviceEnvironment } from '../src';
 
 describe('loadConfig', () => {
   const schema = z.object({ PORT: env.port(8080), URL: env.url(['redis']), FLAG: env.bool(false) });

@@ -1,5 +1,5 @@
-import { ApiError } from './errors';
-import { parseAsin, validateUpload } from './validation';
+import { ApiError } from '../src/errors';
+import { parseAsin, validateUpload } from '../src/validation';
 
 const good = { reviewId: 'r1', rating: 5, body: 'Great tablet' };
 

@@ -1,5 +1,5 @@
 import { ConfigError } from '@voc/config';
-import { limiterConfigFromEnv, parseModelLimits } from './env';
+import { limiterConfigFromEnv, parseModelLimits } from '../src/env';
 
 describe('parseModelLimits', () => {
   it('parses model=rps pairs, spaces and fractions allowed', () => {

@@ -1,5 +1,5 @@
 import type { ReviewInput } from '@voc/messaging';
-import { partMsgId, planParts, toIngestProduct, toReviewInput } from './parts';
+import { partMsgId, planParts, toIngestProduct, toReviewInput } from '../src/ingest/parts';
 
 const review = (i: number, body = `review body ${i}`): ReviewInput => ({ reviewId: `R${i}`, rating: (i % 5) + 1, body });
 const reviews = (n: number, body?: (i: number) => string) => Array.from({ length: n }, (_, i) => review(i, body?.(i)));

@@ -1,4 +1,4 @@
-import { maxInSlidingWindow } from './window';
+import { maxInSlidingWindow } from '../src/window';
 
 describe('maxInSlidingWindow', () => {
   it('counts a half-open window [t, t + w)', () => {

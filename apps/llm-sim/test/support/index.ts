@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { startLlmSim, type LlmSim, type SimConfig } from '../src';
+import { startLlmSim, type LlmSim, type SimConfig } from '../../src';
 
 // The simulator logs through pino on stdout; keep test output readable.
 process.env.LOG_LEVEL ??= 'warn';

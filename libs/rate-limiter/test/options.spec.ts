@@ -1,4 +1,4 @@
-import { resolveTuning } from './options';
+import { resolveTuning } from '../src/options';
 
 describe('resolveTuning', () => {
   it('spaces slots (1 s + margin) / rps apart, rounded up to the µs', () => {

@@ -1,4 +1,4 @@
-import { DEPLOY_ROLES, placement, SERVICE_NAMES, SERVICES, serviceEnvironment, servicesOn } from './index';
+import { DEPLOY_ROLES, placement, SERVICE_NAMES, SERVICES, serviceEnvironment, servicesOn } from '../src';
 
 describe('SERVICES: the hosts of seed 000', () => {
   it('puts data, API, ingestion, reports, VIP learning and translation on server A', () => {

@@ -10,8 +10,8 @@ import { applyMigrations } from '@voc/db/migrate';
 import { startTestStack, type TestStack } from '@voc/local-stack';
 import type { IngestJob } from '@voc/messaging';
 import { runService, type RunningService } from '@voc/service-kit';
-import { loadGatewayConfig } from '../src/config';
-import { startGateway, type RunningGateway } from '../src/service';
+import { loadGatewayConfig } from '../../src/config';
+import { startGateway, type RunningGateway } from '../../src/service';
 
 export const API_KEY = 'test-key-0123456789abcdef';
 export const OTHER_KEY = 'second-key-for-rotation';

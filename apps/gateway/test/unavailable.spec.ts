@@ -1,7 +1,7 @@
 import { ErrorCode, NatsError } from 'nats';
 import { Prisma } from '@voc/db';
 import { PublishError } from '@voc/messaging';
-import { outageOf } from './unavailable';
+import { outageOf } from '../src/unavailable';
 
 const prismaError = (code: string, meta?: Record<string, unknown>) =>
   new Prisma.PrismaClientKnownRequestError('query failed', { code, clientVersion: 'test', meta });

@@ -1,4 +1,4 @@
-import { computeFigures, emptyWorkShare, formatReport, type Observations } from './figures';
+import { computeFigures, emptyWorkShare, formatReport, type Observations } from '../src/figures';
 
 /** A run where everything went right; each test breaks one thing. */
 function goodRun(): Observations {
