@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { messageText } from '@voc/llm';
+import { messageText } from '@voc/prompts';
 import { runService, sleep, type RunningService } from '@voc/service-kit';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-import { PROMPT_KINDS, type PromptKind } from '@voc/llm';
+import { PROMPT_KINDS, type PromptKind } from '@voc/prompts';
 
 /**
  * Counts arrivals in a sliding window. Only the arrivals of the last window

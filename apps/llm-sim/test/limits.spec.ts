@@ -1,4 +1,4 @@
-import { buildTranslateSingleMessages } from '@voc/llm';
+import { buildTranslateSingleMessages } from '@voc/prompts';
 import { RateLimitError } from 'openai';
 import type { LlmSim } from '../src';
 import { MODEL, openaiFor, startTestSim } from './support';

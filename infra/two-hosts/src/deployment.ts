@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '@voc/config';
-import { simConfigFromEnv } from '@voc/llm-sim';
+import { simConfigFromEnv } from '@voc/llm-sim/config';
 import { interpolate, parseCompose, rawEnvironment, rewriteUrlHosts, urlParts, type ComposeFile, type ComposeService } from './compose';
 import type { HostPlan, PlannedService } from './hosts';
 import { HOSTS, type HostRole, type TestHost } from './testbed';

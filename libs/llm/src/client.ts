@@ -1,8 +1,8 @@
 import { sleep } from '@voc/service-kit';
 import OpenAI from 'openai';
 import type { Registry } from 'prom-client';
-import { LlmRequestError, MalformedAnswerError, type LlmCallContext } from './errors';
-import type { ChatMessage, PromptKind } from './kinds';
+import { MalformedAnswerError, type ChatMessage, type LlmCallContext, type PromptKind } from '@voc/prompts';
+import { LlmRequestError } from './errors';
 import type { LlmLimiter, Priority } from './limiter';
 import { createLlmMetrics, type LlmMetrics } from './metrics';
 import { DEFAULT_RETRY_POLICY, backoffDelayMs, classifyFailure, retryAfterMs, type ClassifiedFailure, type RetryPolicy } from './retry';

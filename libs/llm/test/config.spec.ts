@@ -1,5 +1,5 @@
 import { ConfigError } from '@voc/config';
-import { isLoopbackUrl, llmConfigFromEnv } from '../src';
+import { isLoopbackUrl, llmConfigFromEnv } from '../src/config';
 
 describe('llmConfigFromEnv', () => {
   it('defaults to the local simulator with the placeholder key', () => {

@@ -1,14 +1,7 @@
-import {
-  LlmRequestError,
-  MalformedAnswerError,
-  readTranslateBatchRequest,
-  readTranslateSingleRequest,
-  translateBatchWithFallback,
-  type ChatRequest,
-  type ChatResult,
-  type LlmClient,
-  type ParsedChatResult,
-} from '../src';
+import { MalformedAnswerError, readTranslateBatchRequest, readTranslateSingleRequest } from '@voc/prompts';
+import { translateBatchWithFallback, type LlmClient } from '../src';
+import type { ChatRequest, ChatResult, ParsedChatResult } from '../src/client';
+import { LlmRequestError } from '../src/errors';
 
 /**
  * A scripted LlmClient for the fallback algorithm's edge cases that the

@@ -1,5 +1,6 @@
 /** insight-svc's stage: 3–5 insights per review against the product's learned dimensions. */
-import { extractInsights, type Insight } from '@voc/llm';
+import { extractInsights } from '@voc/llm';
+import type { Insight } from '@voc/prompts';
 import type { HandlerContext, InsightJob } from '@voc/messaging';
 import { NOTHING_ANALYSED, runAnalysis, type AnalysisResult } from './analysis';
 import { needLlm, type PipelineDeps } from './deps';

@@ -1,5 +1,6 @@
 /** theme-svc's stage: the review's 5W labels from the product's learned label set (label map cached in Redis). */
-import { extractThemes, type Theme } from '@voc/llm';
+import { extractThemes } from '@voc/llm';
+import type { Theme } from '@voc/prompts';
 import type { HandlerContext, ThemeJob } from '@voc/messaging';
 import { NOTHING_ANALYSED, runAnalysis, type AnalysisResult } from './analysis';
 import { needLlm, needRedis, type PipelineDeps } from './deps';

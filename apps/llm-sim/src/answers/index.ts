@@ -7,7 +7,7 @@ import {
   readTranslateSingleRequest,
   type PromptKind,
   type WireMessage,
-} from '@voc/llm';
+} from '@voc/prompts';
 import { pseudoChinese } from '../text';
 import { answerInsight, answerTheme } from './analysis';
 import { answerLearning } from './learning';

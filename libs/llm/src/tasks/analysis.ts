@@ -1,8 +1,18 @@
 import type { LlmClient } from '../client';
-import type { Insight, LearnedModel, NamedRef, Theme } from '../domain';
-import { buildInsightMessages, parseInsightAnswer } from '../prompts/insight';
-import { buildLearningMessages, parseLearningAnswer } from '../prompts/learning';
-import { buildThemeMessages, parseThemeAnswer, type LabelRefs } from '../prompts/theme';
+import {
+  buildInsightMessages,
+  buildLearningMessages,
+  buildThemeMessages,
+  parseInsightAnswer,
+  parseLearningAnswer,
+  parseThemeAnswer,
+  reviewFields,
+  type Insight,
+  type LabelRefs,
+  type LearnedModel,
+  type NamedRef,
+  type Theme,
+} from '@voc/prompts';
 import { requestOptions, withMalformedRetry, type TaskOptions } from './common';
 
 const EXTRACTION_TEMPERATURE = 0.2;
@@ -24,12 +34,7 @@ export interface ExtractInsightsRequest extends TaskOptions {
 export async function extractInsights(client: LlmClient, req: ExtractInsightsRequest): Promise<Insight[]> {
   if (req.dimensions.length === 0) throw new TypeError(`extractInsights: no dimensions for asin ${req.asin ?? '?'} (product not learned)`);
   if (!req.review.trim()) return [];
-  const input = {
-    review: req.review,
-    dimensions: req.dimensions,
-    ...(req.translation !== undefined ? { translation: req.translation } : {}),
-    ...(req.rating !== undefined ? { rating: req.rating } : {}),
-  };
+  const input = { ...reviewFields(req), dimensions: req.dimensions };
   const { value } = await withMalformedRetry(() =>
     client.chatParsed(
       { kind: 'insight', messages: buildInsightMessages(input), jsonMode: true, temperature: EXTRACTION_TEMPERATURE, ...requestOptions(req) },
@@ -56,12 +61,7 @@ export async function extractThemes(client: LlmClient, req: ExtractThemesRequest
     throw new TypeError(`extractThemes: no labels for asin ${req.asin ?? '?'} (product not learned)`);
   }
   if (!req.review.trim()) return [];
-  const input = {
-    review: req.review,
-    labels: req.labels,
-    ...(req.translation !== undefined ? { translation: req.translation } : {}),
-    ...(req.rating !== undefined ? { rating: req.rating } : {}),
-  };
+  const input = { ...reviewFields(req), labels: req.labels };
   const { value } = await withMalformedRetry(() =>
     client.chatParsed(
       { kind: 'theme', messages: buildThemeMessages(input), jsonMode: true, temperature: EXTRACTION_TEMPERATURE, ...requestOptions(req) },

@@ -1,7 +1,13 @@
 import type { LlmClient } from '../client';
-import { LlmError, MalformedAnswerError } from '../errors';
-import { buildTranslateBatchMessages, batchKey, parseTranslateBatchAnswer } from '../prompts/translate-batch';
-import { buildTranslateSingleMessages, parseTranslateSingleAnswer } from '../prompts/translate-single';
+import {
+  LlmError,
+  MalformedAnswerError,
+  batchKey,
+  buildTranslateBatchMessages,
+  buildTranslateSingleMessages,
+  parseTranslateBatchAnswer,
+  parseTranslateSingleAnswer,
+} from '@voc/prompts';
 import { isInputRejected, requestOptions, settleAll, withMalformedRetry, type TaskOptions } from './common';
 
 const TRANSLATION_TEMPERATURE = 0.3;

@@ -1,5 +1,5 @@
 import { AnswerProblems } from './answer';
-import { PROMPT_MARKERS, lastUserText, type ChatMessage, type WireMessage } from '../kinds';
+import { PROMPT_MARKERS, lastUserText, type ChatMessage, type WireMessage } from './kinds';
 
 /**
  * (a) Few-shot single translation, for VIP reviews (seed 001): the seed's

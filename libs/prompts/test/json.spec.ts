@@ -1,4 +1,4 @@
-import { extractFirstJsonObject } from '../src';
+import { extractFirstJsonObject } from '../src/json';
 
 describe('extractFirstJsonObject', () => {
   it('takes a bare object, or one wrapped in prose or ``` fences', () => {

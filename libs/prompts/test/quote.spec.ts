@@ -1,4 +1,4 @@
-import { quoteOccursIn } from '../src';
+import { quoteOccursIn } from '../src/quote';
 
 describe('quoteOccursIn', () => {
   const review = 'It’s  great!\nBut the battery   died after 2 days.';

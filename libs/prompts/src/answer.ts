@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { MalformedAnswerError } from '../errors';
-import { extractFirstJsonObject } from '../json';
-import type { PromptKind } from '../kinds';
+import { MalformedAnswerError } from './errors';
+import { extractFirstJsonObject } from './json';
+import type { PromptKind } from './kinds';
 
 /** Collects the problems of one answer, then throws them together. */
 export class AnswerProblems {

@@ -1,5 +1,4 @@
 import {
-  PROMPT_MARKERS,
   buildInsightMessages,
   buildLearningMessages,
   buildThemeMessages,
@@ -12,6 +11,7 @@ import {
   readTranslateBatchRequest,
   readTranslateSingleRequest,
 } from '../src';
+import { PROMPT_MARKERS } from '../src/kinds';
 
 describe('prompt kinds', () => {
   const review = 'Line one.\n  Line two with "quotes" and {braces}.  ';

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { AnswerProblems, canonicalName, parseJsonAnswer } from './answer';
-import { SENTIMENTS, type Insight, type NamedRef } from '../domain';
-import { extractFirstJsonObject } from '../json';
-import { PROMPT_MARKERS, lastUserText, type ChatMessage, type WireMessage } from '../kinds';
-import { quoteOccursIn } from '../quote';
+import { SENTIMENTS, type Insight, type NamedRef } from './domain';
+import { extractFirstJsonObject } from './json';
+import { PROMPT_MARKERS, lastUserText, type ChatMessage, type WireMessage } from './kinds';
+import { quoteOccursIn } from './quote';
+import { reviewFields, type ReviewFields } from './review-fields';
 
 /** How many insights one review yields (seed 001: 3–5); the prompt and the parser both use it. */
 export const INSIGHTS_PER_REVIEW = { min: 3, max: 5 } as const;
@@ -23,19 +24,14 @@ export const INSIGHT_SYSTEM_PROMPT = `你是一位资深的亚马逊用户评论
 - quote 是支撑该洞察的简短片段（不超过 30 个单词），必须从 review 原文中逐字摘录，不要翻译或改写
 - analysis 用简体中文写一到两句，说明用户的观点以及它对产品改进或卖点的意义`;
 
-export interface InsightInput {
-  review: string;
-  translation?: string;
-  rating?: number;
+export interface InsightInput extends ReviewFields {
   dimensions: readonly NamedRef[];
 }
 
 export function buildInsightMessages(input: InsightInput): ChatMessage[] {
   const payload = {
     dimensions: input.dimensions.map((d) => ({ name: d.name, description: d.description ?? '' })),
-    ...(input.rating !== undefined ? { rating: input.rating } : {}),
-    review: input.review,
-    ...(input.translation !== undefined ? { translation: input.translation } : {}),
+    ...reviewFields(input),
   };
   return [
     { role: 'system', content: INSIGHT_SYSTEM_PROMPT },

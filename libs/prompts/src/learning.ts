@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { AnswerProblems, parseJsonAnswer } from './answer';
-import { FIVE_W, type LearnedModel } from '../domain';
-import { extractFirstJsonObject } from '../json';
-import { PROMPT_MARKERS, lastUserText, type ChatMessage, type WireMessage } from '../kinds';
+import { FIVE_W, type LearnedModel } from './domain';
+import { extractFirstJsonObject } from './json';
+import { PROMPT_MARKERS, lastUserText, type ChatMessage, type WireMessage } from './kinds';
 
 /** How many dimensions a product gets, and how many labels per 5W category; the prompt and the parser both use them. */
 export const DIMENSIONS_PER_PRODUCT = { min: 5, max: 8 } as const;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AnswerProblems } from './answer';
-import { extractFirstJsonObject } from '../json';
-import { PROMPT_MARKERS, lastUserText, type ChatMessage, type WireMessage } from '../kinds';
+import { extractFirstJsonObject } from './json';
+import { PROMPT_MARKERS, lastUserText, type ChatMessage, type WireMessage } from './kinds';
 
 /**
  * (b) Batch translation (seed 001): a JSON object {"r1": …, "r2": …} in, the

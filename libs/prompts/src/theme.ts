@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { AnswerProblems, canonicalName, parseJsonAnswer } from './answer';
-import { FIVE_W, type FiveW, type NamedRef, type Theme } from '../domain';
-import { extractFirstJsonObject } from '../json';
-import { PROMPT_MARKERS, lastUserText, type ChatMessage, type WireMessage } from '../kinds';
-import { quoteOccursIn } from '../quote';
+import { FIVE_W, type FiveW, type NamedRef, type Theme } from './domain';
+import { extractFirstJsonObject } from './json';
+import { PROMPT_MARKERS, lastUserText, type ChatMessage, type WireMessage } from './kinds';
+import { quoteOccursIn } from './quote';
+import { reviewFields, type ReviewFields } from './review-fields';
 
 /** (d) 5W theme extraction against the product's learned label set (seed 001, contract C5). */
 export const THEME_SYSTEM_PROMPT = `你是一位亚马逊用户评论分析师，${PROMPT_MARKERS.theme}。
@@ -27,10 +28,7 @@ export const THEME_SYSTEM_PROMPT = `你是一位亚马逊用户评论分析师�
 
 export type LabelRefs = Partial<Record<FiveW, readonly NamedRef[]>>;
 
-export interface ThemeInput {
-  review: string;
-  translation?: string;
-  rating?: number;
+export interface ThemeInput extends ReviewFields {
   labels: LabelRefs;
 }
 
@@ -44,9 +42,7 @@ export function buildThemeMessages(input: ThemeInput): ChatMessage[] {
   }
   const payload = {
     labels,
-    ...(input.rating !== undefined ? { rating: input.rating } : {}),
-    review: input.review,
-    ...(input.translation !== undefined ? { translation: input.translation } : {}),
+    ...reviewFields(input),
   };
   return [
     { role: 'system', content: THEME_SYSTEM_PROMPT },
