@@ -1,4 +1,4 @@
-import { env, loadConfig } from '@voc/config';
+import { env, loadServiceConfig } from '@voc/config';
 import { z } from 'zod';
 
 export interface SimConfig {
@@ -23,7 +23,8 @@ export interface SimConfig {
 const rate = (def: number) => z.coerce.number().min(0).max(1).default(def);
 
 const schema = z.object({
-  LLM_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  /** Default: SERVICES['llm-sim'].port. */
+  LLM_SIM_PORT: z.coerce.number().int().min(0).max(65535),
   LLM_SIM_HOST: env.str('0.0.0.0'),
   LLM_SIM_LATENCY_MS: env.int(300),
   LLM_SIM_JITTER_MS: env.int(100),
@@ -35,7 +36,7 @@ const schema = z.object({
 });
 
 export function simConfigFromEnv(source: NodeJS.ProcessEnv = process.env): SimConfig {
-  const c = loadConfig('llm-sim', schema, source);
+  const c = loadServiceConfig('llm-sim', schema, source);
   return {
     port: c.LLM_SIM_PORT,
     host: c.LLM_SIM_HOST,

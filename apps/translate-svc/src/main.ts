@@ -1,10 +1,10 @@
 /** translate-svc (seed worker-trans / trans-2): classifier batches through the LLM, results in bulk. */
-import { handleTranslate, pipelineDepsFrom, pipelineEnv } from '@voc/pipeline';
+import { handleTranslate, pipelineDepsFrom, SERVICE_SETTINGS } from '@voc/pipeline';
 import { runWorker } from '@voc/worker';
 
 runWorker({
   name: 'translate-svc',
-  env: pipelineEnv,
+  env: SERVICE_SETTINGS['translate-svc'],
   llm: { priority: 'normal' },
   consumers: (deps, cfg) => {
     const p = pipelineDepsFrom(deps, cfg);

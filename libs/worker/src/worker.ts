@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { z } from 'zod';
-import { loadConfig, type ServiceName } from '@voc/config';
+import { loadServiceConfig, type ServiceName } from '@voc/config';
 import type { PrismaClient } from '@voc/db';
 import { createLlmClient, llmConfigFromEnv, type LlmClient } from '@voc/llm';
 import { createConsumerRunner, ensureConsumer, type QueueName, type RunnerOptions } from '@voc/messaging';
@@ -53,7 +53,7 @@ export interface WorkerSpec<S extends z.ZodRawShape> {
  */
 export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) {
   const schema = z.object({ ...workerEnv, ...(spec.env ?? ({} as S)) });
-  const cfg = loadConfig(spec.name, schema) as WorkerConfig & z.infer<z.ZodObject<S>>;
+  const cfg = loadServiceConfig(spec.name, schema) as WorkerConfig & z.infer<z.ZodObject<S>>;
   const llmCfg = spec.llm ? { llm: llmConfigFromEnv(), limiter: limiterConfigFromEnv(process.env, spec.name) } : undefined;
 
   return runService({
