@@ -5,7 +5,18 @@
  * `PrismaClient` type, the `Prisma` namespace (input types, error classes,
  * `Prisma.DbNull`, …), the model types (`Product`, `Review`, …) and the enums
  * (`StageStatus`, `FiveW`, …, values and types). Migrations are in
- * `@voc/db/migrate`, which this module never loads.
+ * `@voc/db/migrate`, which this module never loads. The JSON columns are read
+ * with the zod-checked readers of json-columns.ts.
  */
 export { createDbClient, type DbClientOptions, type DbLogger } from './client';
+export {
+  bulletPointsOf,
+  bulletPointsZhOf,
+  reportContentOf,
+  reportContentSchema,
+  StoredJsonError,
+  type DimensionSummary,
+  type LabelShare,
+  type ReportContent,
+} from './json-columns';
 export * from './generated/prisma/client';

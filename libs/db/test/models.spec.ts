@@ -13,7 +13,7 @@ import {
   UploadStatus,
   type PrismaClient,
   type Review,
-} from '@voc/db';
+} from '../src';
 import { applyMigrations } from '@voc/db/migrate';
 import { withPg } from './support';
 

@@ -6,7 +6,7 @@
  * has grown), and insight/theme work when the product is already learned.
  * Every step is safe to repeat, so a redelivered message is harmless.
  */
-import { Prisma } from '@voc/db';
+import { bulletPointsOf, Prisma } from '@voc/db';
 import { codePointLength, classify, type ClassifierConfig } from '@voc/review-classifier';
 import type { IngestJob } from '@voc/messaging';
 import type { PipelineDeps } from './deps';
@@ -89,7 +89,7 @@ export async function handleIngest(deps: PipelineDeps, job: IngestJob, classifie
   });
   const { batches } = await enqueueTranslation(deps, job.asin, toTranslate, { classifier });
 
-  if (product.bulletsTranslateStatus === 'pending' && Array.isArray(product.bulletPoints) && product.bulletPoints.length > 0) {
+  if (product.bulletsTranslateStatus === 'pending' && bulletPointsOf(product).length > 0) {
     await enqueueBullets(deps, job.asin);
   }
 

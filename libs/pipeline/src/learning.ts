@@ -5,6 +5,7 @@
  * waiting insight and theme work. learning-svc runs it, and insight-svc and
  * theme-svc run it too when their own queues are empty (the backup lane).
  */
+import { bulletPointsOf } from '@voc/db';
 import { learnProduct } from '@voc/llm';
 import { PermanentError, type HandlerContext, type LearningJob } from '@voc/messaging';
 import { needLlm, type PipelineDeps } from './deps';
@@ -54,7 +55,7 @@ export async function handleLearning(
     model = await learnProduct(llm, {
       asin: job.asin,
       ...(product.title ? { title: product.title } : {}),
-      bulletPoints: (product.bulletPoints as string[] | null) ?? [],
+      bulletPoints: bulletPointsOf(product),
       sampleReviews: sample.map((r) => [...r.body].slice(0, SAMPLE_REVIEW_MAX_CHARS).join('')),
       signal: ctx.signal,
     });

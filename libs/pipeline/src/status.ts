@@ -1,5 +1,5 @@
 /** Read models for the gateway: a product's progress, and its reviews with their results. */
-import type { PrismaClient } from '@voc/db';
+import { bulletPointsOf, bulletPointsZhOf, type PrismaClient } from '@voc/db';
 
 export interface ProductStatus {
   asin: string;
@@ -50,8 +50,8 @@ export async function productStatus(db: PrismaClient, asin: string): Promise<Pro
     stages,
     dimensions,
     labels,
-    bulletPoints: (product.bulletPoints as string[] | null) ?? [],
-    bulletPointsZh: (product.bulletPointsZh as string[] | null) ?? null,
+    bulletPoints: bulletPointsOf(product),
+    bulletPointsZh: bulletPointsZhOf(product),
   };
 }
 
