@@ -98,11 +98,6 @@ export function isQueueName(s: string): s is QueueName {
   return (QUEUE_NAMES as readonly string[]).includes(s);
 }
 
-/** The queue whose work stream is `stream`, if any. */
-export function queueOfStream(stream: string): QueueDefinition | undefined {
-  return QUEUE_NAMES.map((q) => QUEUES[q]).find((q) => q.stream === stream);
-}
-
 /** The queue whose dead letters live on `dlqSubject`, if any. */
 export function queueOfDlqSubject(dlqSubject: string): QueueDefinition | undefined {
   return QUEUE_NAMES.map((q) => QUEUES[q]).find((q) => q.dlqSubject === dlqSubject);

@@ -3,7 +3,7 @@ import {
   deadLetterStoredMessage,
   listDeadLetters,
   publish,
-} from '../src';
+} from '../src/testing';
 import { dlqCount, registry, reportJob, silentLog, sleep, streamMessages, useQueues, waitFor } from './support';
 
 jest.setTimeout(90_000);

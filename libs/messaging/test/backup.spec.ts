@@ -1,4 +1,4 @@
-import { createConsumerRunner, publish, type HandlerContext } from '../src';
+import { createConsumerRunner, publish, type HandlerContext } from '../src/testing';
 import { registry, silentLog, sleep, useQueues, waitFor } from './support';
 
 jest.setTimeout(90_000);

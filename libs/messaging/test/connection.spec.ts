@@ -1,5 +1,5 @@
 import { freePort } from '@voc/local-stack';
-import { connectNats } from '../src';
+import { connectNats } from '../src/testing';
 import { startEnv, type Env } from './support';
 
 jest.setTimeout(60_000);

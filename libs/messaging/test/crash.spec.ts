@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { createConsumerRunner, publish, type ConsumerRunner } from '../src';
+import { createConsumerRunner, publish, type ConsumerRunner } from '../src/testing';
 import { registry, resetQueues, silentLog, sleep, startEnv, waitFor, type Env } from './support';
 
 jest.setTimeout(90_000);

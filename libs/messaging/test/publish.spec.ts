@@ -1,5 +1,5 @@
 import { connect } from 'nats';
-import { InvalidJobError, PublishError, createConsumerRunner, defaultMsgId, ensureStreams, publish, type TranslateJob } from '../src';
+import { InvalidJobError, PublishError, createConsumerRunner, defaultMsgId, ensureStreams, publish, type TranslateJob } from '../src/testing';
 import { registry, resetQueues, silentLog, startEnv, streamMessages, waitFor, sleep, type Env } from './support';
 
 jest.setTimeout(60_000);

@@ -11,7 +11,7 @@ import {
   type HandlerContext,
   type InsightJob,
   type ReportJob,
-} from '../src';
+} from '../src/testing';
 import { dlqCount, gate, registry, reportJob, resetQueues, silentLog, sleep, streamMessages, useQueues, waitFor } from './support';
 
 jest.setTimeout(90_000);

@@ -6,7 +6,7 @@ import {
   publish,
   queueStats,
   requeueDeadLetter,
-} from '../src';
+} from '../src/testing';
 import { dlqCount, gate, registry, reportJob, resetQueues, silentLog, sleep, streamMessages, useQueues, waitFor } from './support';
 
 jest.setTimeout(90_000);

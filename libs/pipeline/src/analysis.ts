@@ -9,10 +9,10 @@
  */
 import pLimit from 'p-limit';
 import { Prisma, type PrismaClient } from '@voc/db';
-import { MalformedAnswerError } from '@voc/llm';
+import { MalformedAnswerError } from '@voc/prompts';
 import { TransientError, type HandlerContext } from '@voc/messaging';
 import type { PipelineDeps } from './deps';
-import { errorText } from './failures';
+import { errorText, markReviewsFailed } from './failures';
 import type { AnalysisStage } from './handover';
 
 export interface AnalysisReview {
@@ -99,13 +99,13 @@ export async function runAnalysis<R>(
 
   // An answer that stayed malformed after its retry is that review's problem, not the batch's.
   if (malformed.length > 0) {
-    await markFailed(db, spec.stage, malformed.map((m) => m.review.id), errorText(malformed[0]!.error));
+    await markReviewsFailed(db, spec.stage, { ids: malformed.map((m) => m.review.id) }, errorText(malformed[0]!.error));
     out.failed += malformed.length;
   }
   if (transient.length > 0) {
     const message = errorText(transient[0]!.error);
     if (ctx.isLastDelivery) {
-      await markFailed(db, spec.stage, transient.map((t) => t.review.id), message);
+      await markReviewsFailed(db, spec.stage, { ids: transient.map((t) => t.review.id) }, message);
       out.failed += transient.length;
     } else {
       out.retry = transient.length;
@@ -129,13 +129,4 @@ async function writeBatch<R>(db: PrismaClient, spec: AnalysisSpec<R>, batch: { r
     const rows = ids.size ? await spec.insert(tx, batch.filter((b) => ids.has(b.review.id))) : 0;
     return { claimed: ids.size, rows };
   });
-}
-
-async function markFailed(db: PrismaClient, stage: AnalysisStage, ids: number[], error: string): Promise<void> {
-  const status = Prisma.raw(`${stage}_status`);
-  const attempts = Prisma.raw(`${stage}_attempts`);
-  const lastError = Prisma.raw(`${stage}_last_error`);
-  await db.$executeRaw`
-    UPDATE reviews SET ${status} = 'failed', ${attempts} = ${attempts} + 1, ${lastError} = ${error}, updated_at = now()
-    WHERE id = ANY(${ids}::int[]) AND ${status} <> 'done'`;
 }

@@ -5,10 +5,11 @@
  * in one statement that only touches reviews not yet done, so a redelivered
  * batch can never translate a review twice.
  */
-import { Prisma } from '@voc/db';
+import { bulletPointsOf } from '@voc/db';
 import { translateBatchWithFallback, translateBulletPoints } from '@voc/llm';
 import { TransientError, type HandlerContext, type TranslateJob } from '@voc/messaging';
 import { needLlm, type PipelineDeps } from './deps';
+import { markReviewsFailed } from './failures';
 
 export interface TranslateResult {
   translated: number;
@@ -37,7 +38,7 @@ export async function handleTranslate(deps: PipelineDeps, job: TranslateJob, ctx
     );
   } catch (err) {
     // The provider stayed down through every retry of every delivery: record it on the reviews.
-    if (ctx.isLastDelivery) await markFailed(deps, job.asin, reviews.map((r) => r.reviewId), (err as Error).message.slice(0, 500));
+    if (ctx.isLastDelivery) await giveUpTranslation(deps, job.asin, reviews.map((r) => r.reviewId), (err as Error).message.slice(0, 500));
     throw err;
   }
   const ids = [...result.translations.keys()];
@@ -60,30 +61,28 @@ export async function handleTranslate(deps: PipelineDeps, job: TranslateJob, ctx
       // The translated ones are saved; the redelivery retries only these.
       throw new TransientError(`translate ${job.asin}: ${failedIds.length} review(s) could not be translated: ${error}`);
     }
-    await markFailed(deps, job.asin, failedIds, error);
+    await giveUpTranslation(deps, job.asin, failedIds, error);
   }
   return { translated: ids.length, failed: result.failed.length, calls: result.calls, fallbacks: result.fallbacks };
 }
 
-async function markFailed(deps: PipelineDeps, asin: string, reviewIds: string[], error: string): Promise<void> {
-  await deps.db.$executeRaw`
-    UPDATE reviews SET translate_status = 'failed', translate_attempts = translate_attempts + 1,
-        translate_last_error = ${error}, updated_at = now()
-    WHERE asin = ${asin} AND review_id = ANY(${reviewIds}::text[]) AND translate_status <> 'done'`;
+/** Gives up on these reviews' translation (logged: the reviews stay untranslated for good). */
+async function giveUpTranslation(deps: PipelineDeps, asin: string, reviewIds: string[], error: string): Promise<void> {
+  await markReviewsFailed(deps.db, 'translate', { asin, reviewIds }, error);
   deps.log.warn({ asin, reviewIds, error }, 'translation failed for good');
 }
 
 async function translateBullets(deps: PipelineDeps, asin: string, ctx: Pick<HandlerContext, 'signal'>): Promise<TranslateResult> {
   const llm = needLlm(deps, 'translate');
   const product = await deps.db.product.findUnique({ where: { asin } });
-  const bullets = (product?.bulletPoints as string[] | null) ?? [];
+  const bullets = product ? bulletPointsOf(product) : [];
   if (!product || product.bulletsTranslateStatus === 'done' || bullets.length === 0) {
     return { translated: 0, failed: 0, calls: 0, fallbacks: 0 };
   }
   const zh = await translateBulletPoints(llm, { bulletPoints: bullets, asin, signal: ctx.signal });
   // Only if the bullets are still the ones translated (an upload may have replaced them meanwhile).
   await deps.db.product.updateMany({
-    where: { asin, bulletPoints: { equals: bullets as Prisma.InputJsonValue } },
+    where: { asin, bulletPoints: { equals: bullets } },
     data: { bulletPointsZh: zh, bulletsTranslateStatus: 'done', bulletsTranslateAttempts: { increment: 1 } },
   });
   return { translated: bullets.length, failed: 0, calls: 1, fallbacks: 0 };

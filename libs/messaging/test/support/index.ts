@@ -11,7 +11,7 @@ import {
   type ConsumerOverrides,
   type ConsumerRunner,
   type QueueName,
-} from '../../src';
+} from '../../src/testing';
 
 export const silentLog = createLogger('messaging-test', 'silent');
 
