@@ -1,5 +1,5 @@
 import { Sweeper } from '../src';
-import { ago, jobsIn, setup, type Env } from './support';
+import { ago, jobsIn, startEnv, type Env } from './support';
 
 describe('Sweeper', () => {
   let env: Env;
@@ -7,7 +7,7 @@ describe('Sweeper', () => {
   const MIN = 60_000;
 
   beforeAll(async () => {
-    env = await setup();
+    env = await startEnv();
     const { db } = env;
     const deps = { ...env.deps, redis: env.redis, jsm: await env.nc.jetstreamManager() };
     sweeper = new Sweeper(deps, { intervalMs: 1000, staleMs: 1000, hardStaleMs: 30 * MIN });

@@ -3,9 +3,10 @@ import Redis from 'ioredis';
 import { createDbClient, type PrismaClient } from '@voc/db';
 import { applyMigrations } from '@voc/db/migrate';
 import { startTestStack, type TestStack } from '@voc/local-stack';
-import { decodeJob, ensureConsumer, ensureStreams, QUEUE_NAMES, QUEUES, type JobOf, type QueueName } from '@voc/messaging';
+import { decodeJob, ensureConsumer, ensureStreams, QUEUE_NAMES, QUEUES, type JobOf, type QueueName } from '@voc/messaging/testing';
 import { createLogger } from '@voc/service-kit';
-import { DEFAULT_PIPELINE_SETTINGS, type PipelineDeps } from '../../src';
+import type { PipelineDeps } from '../../src';
+import { DEFAULT_PIPELINE_SETTINGS } from '../../src/settings';
 
 export interface Env {
   stack: TestStack;
@@ -17,7 +18,7 @@ export interface Env {
 }
 
 /** Real NATS + Redis + PostgreSQL, migrated, streams and consumers provisioned. */
-export async function setup(): Promise<Env> {
+export async function startEnv(): Promise<Env> {
   const stack = await startTestStack();
   await applyMigrations(stack.databaseUrl);
   const db = createDbClient({ url: stack.databaseUrl, poolSize: 4 });
