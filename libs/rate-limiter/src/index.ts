@@ -5,7 +5,7 @@
  */
 export type { AcquireOptions, LimiterStats, LimiterTuning, Priority, RateLimiter, RateLimiterOptions } from './types';
 export { createRateLimiter } from './limiter';
-export { createRateLimiters, type RateLimiterSet, type RateLimiterSetOptions } from './set';
+export { createRateLimiters, DEFAULT_MODEL_LIMITS, type RateLimiterSet, type RateLimiterSetOptions } from './set';
 export { limiterConfigFromEnv, parseModelLimits, type LimiterConfig } from './env';
 export { startupJitter } from './startup-jitter';
 export { RateLimiterClosedError } from './errors';
