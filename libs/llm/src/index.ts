@@ -6,5 +6,6 @@
 export { llmConfigFromEnv, type LlmConfig } from './config';
 export type { LlmLimiter, Priority } from './limiter';
 export { createLlmClient, type LlmClient, type LlmClientOptions, type LlmLogger, type LlmUsage } from './client';
+export { LlmRequestError, type FailureReason } from './errors';
 export { translateBatchWithFallback, translateBulletPoints, type BatchTranslationResult, type TranslationItem } from './tasks/translate';
 export { extractInsights, extractThemes, learnProduct } from './tasks/analysis';
