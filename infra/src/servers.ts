@@ -102,8 +102,10 @@ export function redisService(): ComposeService {
     command: [
       'sh',
       '-c',
-      // The password stays in the environment, not in the container's command line.
-      `exec redis-server --requirepass "$$REDIS_PASSWORD" --appendonly yes --appendfsync everysec --maxmemory ${REDIS_MAXMEMORY} --maxmemory-policy noeviction`,
+      // The password stays in the environment, not in the container's command line. Through the
+      // image's entrypoint: it runs redis-server as the `redis` user only when the command starts
+      // with redis-server; a bare `exec redis-server` under `sh -c` would run it as root.
+      `exec docker-entrypoint.sh redis-server --requirepass "$$REDIS_PASSWORD" --appendonly yes --appendfsync everysec --maxmemory ${REDIS_MAXMEMORY} --maxmemory-policy noeviction`,
     ],
     restart: 'unless-stopped',
     environment: { REDIS_PASSWORD: ref('REDIS_PASSWORD', role) },
