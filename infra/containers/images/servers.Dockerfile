@@ -20,7 +20,10 @@ ENV DEBIAN_FRONTEND=noninteractive
 
 # ---- postgres:15-bookworm ----------------------------------------------------
 FROM apt AS postgres
-RUN apt-get install -y -q postgresql-15 gosu && rm -rf /var/lib/apt/lists/*
+# uid/gid 999 as in the official image (and not the uid a host's own postgres user has,
+# so host tools that act on "postgres" processes leave the container's alone).
+RUN groupadd -r -g 999 postgres && useradd -r -g postgres -u 999 --home-dir=/var/lib/postgresql --shell=/bin/bash postgres \
+ && apt-get install -y -q postgresql-15 gosu && rm -rf /var/lib/apt/lists/*
 ENV PATH=/usr/lib/postgresql/15/bin:$PATH PGDATA=/var/lib/postgresql/data
 RUN mkdir -p "$PGDATA" /var/run/postgresql \
  && chown -R postgres:postgres /var/lib/postgresql /var/run/postgresql && chmod 3777 /var/run/postgresql
@@ -33,7 +36,9 @@ CMD ["postgres"]
 
 # ---- redis:7.2-bookworm ------------------------------------------------------
 FROM apt AS redis
-RUN apt-get install -y -q redis-server redis-tools gosu && rm -rf /var/lib/apt/lists/* \
+# uid/gid 999 as in the official image.
+RUN groupadd -r -g 999 redis && useradd -r -g redis -u 999 --home-dir=/var/lib/redis redis \
+ && apt-get install -y -q redis-server redis-tools gosu && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /data && chown redis:redis /data
 COPY redis-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 VOLUME /data

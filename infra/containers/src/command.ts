@@ -29,7 +29,7 @@ export const tail = (s: string, n = 3000) => (s.length > n ? `…${s.slice(-n)}`
 
 export function runCommand(cmd: string, args: string[], opts: CommandOptions = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let partial = '';
@@ -40,11 +40,11 @@ export function runCommand(cmd: string, args: string[], opts: CommandOptions = {
       partial = parts.pop()!;
       for (const l of parts) opts.onLine(l);
     };
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();
       lines(d.toString());
     });
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
       lines(d.toString());
     });
@@ -60,7 +60,9 @@ export function runCommand(cmd: string, args: string[], opts: CommandOptions = {
         reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? `exit ${c}`}):\n${tail(stderr || stdout)}`));
       } else resolve({ code: c, stdout, stderr });
     });
-    child.stdin.end(opts.input ?? '');
+    // A command that exits without reading its input closes the pipe: not an error of ours.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(opts.input);
   });
 }
 
@@ -73,6 +75,8 @@ export function pipe(
   return new Promise((resolve, reject) => {
     const a = spawn(from.cmd, from.args, { env: from.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const b = spawn(to.cmd, to.args, { env: to.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // If `to` dies, `from` gets EPIPE: both exit codes tell what happened.
+    b.stdin.on('error', () => undefined);
     a.stdout.pipe(b.stdin);
     let errA = '';
     let errB = '';

@@ -7,8 +7,10 @@
  *  1. deploy as the runbook says: A's servers, B's NATS node, then all of A
  *     (with --profile sim: llm-sim is the LLM; the migration one-shot runs
  *     first) and all of B; wait until every container is healthy;
- *  2. scale translate-svc on A with infra/overrides/translate-x3.yml;
- *  3. upload the first wave through A's published gateway port; when B is
+ *  2. upload the first wave through A's published gateway port; under
+ *     that load, scale translate-svc on A with infra/overrides/translate-x3.yml
+ *     (`up -d --no-deps translate-svc`: nothing else may be recreated);
+ *  3. when B is
  *     busy, `docker-compose kill` on B (every container of B, its NATS node
  *     too); upload the second wave (a product nobody has seen) while B is
  *     down; `docker-compose up -d` on B;
@@ -145,6 +147,14 @@ async function main(ctx: DriverContext): Promise<boolean> {
   say(`deployed: every container of A and B healthy after ${((Date.now() - deployStart) / 1000).toFixed(1)} s`);
 
   const db = await Database.connect(dbUrl);
+  let dbOpen = true;
+  // Once: pg's end() on an ended client never settles.
+  const closeDb = async () => {
+    if (dbOpen) {
+      dbOpen = false;
+      await db.close();
+    }
+  };
   try {
     // 3. The plug-ins' uploads; B dies and comes back.
     const file = reviewDataPath();
@@ -161,6 +171,7 @@ async function main(ctx: DriverContext): Promise<boolean> {
     let outage: ContainerObservations['outage'];
     let finishedAtS: number | null = null;
     let startup: StartupRow[] = [];
+    let recreatedByScaling: string[] = [];
     try {
       first = await sendUploads(gw, plan.first, 4, 60_000);
       say(`first wave: ${first.accepted}/${first.sent} accepted`);
@@ -168,8 +179,12 @@ async function main(ctx: DriverContext): Promise<boolean> {
 
       // 2. Under load, as an SRE would: translate-svc x3 with the override (docker-compose 1.29 reads
       // deploy.replicas only with --compatibility). The running container is replaced: it drains on SIGTERM.
-      await a.compose(['--compatibility', ...SIM, 'up', '-d', ...aServices], { files: [OVERRIDE] });
-      await fleet.waitHealthy(a, 180_000, { 'translate-svc': 3 });
+      // Only the service the override changes (--no-deps): see the runbook, step 4.
+      const others = (cs: ContainerState[]) => new Map(cs.filter((c) => c.service !== 'translate-svc').map((c) => [c.name, c.id]));
+      const beforeScale = others(await a.containers());
+      await a.compose(['--compatibility', ...SIM, 'up', '-d', '--no-deps', 'translate-svc'], { files: [OVERRIDE] });
+      const afterScale = others(await fleet.waitHealthy(a, 180_000, { 'translate-svc': 3 }));
+      recreatedByScaling = [...beforeScale].filter(([name, id]) => afterScale.get(name) !== id).map(([name]) => name);
       say('translate-svc x3 on A, all healthy');
       startup = await startupRows(fleet);
       const busy = await until(async () => {
@@ -226,7 +241,7 @@ async function main(ctx: DriverContext): Promise<boolean> {
     const targets = await prom.targets();
     const dashboard = await prom.dashboardQueries(Number(v('MAX_API_RPS')));
     // Closed before PostgreSQL stops below (the server ending the session is an error event otherwise).
-    await db.close();
+    await closeDb();
     const hosts: HostSummary[] = [summary('server-a', aNow), summary('server-b', bNow)];
     const rootProcesses: string[] = [];
     for (const [h, cs] of [[a, aNow], [b, bNow]] as const) {
@@ -249,6 +264,7 @@ async function main(ctx: DriverContext): Promise<boolean> {
       hosts,
       migrateExitCode: aNow.find((c) => c.service === 'migrate')?.exitCode ?? null,
       translateReplicas,
+      recreatedByScaling,
       translateOnB: byQueue('TRANSLATE'),
       insightThemeOnB: byQueue('INSIGHT') + byQueue('THEME'),
       uploads: { first: { sent: first.sent, accepted: first.accepted }, second: { sent: second.sent, accepted: second.accepted, retries: second.retries } },
@@ -271,7 +287,7 @@ async function main(ctx: DriverContext): Promise<boolean> {
     say(`figures written to ${path.relative(ctx.root, out)}`);
     return figures.ok;
   } finally {
-    await db.close().catch(() => undefined);
+    await closeDb().catch(() => undefined);
   }
 }
 
@@ -351,6 +367,12 @@ async function requestReports(gw: GatewayClient, asins: string[]): Promise<{ req
 
 async function entry(): Promise<number> {
   const ctx = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as DriverContext;
+  // A server of the test bed that goes away mid-run (PostgreSQL restarting after a crash) makes a
+  // client emit 'error' with no listener: a failed run, said plainly, not a stack dump.
+  process.on('uncaughtException', (err) => {
+    say(`run failed: ${err.stack ?? err.message}`);
+    process.exit(1);
+  });
   process.once('SIGTERM', () => {
     say('SIGTERM: stopping (run.ts tears the test bed down)');
     process.exit(130);

@@ -122,6 +122,11 @@ export class Engine {
     return runCommand('docker', args, { ...opts, env: { ...this.env(), ...opts.env } });
   }
 
+  /** SIGKILL now, without waiting (the synchronous teardown of a run that is exiting). */
+  killNow(): void {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
+  }
+
   /**
    * SIGTERM (dockerd stops its containers, then containerd), SIGKILL after
    * `timeoutMs`. Leftovers of a kill (containers, mounts) are the teardown's.

@@ -34,6 +34,8 @@ export interface ContainerObservations {
   migrateExitCode: number | null;
   /** TRANSLATE messages acked per translate-svc container on A, from Prometheus, by container name. */
   translateReplicas: Record<string, number>;
+  /** Containers of A other than translate-svc that the scaling command recreated (must be none). */
+  recreatedByScaling: string[];
   translateOnB: number;
   insightThemeOnB: number;
   uploads: { first: { sent: number; accepted: number }; second: { sent: number; accepted: number; retries: number } };
@@ -91,6 +93,7 @@ export function computeFigures(o: ContainerObservations): ContainerFigures {
       `stored ${o.outage.storedBefore} -> ${o.outage.storedAfter}, translated ${o.outage.translatedBefore} -> ${o.outage.translatedAfter} in ${round1(o.outage.backAtS - o.outage.killedAtS)} s`, 'warn'),
     check('translate-svc scaled to 3 on A by the override, each replica took work', replicas.length === 3 && replicas.every(([, n]) => n > 0),
       replicas.map(([name, n]) => `${name} ${n}`).join(', ') || 'no replica seen'),
+    check('scaling recreated nothing but translate-svc', o.recreatedByScaling.length === 0, o.recreatedByScaling.join(', ') || 'every other container kept its id'),
     check('B translated, extracted insights and themes', o.translateOnB > 0 && o.insightThemeOnB > 0, `TRANSLATE ${o.translateOnB} messages, INSIGHT+THEME ${o.insightThemeOnB}`),
     check('every review finished', o.finishedAtS !== null, o.finishedAtS === null ? 'timed out' : `${o.finishedAtS} s after the first upload`),
     check('a report per product, ready', o.reports.ready === o.reports.requested && o.reports.requested > 0, `${o.reports.ready}/${o.reports.requested}`),

@@ -105,6 +105,8 @@ async function main(): Promise<number> {
     if (tornDown) return;
     tornDown = true;
     try {
+      // Engines still running here belong to a run that is exiting abruptly (a signal, an error).
+      for (const e of engines) e.killNow();
       tearDownTestbed(say, { runDir: ok && !opts.keep ? runDir : undefined });
       // What dockerd added to /etc (its key), when it was not there before the run.
       for (const f of createdByDockerd) rmSync(f, { recursive: true, force: true });

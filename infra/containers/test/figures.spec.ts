@@ -27,6 +27,7 @@ function observations(over: Partial<ContainerObservations> = {}): ContainerObser
     dashboard: [{ panel: 'Queue depth', expr: 'x', series: 0 }],
     stopExitCodes: { 'server-a_gateway_1': 0 },
     rootProcesses: [],
+    recreatedByScaling: [],
     integrity: {
       uploadedDistinct: 1500, stored: 1500, missing: 0, translated: 1500, wrongTranslations: 0, insightsDone: 1500, themesDone: 1500,
       insightsUnder3: 0, insightsOver5: 0, duplicateThemes: 0, failed: 0, unfinished: 0, dlqMessages: 0,
