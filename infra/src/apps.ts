@@ -12,7 +12,8 @@ import {
   type ServiceName,
 } from '@voc/config';
 import { LOGGING, mebibytes, type ComposeService, type DependencyCondition } from './compose-types';
-import { extraHosts, NATS_URL } from './topology';
+import { redisNodeOf } from './redis';
+import { databaseUrl, extraHosts, HAPROXY, NATS_URL, natsNodesOf, redisUrl } from './topology';
 import { ref } from './variables';
 
 /** One image for every service; compose picks the program with `command`. */
@@ -40,8 +41,8 @@ export function connectionEnvironment(role: DeployRole): Record<string, string> 
     NATS_USER: ref('NATS_USER', role),
     NATS_PASSWORD: ref('NATS_PASSWORD', role),
     NATS_REPLICAS: ref('NATS_REPLICAS', role),
-    REDIS_URL: `redis://:${ref('REDIS_PASSWORD', role)}@redis:6379`,
-    DATABASE_URL: `postgresql://${ref('POSTGRES_USER', role)}:${ref('POSTGRES_PASSWORD', role)}@postgres:5432/${ref('POSTGRES_DB', role)}`,
+    REDIS_URL: redisUrl(role),
+    DATABASE_URL: databaseUrl(role),
   };
 }
 
@@ -77,16 +78,18 @@ export function appEnvironment(name: ServiceName, role: DeployRole): Record<stri
   return env;
 }
 
-/** What the services on server A wait for: the schema, and the servers they connect to. */
+/** What a host's services wait for: the schema (A runs the migration), and the servers of their own host. */
 function dependencies(name: ServiceName, role: DeployRole): Record<string, { condition: DependencyCondition }> | undefined {
-  if (role !== 'server-a' || !serviceDefinition(name).backend) return undefined;
-  return {
-    migrate: { condition: 'service_completed_successfully' },
-    postgres: { condition: 'service_healthy' },
-    redis: { condition: 'service_healthy' },
-    // Healthy means JetStream has a meta leader: two of the three nodes are up.
-    'nats-a1': { condition: 'service_healthy' },
-  };
+  if (!serviceDefinition(name).backend) return undefined;
+  const deps: Record<string, { condition: DependencyCondition }> = {};
+  if (role === 'server-a') deps.migrate = { condition: 'service_completed_successfully' };
+  // Healthy: a PostgreSQL primary is behind it.
+  deps[HAPROXY.service] = { condition: 'service_healthy' };
+  const redis = redisNodeOf(role);
+  if (redis) deps[redis.name] = { condition: 'service_healthy' };
+  // Healthy means JetStream has a meta leader: two of the three nodes are up.
+  for (const n of natsNodesOf(role)) deps[n.name] = { condition: 'service_healthy' };
+  return deps;
 }
 
 export function appService(name: ServiceName, role: DeployRole): ComposeService {
@@ -101,7 +104,7 @@ export function appService(name: ServiceName, role: DeployRole): ComposeService 
     restart: 'unless-stopped',
     environment: appEnvironment(name, role),
     ...(name === 'gateway'
-      ? { ports: [`0.0.0.0:${ref('GATEWAY_PUBLIC_PORT', role)}:${def.port}`] }
+      ? { ports: [`${ref('PRIVATE_IP', role)}:${def.port}:${def.port}`] }
       : name === 'llm-sim'
         ? { ports: [`${ref('PRIVATE_IP', role)}:${def.port}:${def.port}`] }
         : {}),
@@ -113,7 +116,7 @@ export function appService(name: ServiceName, role: DeployRole): ComposeService 
     logging: LOGGING,
     notes: { service: `seed 000: ${place.seedWorker}${place.profile ? ` (only with --profile ${place.profile})` : ''}` },
   };
-  if (name === 'gateway') svc.notes!.ports = 'The one public port of the deployment (put TLS in front of it).';
+  if (name === 'gateway') svc.notes!.ports = "Private address only: both hosts' HAProxy send uploads here (the public port is HAProxy's).";
   return svc;
 }
 

@@ -24,7 +24,12 @@ export interface ComposeService {
   command?: string[];
   /** tini as PID 1: forwards SIGTERM, reaps children (the migration host). */
   init?: boolean;
+  /** Runs the command as this user of the image. */
+  user?: string;
   restart: 'unless-stopped' | 'no';
+  /** 'host': the host's network stack (keepalived moves an address of the host's interface). */
+  network_mode?: 'host';
+  cap_add?: string[];
   environment?: Record<string, string>;
   ports?: string[];
   extra_hosts?: string[];
@@ -64,7 +69,10 @@ const COMPOSE_KEYS: readonly (keyof ComposeService)[] = [
   'profiles',
   'command',
   'init',
+  'user',
   'restart',
+  'network_mode',
+  'cap_add',
   'environment',
   'ports',
   'extra_hosts',

@@ -9,9 +9,12 @@ import { OVERRIDES } from './overrides';
 import { sampleValue, variablesOf } from './variables';
 
 export const ROLE_TITLES: Record<DeployRole, string> = {
-  'server-a': 'Server A (seed 000: 8 cores / 16 GB): PostgreSQL, Redis, two NATS nodes, gateway, ingestion, reports, VIP learning, translation, monitoring',
-  'server-b': 'Server B (seed 000: 4 cores / 8 GB): third NATS node, insight, theme, second translation, learning backup',
-  worker: 'Worker host C, D, … (seed 000: 4 cores / 8 GB): insight and theme only',
+  'server-a':
+    'Server A (seed 000: 8 cores; seed 003: 16 GB): PostgreSQL (Patroni), Redis + Sentinel, etcd, a NATS node, HAProxy + keepalived, gateway, ingestion, reports, VIP learning, translation, monitoring',
+  'server-b':
+    'Server B (seed 000: 4 cores; seed 003: 16 GB): PostgreSQL (Patroni), Redis + Sentinel, etcd, a NATS node, HAProxy + keepalived, gateway, ingestion, reports, insight, theme, second translation, learning backup',
+  witness: 'Witness (a third machine, 2 cores / 4 GB): the third vote of every quorum (etcd, Sentinel, a NATS node) and the PostgreSQL backups; no service',
+  worker: 'Worker host C, D, … (seed 000: 4 cores / 8 GB): insight and theme only (and HAProxy to the PostgreSQL primary)',
 };
 
 export function envExample(role: DeployRole): string {

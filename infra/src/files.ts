@@ -11,7 +11,13 @@ import { envExample, ROLE_TITLES, withGeneratedSections } from './docs';
 import { composeFile } from './hosts';
 import { grafanaDashboardProvider, grafanaDatasource, prometheusAgentConfig, prometheusConfig } from './monitoring';
 import { OVERRIDES, overrideDocument } from './overrides';
-import { natsConfig, natsNodesOf } from './servers';
+import { baseBackupScript, restoreScript } from './backups';
+import { haproxyConfig } from './haproxy';
+import { holdsFloatingAddress, keepalivedStartScript } from './keepalived';
+import { patroniConfig, pgNodeOf, postBootstrapScript } from './patroni';
+import { redisNodeOf, redisStartScript, sentinelOf, sentinelStartScript } from './redis';
+import { natsConfig } from './servers';
+import { natsNodesOf } from './topology';
 import { toYaml } from './yaml';
 
 export interface GeneratedFile {
@@ -42,6 +48,7 @@ export function roleFiles(role: DeployRole): GeneratedFile[] {
     { path: `${dir}/.env.example`, content: envExample(role) },
   ];
   for (const node of natsNodesOf(role)) files.push({ path: `${dir}/nats/${node.name}.conf`, content: natsConfig(node) });
+  files.push(...serverFiles(role));
   if (role === 'server-a') {
     files.push(
       { path: `${dir}/prometheus/prometheus.yml`, content: toYaml(prometheusConfig(), GENERATED_NOTE) },
@@ -51,6 +58,26 @@ export function roleFiles(role: DeployRole): GeneratedFile[] {
     );
   } else {
     files.push({ path: `${dir}/prometheus/prometheus-agent.yml`, content: toYaml(prometheusAgentConfig(role), GENERATED_NOTE) });
+  }
+  return files;
+}
+
+/** The configs and start scripts the servers of `role` mount (see each server's module). */
+function serverFiles(role: DeployRole): GeneratedFile[] {
+  const dir = `infra/${role}`;
+  const files: GeneratedFile[] = [];
+  if (pgNodeOf(role)) {
+    files.push(
+      { path: `${dir}/patroni/patroni.yml`, content: toYaml(patroniConfig(), `${GENERATED_NOTE}\n\nPatroni of this host's PostgreSQL: the same file on A and B; the node's name, addresses and passwords come\nfrom the container environment (PATRONI_*, see compose.yml).`) },
+      { path: `${dir}/patroni/post-bootstrap.sh`, content: postBootstrapScript() },
+    );
+  }
+  if (redisNodeOf(role)) files.push({ path: `${dir}/redis/redis.sh`, content: redisStartScript() });
+  if (sentinelOf(role)) files.push({ path: `${dir}/redis/sentinel.sh`, content: sentinelStartScript() });
+  if (role !== 'witness') files.push({ path: `${dir}/haproxy/haproxy.cfg`, content: haproxyConfig(role) });
+  if (holdsFloatingAddress(role)) files.push({ path: `${dir}/keepalived/keepalived.sh`, content: keepalivedStartScript() });
+  if (role === 'witness') {
+    files.push({ path: `${dir}/backup/base-backup.sh`, content: baseBackupScript() }, { path: `${dir}/backup/restore.sh`, content: restoreScript() });
   }
   return files;
 }

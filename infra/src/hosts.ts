@@ -1,22 +1,24 @@
 /**
  * The compose file of each host role, assembled from the apps (libs/config's
  * SERVICES), the shared servers and the monitoring, plus each host's memory
- * budget (seed 000: A 16 GB, B 8 GB; a worker host like C: 8 GB).
+ * budget (seed 003: A and B 16 GB each; the witness 4 GB; a worker host like
+ * C: 8 GB, seed 000).
  */
 import type { DeployRole } from '@voc/config';
 import { appServices } from './apps';
+import { baseBackupService, restoreService } from './backups';
 import { parseMemLimit, type ComposeFile, type ComposeService } from './compose-types';
-import {
-  grafanaService,
-  natsExporterService,
-  prometheusAgentService,
-  prometheusService,
-} from './monitoring';
-import { migrateService, natsNodesOf, natsService, postgresService, redisService } from './servers';
+import { etcdMemberOf, etcdService } from './etcd';
+import { haproxyService } from './haproxy';
+import { holdsFloatingAddress, keepalivedService } from './keepalived';
+import { grafanaService, natsExporterService, prometheusAgentService, prometheusService } from './monitoring';
+import { patroniService, pgNodeOf } from './patroni';
+import { redisNodeOf, redisService, sentinelOf, sentinelService } from './redis';
+import { migrateService, natsService } from './servers';
+import { HAPROXY, natsNodesOf } from './topology';
 
-
-/** Memory of the machine each role runs on (seed 000), in MiB. */
-export const HOST_MEMORY_MB: Record<DeployRole, number> = { 'server-a': 16384, 'server-b': 8192, worker: 8192 };
+/** Memory of the machine each role runs on, in MiB: seed 003's 16 GB nodes for A and B. */
+export const HOST_MEMORY_MB: Record<DeployRole, number> = { 'server-a': 16384, 'server-b': 16384, witness: 4096, worker: 8192 };
 
 /** What each host must keep for the kernel, Docker and page cache outside the containers' limits. */
 export const MIN_HOST_RESERVE_MB = 1024;
@@ -26,19 +28,36 @@ function volumesOf(services: Record<string, ComposeService>): ComposeFile['volum
   for (const s of Object.values(services)) {
     for (const v of s.volumes ?? []) {
       const source = v.split(':')[0]!;
-      if (!source.startsWith('.') && !source.startsWith('/')) names.add(source);
+      // ./relative and /absolute are host paths, ${VAR…} a host path from the .env.
+      if (!/^[./$]/.test(source)) names.add(source);
     }
   }
   return Object.fromEntries([...names].sort().map((n) => [n, {}]));
 }
 
-export function composeFile(role: DeployRole): ComposeFile {
+/** The servers of a role: state (PostgreSQL, Redis, NATS), quorum votes (etcd, Sentinel), the load balancer, backups. */
+function serverServices(role: DeployRole): Record<string, ComposeService> {
   const services: Record<string, ComposeService> = {};
-  if (role === 'server-a') {
-    services.postgres = postgresService();
-    services.redis = redisService();
-  }
+  const etcd = etcdMemberOf(role);
+  if (etcd) services[etcd.name] = etcdService(etcd);
+  const pg = pgNodeOf(role);
+  if (pg) services[pg.name] = patroniService(pg);
+  const redis = redisNodeOf(role);
+  if (redis) services[redis.name] = redisService(redis);
+  const sentinel = sentinelOf(role);
+  if (sentinel) services[sentinel.name] = sentinelService(sentinel);
   for (const node of natsNodesOf(role)) services[node.name] = natsService(node);
+  if (role !== 'witness') services[HAPROXY.service] = haproxyService(role);
+  if (holdsFloatingAddress(role)) services.keepalived = keepalivedService(role);
+  if (role === 'witness') {
+    services['pg-basebackup'] = baseBackupService();
+    services['pg-restore'] = restoreService();
+  }
+  return services;
+}
+
+export function composeFile(role: DeployRole): ComposeFile {
+  const services = serverServices(role);
   if (role === 'server-a') services.migrate = migrateService();
   Object.assign(services, appServices(role));
   if (natsNodesOf(role).length) services['nats-exporter'] = natsExporterService(role);

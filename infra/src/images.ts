@@ -19,4 +19,7 @@ export const OFFICIAL_IMAGES = {
   prometheus: { variable: 'PROMETHEUS_IMAGE', image: 'prom/prometheus:v2.55.1', what: 'Prometheus (server on A, agent elsewhere)' },
   grafana: { variable: 'GRAFANA_IMAGE', image: 'grafana/grafana:11.3.0', what: 'Grafana' },
   natsExporter: { variable: 'NATS_EXPORTER_IMAGE', image: 'natsio/prometheus-nats-exporter:0.17.3', what: 'the NATS Prometheus exporter' },
+  etcd: { variable: 'ETCD_IMAGE', image: 'quay.io/coreos/etcd:v3.5.17', what: "etcd (Patroni's lock)" },
+  haproxy: { variable: 'HAPROXY_IMAGE', image: 'haproxy:2.8-bookworm', what: 'HAProxy (the PostgreSQL primary and the gateways behind one address)' },
+  debian: { variable: 'DEBIAN_IMAGE', image: 'debian:bookworm-slim', what: 'base of the keepalived image (infra/docker/keepalived.Dockerfile)' },
 } as const satisfies Record<string, OfficialImage>;

@@ -9,8 +9,7 @@
 import { SERVICES, servicesOn, type DeployRole, type ServiceName } from '@voc/config';
 import { LOGGING, mebibytes, type ComposeService } from './compose-types';
 import { OFFICIAL_IMAGES } from './images';
-import { natsNodesOf } from './servers';
-import { endpoint, extraHosts } from './topology';
+import { endpoint, extraHosts, natsNodesOf } from './topology';
 import { ref } from './variables';
 import type { YamlMap } from './yaml';
 

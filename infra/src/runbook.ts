@@ -10,10 +10,14 @@ export const PG_BACKUP = {
   restoreArgs: ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error'],
 } as const;
 
-/** The README's backup command (run on server A, from the repository root). */
+/**
+ * The README's logical dump (from the repository root, on server A; the
+ * replica serves it as well as the primary). Through the node's own socket,
+ * as the cluster's superuser (the services' POSTGRES_USER).
+ */
 export const PG_DUMP_COMMAND =
-  `docker compose -f infra/server-a/compose.yml exec -T postgres sh -c 'pg_dump ${PG_BACKUP.dumpArgs.join(' ')} -U "$POSTGRES_USER" "$POSTGRES_DB"' > /var/backups/voc/voc-$(date +%F-%H%M).dump`;
+  `docker compose -f infra/server-a/compose.yml exec -T pg-a sh -c 'pg_dump ${PG_BACKUP.dumpArgs.join(' ')} -h /var/run/postgresql -U "$PATRONI_SUPERUSER_USERNAME" "$POSTGRES_DB"' > /var/backups/voc/voc-$(date +%F-%H%M).dump`;
 
-/** The README's restore command (services stopped first). */
+/** The README's restore of a dump (services stopped first), on the host whose node is the primary (here A). */
 export const PG_RESTORE_COMMAND =
-  `docker compose -f infra/server-a/compose.yml exec -T postgres sh -c 'pg_restore ${PG_BACKUP.restoreArgs.join(' ')} -U "$POSTGRES_USER" -d "$POSTGRES_DB"' < /var/backups/voc/voc-2025-06-01-0300.dump`;
+  `docker compose -f infra/server-a/compose.yml exec -T pg-a sh -c 'pg_restore ${PG_BACKUP.restoreArgs.join(' ')} -h /var/run/postgresql -U "$PATRONI_SUPERUSER_USERNAME" -d "$POSTGRES_DB"' < /var/backups/voc/voc-2025-06-01-0300.dump`;

@@ -24,7 +24,7 @@ export type VariableFormat =
   | 'model-limits'
   | 'log-level'
   | 'image'
-  | 'pg-size';
+  | 'path';
 
 export interface HostVariable {
   name: string;
@@ -42,17 +42,27 @@ export interface HostVariable {
   sample: string;
 }
 
-const ALL = (d?: string) => ({ 'server-a': d === undefined ? {} : { default: d }, 'server-b': d === undefined ? {} : { default: d }, worker: d === undefined ? {} : { default: d } });
+/** The roles given, each with `d` as its default (none: required). */
+const ON = (roles: readonly DeployRole[], d?: string) => Object.fromEntries(roles.map((r) => [r, d === undefined ? {} : { default: d }]));
+const ALL = (d?: string) => ON(['server-a', 'server-b', 'witness', 'worker'], d);
+/** The hosts that run the application image (not the witness). */
+const APP_HOSTS = (d?: string) => ON(['server-a', 'server-b', 'worker'], d);
+/** The two servers, each able to carry the other's data and API. */
+const SERVERS = (d?: string) => ON(['server-a', 'server-b'], d);
 
 /** Where each third-party image runs (the roles whose compose file names it). */
 const IMAGE_ROLES: Record<keyof typeof OFFICIAL_IMAGES, DeployRole[]> = {
   node: ['server-a'],
-  postgres: ['server-a'],
-  redis: ['server-a'],
-  nats: ['server-a', 'server-b'],
-  prometheus: ['server-a', 'server-b', 'worker'],
+  // Patroni's image is built on it (A, B); the witness's backup jobs run its pg_receivewal and pg_basebackup.
+  postgres: ['server-a', 'server-b', 'witness'],
+  redis: ['server-a', 'server-b', 'witness'],
+  nats: ['server-a', 'server-b', 'witness'],
+  prometheus: ['server-a', 'server-b', 'witness', 'worker'],
   grafana: ['server-a'],
-  natsExporter: ['server-a', 'server-b'],
+  natsExporter: ['server-a', 'server-b', 'witness'],
+  etcd: ['server-a', 'server-b', 'witness'],
+  haproxy: ['server-a', 'server-b', 'worker'],
+  debian: ['server-a', 'server-b'],
 };
 
 function imageVariables(): HostVariable[] {
@@ -69,34 +79,43 @@ function imageVariables(): HostVariable[] {
 export const HOST_VARIABLES: readonly HostVariable[] = [
   {
     name: 'PRIVATE_IP',
-    description: "This host's private address: the internal ports it runs (PostgreSQL, Redis, NATS, Prometheus, Grafana) listen on it only; only the gateway is public.",
+    description:
+      "This host's private address: the internal ports it runs (PostgreSQL, Patroni, etcd, Redis, Sentinel, NATS, the gateway, Prometheus, Grafana) listen on it only; only the load balancer's uploads port is public.",
     format: 'ipv4',
     secret: false,
-    roles: { 'server-a': {}, 'server-b': { sample: '10.0.0.11' } },
+    roles: { 'server-a': {}, 'server-b': { sample: '10.0.0.11' }, witness: { sample: '10.0.0.12' } },
     sample: '10.0.0.10',
   },
   {
     name: 'SERVER_A_IP',
-    description: "Server A's private address (PostgreSQL, Redis, two NATS nodes, Prometheus).",
+    description: "Server A's private address (pg-a, etcd-a, redis-a, sentinel-a, nats-a1, a gateway, Prometheus).",
     format: 'ipv4',
     secret: false,
-    roles: { 'server-b': {}, worker: {} },
+    roles: { 'server-b': {}, witness: {}, worker: {} },
     sample: '10.0.0.10',
   },
   {
     name: 'SERVER_B_IP',
-    description: "Server B's private address (the third NATS node).",
+    description: "Server B's private address (pg-b, etcd-b, redis-b, sentinel-b, nats-b1, a gateway).",
     format: 'ipv4',
     secret: false,
-    roles: { 'server-a': {}, worker: {} },
+    roles: { 'server-a': {}, witness: {}, worker: {} },
     sample: '10.0.0.11',
+  },
+  {
+    name: 'WITNESS_IP',
+    description: "The witness's private address (etcd-w, sentinel-w, nats-w1: the third vote of every quorum; the backups).",
+    format: 'ipv4',
+    secret: false,
+    roles: { 'server-a': {}, 'server-b': {}, worker: {} },
+    sample: '10.0.0.12',
   },
   {
     name: 'NODE_NAME',
     description: 'Names this host in logs and metrics; every worker host needs its own (server-c, server-d, …).',
     format: 'name',
     secret: false,
-    roles: { 'server-a': { default: 'server-a' }, 'server-b': { default: 'server-b' }, worker: {} },
+    roles: { 'server-a': { default: 'server-a' }, 'server-b': { default: 'server-b' }, witness: { default: 'witness' }, worker: {} },
     sample: 'server-c',
   },
   {
@@ -104,13 +123,29 @@ export const HOST_VARIABLES: readonly HostVariable[] = [
     description: 'The application image (built from the repository Dockerfile), e.g. registry.example.com/voc-pipeline:1.4.0.',
     format: 'image',
     secret: false,
-    roles: ALL('voc-pipeline:latest'),
+    roles: APP_HOSTS('voc-pipeline:latest'),
     sample: 'voc-pipeline:latest',
+  },
+  {
+    name: 'PATRONI_IMAGE',
+    description: "PostgreSQL with Patroni, built from infra/docker/patroni.Dockerfile on POSTGRES_IMAGE (Debian's patroni package).",
+    format: 'image',
+    secret: false,
+    roles: SERVERS('voc-patroni:15'),
+    sample: 'voc-patroni:15',
+  },
+  {
+    name: 'KEEPALIVED_IMAGE',
+    description: "keepalived (the floating address), built from infra/docker/keepalived.Dockerfile on DEBIAN_IMAGE (Debian's package).",
+    format: 'image',
+    secret: false,
+    roles: SERVERS('voc-keepalived:2'),
+    sample: 'voc-keepalived:2',
   },
   ...imageVariables(),
   {
     name: 'POSTGRES_USER',
-    description: 'PostgreSQL role of the services.',
+    description: 'PostgreSQL role of the services (the superuser of the cluster Patroni creates).',
     format: 'name',
     secret: false,
     roles: ALL('voc'),
@@ -129,8 +164,24 @@ export const HOST_VARIABLES: readonly HostVariable[] = [
     description: 'PostgreSQL password (letters, digits, . _ ~ - only: it is part of DATABASE_URL). Same on every host.',
     format: 'secret',
     secret: true,
-    roles: ALL(),
+    roles: APP_HOSTS(),
     sample: 'sample-postgres-password-0123456789',
+  },
+  {
+    name: 'PG_REPLICATION_PASSWORD',
+    description: "Password of the `replicator` role: the replica's stream, pg_rewind's source, the witness's WAL archive and base backups. Same on A, B and the witness.",
+    format: 'secret',
+    secret: true,
+    roles: ON(['server-a', 'server-b', 'witness']),
+    sample: 'sample-replication-password-0123456789',
+  },
+  {
+    name: 'PATRONI_API_PASSWORD',
+    description: "Password of Patroni's REST API for changes (switchover, restart; user `patroni`); health checks need none. Same on A and B.",
+    format: 'secret',
+    secret: true,
+    roles: SERVERS(),
+    sample: 'sample-patroni-password-0123456789',
   },
   {
     name: 'REDIS_PASSWORD',
@@ -158,34 +209,91 @@ export const HOST_VARIABLES: readonly HostVariable[] = [
   },
   {
     name: 'NATS_REPLICAS',
-    description: 'Replicas of every JetStream stream: 3 on the three-node cluster (survives the loss of one node). Same on every host.',
+    description: 'Replicas of every JetStream stream: 3 on the three-node cluster (survives the loss of one node, or of one host). Same on every host.',
     format: 'positive-int',
     secret: false,
-    roles: ALL('3'),
+    roles: APP_HOSTS('3'),
     sample: '3',
   },
   {
     name: 'GATEWAY_API_KEYS',
-    description: "The gateway's bearer keys, comma-separated (several allow rotation); e.g. `openssl rand -hex 24` each.",
+    description: "The gateways' bearer keys, comma-separated (several allow rotation); e.g. `openssl rand -hex 24` each. Same on A and B.",
     format: 'api-keys',
     secret: true,
-    roles: { 'server-a': {} },
+    roles: SERVERS(),
     sample: 'sample-gateway-key-0123456789abcdef',
   },
   {
     name: 'GATEWAY_PUBLIC_PORT',
-    description: 'The port the gateway is published on, on every address of server A (put TLS in front of it).',
+    description: "The uploads port: HAProxy publishes it on every address of A and B, the floating address included, and forwards to whichever gateways can accept uploads (put TLS in front of it).",
     format: 'port',
     secret: false,
-    roles: { 'server-a': { default: '8080' } },
-    sample: '8080',
+    roles: SERVERS('80'),
+    sample: '80',
+  },
+  {
+    name: 'VIRTUAL_IP',
+    description: "The floating address (keepalived, VRRP between A and B) where clients send uploads: a free address of the private network. Same on A and B.",
+    format: 'ipv4',
+    secret: false,
+    roles: SERVERS(),
+    sample: '10.0.0.100',
+  },
+  {
+    name: 'VRRP_INTERFACE',
+    description: 'The network interface of PRIVATE_IP, where keepalived puts the floating address (ip -br addr).',
+    format: 'name',
+    secret: false,
+    roles: SERVERS('eth0'),
+    sample: 'eth0',
+  },
+  {
+    name: 'VRRP_ROUTER_ID',
+    description: 'VRRP virtual router id (1-255), the same on A and B and unique on the private network.',
+    format: 'positive-int',
+    secret: false,
+    roles: SERVERS('51'),
+    sample: '51',
+  },
+  {
+    name: 'VRRP_PASSWORD',
+    description: "keepalived's VRRP password (at most 8 characters are used). Same on A and B.",
+    format: 'secret',
+    secret: true,
+    roles: SERVERS(),
+    sample: 'sample-vrrp-password-0123456789',
+  },
+  {
+    name: 'PG_BACKUP_DIR',
+    description:
+      "The backup store: on the witness a directory of its own disk, exported over NFS; on A and B the mount of that export. WAL archive and base backups (see the runbook).",
+    format: 'path',
+    secret: false,
+    roles: ON(['server-a', 'server-b', 'witness'], '/var/backups/voc/pg'),
+    sample: '/var/backups/voc/pg',
+  },
+  {
+    name: 'BASE_BACKUP_INTERVAL_H',
+    description: 'Hours between two base backups of PostgreSQL (pg_basebackup; WAL is archived continuously in between).',
+    format: 'positive-int',
+    secret: false,
+    roles: { witness: { default: '24' } },
+    sample: '24',
+  },
+  {
+    name: 'BASE_BACKUP_KEEP',
+    description: 'Base backups kept (with the WAL they need); older ones and their WAL are deleted.',
+    format: 'positive-int',
+    secret: false,
+    roles: { witness: { default: '7' } },
+    sample: '7',
   },
   {
     name: 'LLM_BASE_URL',
     description: 'OpenAI-compatible endpoint (http://llm-sim:8090/v1 with `--profile sim` on server A).',
     format: 'http-url',
     secret: false,
-    roles: ALL('https://dashscope.aliyuncs.com/compatible-mode/v1'),
+    roles: APP_HOSTS('https://dashscope.aliyuncs.com/compatible-mode/v1'),
     sample: 'https://dashscope.aliyuncs.com/compatible-mode/v1',
   },
   {
@@ -193,7 +301,7 @@ export const HOST_VARIABLES: readonly HostVariable[] = [
     description: 'The LLM provider key (with the simulator: any value; llm-sim then requires it).',
     format: 'secret',
     secret: true,
-    roles: ALL(),
+    roles: APP_HOSTS(),
     sample: 'sample-llm-key-0123456789',
   },
   {
@@ -201,7 +309,7 @@ export const HOST_VARIABLES: readonly HostVariable[] = [
     description: 'The model every LLM service calls; the limiter key.',
     format: 'model',
     secret: false,
-    roles: ALL('qwen-plus-latest'),
+    roles: APP_HOSTS('qwen-plus-latest'),
     sample: 'qwen-plus-latest',
   },
   {
@@ -209,7 +317,7 @@ export const HOST_VARIABLES: readonly HostVariable[] = [
     description: "The fleet-wide limit of LLM_MODEL (seed 000: 200 = 80% of qwen-plus-latest's 250 RPS; 8 for qwen3-max). Same on every host.",
     format: 'positive-number',
     secret: false,
-    roles: ALL('200'),
+    roles: APP_HOSTS('200'),
     sample: '200',
   },
   {
@@ -217,7 +325,7 @@ export const HOST_VARIABLES: readonly HostVariable[] = [
     description: 'More limiter keys, e.g. qwen3-max=8,other=20 (empty: the built-in ones).',
     format: 'model-limits',
     secret: false,
-    roles: ALL(''),
+    roles: APP_HOSTS(''),
     sample: '',
   },
   {
@@ -225,7 +333,7 @@ export const HOST_VARIABLES: readonly HostVariable[] = [
     description: 'trace, debug, info, warn, error, fatal or silent.',
     format: 'log-level',
     secret: false,
-    roles: ALL('info'),
+    roles: APP_HOSTS('info'),
     sample: 'info',
   },
   {
@@ -235,38 +343,6 @@ export const HOST_VARIABLES: readonly HostVariable[] = [
     secret: true,
     roles: { 'server-a': {} },
     sample: 'sample-grafana-password-0123456789',
-  },
-  {
-    name: 'PG_SHARED_BUFFERS',
-    description: "PostgreSQL shared_buffers: 25% of the container's 5 GB (seed 001: 4GB of the whole 16 GB host).",
-    format: 'pg-size',
-    secret: false,
-    roles: { 'server-a': { default: '1280MB' } },
-    sample: '1280MB',
-  },
-  {
-    name: 'PG_EFFECTIVE_CACHE_SIZE',
-    description: 'PostgreSQL effective_cache_size: what the planner may assume is cached (seed 001: 8GB).',
-    format: 'pg-size',
-    secret: false,
-    roles: { 'server-a': { default: '3584MB' } },
-    sample: '3584MB',
-  },
-  {
-    name: 'PG_WORK_MEM',
-    description: 'PostgreSQL work_mem, per sort or hash of each connection (seed 001: 64MB).',
-    format: 'pg-size',
-    secret: false,
-    roles: { 'server-a': { default: '32MB' } },
-    sample: '32MB',
-  },
-  {
-    name: 'PG_MAX_CONNECTIONS',
-    description: 'PostgreSQL max_connections (seed 001: 500).',
-    format: 'positive-int',
-    secret: false,
-    roles: { 'server-a': { default: '200' } },
-    sample: '200',
   },
 ];
 

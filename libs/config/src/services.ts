@@ -8,17 +8,21 @@
 
 /**
  * 'single' is `npm start` (everything on one machine); the others are the
- * hosts of seed 000: server-a (8c/16G: data, API, ingestion, reports, VIP
- * learning, translation), server-b (4c/8G: insight, theme, second
- * translation, the learning backup) and 'worker', the extra hosts C, D, …
- * that only run insight and theme.
+ * hosts of the deployment: seed 000's server-a (data, API, ingestion,
+ * reports, VIP learning, translation) and server-b (insight, theme, second
+ * translation, the learning backup), each also able to carry the other's
+ * data and API when it dies (seed 003: a database and Redis replica, a
+ * gateway behind the floating address); the 'witness', a small third
+ * machine that runs no service, only the third vote of every quorum (NATS,
+ * etcd, Redis Sentinel) and the backups; and 'worker', the extra hosts C, D,
+ * … that only run insight and theme.
  */
-export type HostRole = 'single' | 'server-a' | 'server-b' | 'worker';
+export type HostRole = 'single' | 'server-a' | 'server-b' | 'witness' | 'worker';
 
 /** The host roles of the multi-host deployment (infra/). */
 export type DeployRole = Exclude<HostRole, 'single'>;
 
-export const DEPLOY_ROLES: readonly DeployRole[] = ['server-a', 'server-b', 'worker'];
+export const DEPLOY_ROLES: readonly DeployRole[] = ['server-a', 'server-b', 'witness', 'worker'];
 
 /** How a service runs on one deployed host role. */
 export interface Placement {
@@ -57,7 +61,11 @@ export const SERVICES = {
     limiterSettings: true,
     env: { DB_POOL_SIZE: '10' },
     // Seed 000 gave "Backend + Frontend + Nginx" 1.5 GB; the gateway alone needs less.
-    deploy: { 'server-a': { seedWorker: 'backend (FastAPI)', memoryMb: 1024 } },
+    // Seed 003: the web app on both nodes, behind the load balancer and the floating address.
+    deploy: {
+      'server-a': { seedWorker: 'backend (FastAPI)', memoryMb: 1024 },
+      'server-b': { seedWorker: 'backend (FastAPI, seed 003 node 2)', memoryMb: 1024 },
+    },
   },
   'ingest-svc': {
     portVar: 'HEALTH_PORT',
@@ -65,7 +73,11 @@ export const SERVICES = {
     llm: false,
     backend: true,
     env: { CONCURRENCY: '4', DB_POOL_SIZE: '8' },
-    deploy: { 'server-a': { seedWorker: 'worker-base', memoryMb: 1024 } },
+    // On B too, so uploads accepted while A is down are stored (and the sweeper runs) without A.
+    deploy: {
+      'server-a': { seedWorker: 'worker-base', memoryMb: 1024 },
+      'server-b': { seedWorker: 'worker-base (seed 003 node 2)', memoryMb: 1024 },
+    },
   },
   'translate-svc': {
     portVar: 'HEALTH_PORT',
@@ -76,7 +88,9 @@ export const SERVICES = {
     hosts: { 'server-b': { CONCURRENCY: '40' } },
     deploy: {
       'server-a': { seedWorker: 'worker-trans', memoryMb: 1536 },
-      'server-b': { seedWorker: 'worker-trans-2', memoryMb: 1536 },
+      // 1 GB per service on B (seed 000 gave 1.5 GB of an 8 GB B): B now also holds the
+      // PostgreSQL and Redis replicas and can carry A's services (seed 003: 16 GB per node).
+      'server-b': { seedWorker: 'worker-trans-2', memoryMb: 1024 },
     },
   },
   'learning-svc': {
@@ -90,7 +104,7 @@ export const SERVICES = {
       'server-a': { seedWorker: 'worker-vip', memoryMb: 1024 },
       // Seed 000's all-round "backup" worker: on B it keeps the VIP lane moving
       // when A's learning-svc is busy or down (insight/theme back it up too).
-      'server-b': { seedWorker: 'worker-backup', memoryMb: 1536 },
+      'server-b': { seedWorker: 'worker-backup', memoryMb: 1024 },
     },
   },
   'insight-svc': {
@@ -100,7 +114,7 @@ export const SERVICES = {
     backend: true,
     env: { CONCURRENCY: '4', INSIGHT_PARALLEL_SIZE: '40', LEARNING_BACKUP: 'true', DB_POOL_SIZE: '8' },
     deploy: {
-      'server-b': { seedWorker: 'worker-insight', memoryMb: 1536 },
+      'server-b': { seedWorker: 'worker-insight', memoryMb: 1024 },
       worker: { seedWorker: 'worker-insight', memoryMb: 1536 },
     },
   },
@@ -111,7 +125,7 @@ export const SERVICES = {
     backend: true,
     env: { CONCURRENCY: '4', THEME_PARALLEL_SIZE: '50', LEARNING_BACKUP: 'true', DB_POOL_SIZE: '8' },
     deploy: {
-      'server-b': { seedWorker: 'worker-theme', memoryMb: 1536 },
+      'server-b': { seedWorker: 'worker-theme', memoryMb: 1024 },
       worker: { seedWorker: 'worker-theme', memoryMb: 1536 },
     },
   },
@@ -122,7 +136,10 @@ export const SERVICES = {
     backend: true,
     env: { CONCURRENCY: '4', DB_POOL_SIZE: '5' },
     // Seed 000's worker-base ran ingestion and reports in one 1 GB process; here they are two.
-    deploy: { 'server-a': { seedWorker: 'worker-base', memoryMb: 512 } },
+    deploy: {
+      'server-a': { seedWorker: 'worker-base', memoryMb: 512 },
+      'server-b': { seedWorker: 'worker-base (seed 003 node 2)', memoryMb: 512 },
+    },
   },
   'llm-sim': {
     portVar: 'LLM_SIM_PORT',

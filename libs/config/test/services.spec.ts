@@ -9,15 +9,19 @@ describe('SERVICES: the hosts of seed 000', () => {
     expect(serviceEnvironment('learning-svc', 'server-a').CONCURRENCY).toBe('30');
   });
 
-  it('puts insight, theme, the second translation and the learning backup on server B', () => {
-    expect(servicesOn('server-b')).toEqual(['translate-svc', 'learning-svc', 'insight-svc', 'theme-svc']);
+  it('puts insight, theme, the second translation and the learning backup on server B, with a second gateway, ingestion and reports (seed 003)', () => {
+    expect(servicesOn('server-b')).toEqual(['gateway', 'ingest-svc', 'translate-svc', 'learning-svc', 'insight-svc', 'theme-svc', 'report-svc']);
     expect(serviceEnvironment('translate-svc', 'server-b').CONCURRENCY).toBe('40');
     // Seed 000's "backup" worker: learning at CONCURRENCY 20; insight and theme back LEARNING up too.
-    expect(placement('learning-svc', 'server-b')).toMatchObject({ seedWorker: 'worker-backup', memoryMb: 1536 });
+    expect(placement('learning-svc', 'server-b')).toMatchObject({ seedWorker: 'worker-backup', memoryMb: 1024 });
     expect(serviceEnvironment('learning-svc', 'server-b').CONCURRENCY).toBe('20');
     expect(serviceEnvironment('insight-svc', 'server-b')).toMatchObject({ CONCURRENCY: '4', INSIGHT_PARALLEL_SIZE: '40', LEARNING_BACKUP: 'true' });
     expect(serviceEnvironment('theme-svc', 'server-b')).toMatchObject({ CONCURRENCY: '4', THEME_PARALLEL_SIZE: '50', LEARNING_BACKUP: 'true' });
-    for (const n of servicesOn('server-b')) expect(placement(n, 'server-b')!.memoryMb).toBe(1536);
+    for (const n of servicesOn('server-b')) expect(placement(n, 'server-b')!.memoryMb).toBeLessThanOrEqual(1024);
+  });
+
+  it('runs no service on the witness: it only votes (NATS, etcd, Sentinel) and keeps the backups', () => {
+    expect(servicesOn('witness')).toEqual([]);
   });
 
   it('lets extra worker hosts (C, D, …) run only insight and theme', () => {

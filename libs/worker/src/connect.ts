@@ -3,6 +3,7 @@ import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { createDbClient, type PrismaClient } from '@voc/db';
 import { connectNats, ensureStreams } from '@voc/messaging';
 import type { ServiceContext } from '@voc/service-kit';
+import { redisConnectionOptions } from './redis-connection';
 import { retryStartup } from './retry';
 
 export interface NatsDeps {
@@ -35,7 +36,7 @@ export async function useNats(
 }
 
 export function useRedis(ctx: ServiceContext, url: string): Redis {
-  const redis = new Redis(url, {
+  const redis = new Redis({ ...redisConnectionOptions(url),
     // Commands wait for a reconnect instead of failing at once; the limiter
     // decides what to do while Redis is away.
     maxRetriesPerRequest: null,

@@ -11,7 +11,7 @@ import { checkPostgres } from './checks/postgres';
 import { checkRedis } from './checks/redis';
 import { checkServiceConfigs } from './checks/services';
 import { checkVariables } from './checks/variables';
-import { fail, type CheckResult } from './report';
+import { fail, ok, type CheckResult } from './report';
 import { resolveTargets, withDefaults } from './targets';
 
 export interface DoctorOptions {
@@ -42,12 +42,17 @@ export async function runDoctor(o: DoctorOptions): Promise<CheckResult[]> {
   const t = resolveTargets(o.role, o.vars);
   const replicas = Number(withDefaults(o.role, o.vars).NATS_REPLICAS) || 1;
   const cannot = (check: string, why: string) => [fail(check, `cannot check: ${why}`)];
+  const notHere = (check: string) => [ok(check, 'not used on this host (it runs no service)')];
   // Independent servers: checked at once, reported in a fixed order.
   const remote = await Promise.all([
     t.problems.nats ? cannot('nats', t.problems.nats) : checkNats(t.nats, replicas, timeoutMs),
     t.redisUrl ? checkRedis(t.redisUrl, timeoutMs) : cannot('redis', t.problems.redis ?? 'no URL'),
-    t.databaseUrl ? checkPostgres(t.databaseUrl, timeoutMs) : cannot('postgres', t.problems.postgres ?? 'no URL'),
-    t.problems.llm ? cannot('llm models', t.problems.llm) : checkLlm(t.llm, { call: o.llmCall ?? false, timeoutMs }),
+    t.skipped.includes('postgres') ? notHere('postgres') : t.databaseUrl ? checkPostgres(t.databaseUrl, timeoutMs) : cannot('postgres', t.problems.postgres ?? 'no URL'),
+    t.skipped.includes('llm')
+      ? notHere('llm models')
+      : t.problems.llm
+        ? cannot('llm models', t.problems.llm)
+        : checkLlm(t.llm, { call: o.llmCall ?? false, timeoutMs }),
   ]);
   return [...results, ...remote.flat()];
 }

@@ -1,19 +1,23 @@
 /**
  * Where the doctor, running on the host itself, reaches the shared servers:
  * the URLs the services use (from infra's compose templates), with each
- * endpoint name (postgres, nats-a2, …) replaced by its owner's private
- * address. NATS_URL, REDIS_URL and DATABASE_URL in the environment replace
- * the derived URLs (a tunnel, a test stack).
+ * endpoint name (sentinel-a, nats-b1, …) replaced by its owner's private
+ * address, and the host's HAProxy (the PostgreSQL primary) at its port on
+ * the host's loopback. NATS_URL, REDIS_URL and DATABASE_URL in the
+ * environment replace the derived URLs (a tunnel, a test stack). A host that
+ * runs no service (the witness) has no PostgreSQL or LLM to check.
  */
-import type { DeployRole } from '@voc/config';
+import { servicesOn, type DeployRole } from '@voc/config';
 import {
   addressVariable,
+  databaseUrl,
   endpoint,
   endpointAddress,
   ENDPOINTS,
+  HAPROXY,
   interpolate,
   NATS_NODES,
-  ref,
+  redisUrl,
   variablesOf,
 } from '@voc/infra';
 
@@ -30,6 +34,8 @@ export interface Targets {
   llm: { baseUrl: string; apiKey?: string; model: string };
   /** What could not be derived, per target ('nats', 'redis', 'postgres', 'llm'). */
   problems: Partial<Record<'nats' | 'redis' | 'postgres' | 'llm', string>>;
+  /** What this host does not use, so is not checked (the witness runs no service). */
+  skipped: ('postgres' | 'llm')[];
 }
 
 /** The host's variables with compose's defaults filled in for the unset ones. */
@@ -42,17 +48,28 @@ export function withDefaults(role: DeployRole, vars: Readonly<Record<string, str
   return out;
 }
 
-/** `url` with its host replaced by the address of the endpoint it names, when it names one. */
-function toHostAddress(url: string, role: DeployRole, vars: Readonly<Record<string, string | undefined>>): string {
-  const u = new URL(url);
-  if (!ENDPOINTS.some((e) => e.name === u.hostname)) return url;
-  const addr = endpointAddress(u.hostname, role, vars);
+/** Where `name` is reached from the host: an endpoint at its owner's address, the host's HAProxy at loopback. */
+function hostAddress(name: string, role: DeployRole, vars: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (name === HAPROXY.service) return '127.0.0.1';
+  if (!ENDPOINTS.some((e) => e.name === name)) return undefined;
+  const addr = endpointAddress(name, role, vars);
   if (!addr) {
-    const owner = endpoint(u.hostname).owner;
-    throw new Error(`${addressVariable(owner, role)} unset (${u.hostname} runs on ${owner})`);
+    const owner = endpoint(name).owner;
+    throw new Error(`${addressVariable(owner, role)} unset (${name} runs on ${owner})`);
   }
-  u.hostname = addr;
-  return u.toString();
+  return addr;
+}
+
+/** `url` with every host it names (one, or a comma-separated list as in redis+sentinel://) at the address the host reaches it on. */
+function toHostAddress(url: string, role: DeployRole, vars: Readonly<Record<string, string | undefined>>): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?)([^/?#]*)(.*)$/.exec(url);
+  if (!m) return url;
+  const hosts = m[2]!.split(',').map((hp) => {
+    const colon = hp.lastIndexOf(':');
+    const [name, port] = colon < 0 ? [hp, ''] : [hp.slice(0, colon), hp.slice(colon)];
+    return `${hostAddress(name, role, vars) ?? name}${port}`;
+  });
+  return `${m[1]}${hosts.join(',')}${m[3]}`;
 }
 
 function derive(template: string, role: DeployRole, vars: Readonly<Record<string, string | undefined>>): string {
@@ -64,10 +81,12 @@ function derive(template: string, role: DeployRole, vars: Readonly<Record<string
 export function resolveTargets(role: DeployRole, given: Readonly<Record<string, string | undefined>>): Targets {
   const vars = withDefaults(role, given);
   const problems: Targets['problems'] = {};
+  const runsServices = servicesOn(role).length > 0;
   const t: Targets = {
     nats: { servers: [], user: vars.NATS_USER || undefined, password: vars.NATS_PASSWORD || undefined },
     llm: { baseUrl: vars.LLM_BASE_URL ?? '', apiKey: vars.LLM_API_KEY || undefined, model: vars.LLM_MODEL ?? '' },
     problems,
+    skipped: runsServices ? [] : ['postgres', 'llm'],
   };
 
   if (vars.NATS_URL) {
@@ -81,14 +100,13 @@ export function resolveTargets(role: DeployRole, given: Readonly<Record<string, 
   }
 
   try {
-    t.redisUrl = vars.REDIS_URL || derive(`redis://:${ref('REDIS_PASSWORD', role)}@redis:6379`, role, vars);
+    t.redisUrl = vars.REDIS_URL || derive(redisUrl(role), role, vars);
   } catch (err) {
     problems.redis = (err as Error).message;
   }
+  if (!runsServices) return t;
   try {
-    t.databaseUrl =
-      vars.DATABASE_URL ||
-      derive(`postgresql://${ref('POSTGRES_USER', role)}:${ref('POSTGRES_PASSWORD', role)}@postgres:5432/${ref('POSTGRES_DB', role)}`, role, vars);
+    t.databaseUrl = vars.DATABASE_URL || derive(databaseUrl(role), role, vars);
   } catch (err) {
     problems.postgres = (err as Error).message;
   }

@@ -15,9 +15,15 @@ import {
   applyOverride,
   composeDocument,
   composeFile,
+  ARCHIVE_COMMAND,
+  BACKUP_MOUNT,
   dashboardMetricNames,
   ENDPOINTS,
+  ETCD_MEMBERS,
   extraHosts,
+  GATEWAYS,
+  HAPROXY,
+  haproxyConfig,
   generatedFiles,
   HOST_VARIABLES,
   interpolate,
@@ -29,15 +35,24 @@ import {
   natsConfig,
   OVERRIDES,
   parseMemLimit,
+  PATRONI_TIMING,
+  patroniConfig,
+  PG_NODES,
   poolConnections,
   prometheusAgentConfig,
   prometheusConfig,
+  REDIS_NODES,
   ref,
   references,
   sampleEnv,
+  SENTINEL_QUORUM,
+  SENTINELS,
+  stripComments,
   variablesOf,
   type ComposeFile,
   type GeneratedFile,
+  type YamlMap,
+  type YamlValue,
 } from '@voc/infra';
 import { serviceConfigProblems } from '../src/service-config';
 import { parseYamlSubset } from './support/yaml-subset';
@@ -62,6 +77,7 @@ function missingVariables(file: ComposeFile, vars: Record<string, string>): stri
 }
 
 const isApp = (name: string): name is ServiceName => name in SERVICES;
+const redisStartScriptText = () => read('infra/server-a/redis/redis.sh');
 
 describe('the generated files', () => {
   it.each(FILES.map((f) => [f.path, f] as const))('%s is committed exactly as infra/generate.ts writes it', (_p, f) => {
@@ -150,20 +166,29 @@ describe.each(DEPLOY_ROLES)('the %s compose file', (role: DeployRole) => {
     for (const v of variablesOf(role).filter((x) => x.secret)) expect(example).toMatch(new RegExp(`^${v.name}=$`, 'm'));
   });
 
-  it('publishes nothing beyond the private address but the gateway', () => {
+  it("publishes nothing beyond the private address but the load balancer's uploads port", () => {
+    // On loopback: the host's own HAProxy to the PostgreSQL primary (the doctor, an operator's psql).
+    const loopback = (s: { ports?: string[] }) => (s.ports ?? []).filter((p) => p.startsWith('127.0.0.1:'));
+    expect(Object.entries(file.services).flatMap(([n, s]) => loopback(s).map((p) => `${n} ${p}`))).toEqual(
+      role === 'witness' ? [] : [`${HAPROXY.service} 127.0.0.1:${HAPROXY.postgresPort}:${HAPROXY.postgresPort}`],
+    );
     if (role === 'worker') {
       // A worker host serves nothing: it only connects out.
-      expect(Object.values(file.services).flatMap((s) => s.ports ?? [])).toEqual([]);
+      expect(Object.values(file.services).flatMap((s) => (s.ports ?? []).filter((p) => !p.startsWith('127.0.0.1:')))).toEqual([]);
       return;
     }
     const privateIp = ref('PRIVATE_IP', role);
+    const publicPorts: string[] = [];
     for (const [name, s] of Object.entries(file.services)) {
       for (const p of s.ports ?? []) {
         const m = /^(.*):(\$\{[^}]+\}|\d+):(\d+)$/.exec(p);
         expect([name, p, Boolean(m)]).toEqual([name, p, true]);
-        expect([name, m![1]]).toEqual([name, name === 'gateway' ? '0.0.0.0' : privateIp]);
+        if (m![1] === '127.0.0.1') continue;
+        if (m![1] === '0.0.0.0') publicPorts.push(`${name}:${m![3]}`);
+        else expect([name, m![1]]).toEqual([name, privateIp]);
       }
     }
+    expect(publicPorts).toEqual(servicesOn(role).includes('gateway') ? [`${HAPROXY.service}:${HAPROXY.uploadsPort}`] : []);
   });
 
   it('has a healthcheck on every long-running service (only the one-shot migration and the scratch-image exporter have none)', () => {
@@ -199,21 +224,26 @@ describe.each(DEPLOY_ROLES)('the %s compose file', (role: DeployRole) => {
       for (const v of s.volumes ?? []) {
         const source = v.split(':')[0]!;
         if (source.startsWith('./')) expect(FILES.some((f) => f.path.startsWith(path.posix.join(`infra/${role}`, source)))).toBe(true);
+        // A host directory named by a variable of this host (the backup store).
+        else if (source.startsWith('${')) expect(variablesOf(role).map((x) => x.name)).toContain(/^\$\{(\w+)/.exec(source)![1]);
         else expect([name, source in file.volumes]).toEqual([name, true]);
       }
     }
   });
 
   it('reaches every endpoint of another host through extra_hosts, by the same names everywhere', () => {
-    const remote = ENDPOINTS.filter((e) => e.owner !== role).map((e) => e.name).sort();
+    // Another host's endpoints, and this host's under another name than their compose service (gateway-a).
+    const named = ENDPOINTS.filter((e) => e.owner !== role || e.service).map((e) => e.name).sort();
     for (const name of apps.filter((n) => serviceDefinition(n).backend)) {
       const hosts = file.services[name]!.extra_hosts ?? [];
-      expect(hosts.map((h) => h.split(':')[0]).sort()).toEqual(remote);
+      expect(hosts.map((h) => h.split(':')[0]).sort()).toEqual(named);
       expect(file.services[name]!.environment!.NATS_URL).toBe(NATS_URL);
-      expect(file.services[name]!.environment!.REDIS_URL).toMatch(/@redis:6379$/);
-      expect(file.services[name]!.environment!.DATABASE_URL).toMatch(/@postgres:5432\//);
+      // The Sentinels name the Redis master; the host's HAProxy leads to the PostgreSQL primary.
+      expect(file.services[name]!.environment!.REDIS_URL).toMatch(/^redis\+sentinel:\/\/:\$\{REDIS_PASSWORD:\?[^}]*\}@sentinel-a:26379,sentinel-b:26379,sentinel-w:26379\/voc$/);
+      expect(file.services[name]!.environment!.DATABASE_URL).toMatch(new RegExp(`@${HAPROXY.service}:${HAPROXY.postgresPort}/`));
     }
-    expect(extraHosts(role).every((h) => /:\$\{(PRIVATE_IP|SERVER_A_IP|SERVER_B_IP):\?/.test(h))).toBe(true);
+    for (const e of ENDPOINTS.filter((x) => x.owner === role && !x.service)) expect([e.name, e.name in file.services]).toEqual([e.name, true]);
+    expect(extraHosts(role).every((h) => /:\$\{(PRIVATE_IP|SERVER_A_IP|SERVER_B_IP|WITNESS_IP):\?/.test(h))).toBe(true);
   });
 });
 
@@ -221,40 +251,17 @@ describe('server A', () => {
   const a = composeFile('server-a');
 
   it('starts an app only after the migration completed and its servers are healthy', () => {
-    expect(a.services.migrate!.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    // HAProxy is healthy once a PostgreSQL primary is behind it.
+    expect(a.services.migrate!.depends_on).toEqual({ [HAPROXY.service]: { condition: 'service_healthy' } });
     expect(a.services.migrate!.command).toEqual(['node', '--import', 'tsx', 'libs/db/scripts/migrate.ts']);
     for (const name of servicesOn('server-a').filter((n) => serviceDefinition(n).backend)) {
       expect(a.services[name]!.depends_on).toEqual({
         migrate: { condition: 'service_completed_successfully' },
-        postgres: { condition: 'service_healthy' },
-        redis: { condition: 'service_healthy' },
+        [HAPROXY.service]: { condition: 'service_healthy' },
+        'redis-a': { condition: 'service_healthy' },
         'nats-a1': { condition: 'service_healthy' },
       });
     }
-  });
-
-  it('runs Redis append-only (fsync every second) and never evicting, password from the environment', () => {
-    const cmd = a.services.redis!.command!.join(' ');
-    expect(cmd).toMatch(/--maxmemory-policy noeviction\b/);
-    expect(cmd).toMatch(/--appendonly yes --appendfsync everysec/);
-    expect(cmd).not.toMatch(/allkeys-lru/);
-    expect(cmd).toContain('"$$REDIS_PASSWORD"');
-    expect(a.services.redis!.environment!.REDIS_PASSWORD).toBe(ref('REDIS_PASSWORD', 'server-a'));
-  });
-
-  it("tunes PostgreSQL after seed 001 with room for every pool of the deployment", () => {
-    const flags = a.services.postgres!.command!.filter((x, i, all) => all[i - 1] === '-c');
-    const names = flags.map((f) => f.split('=')[0]);
-    for (const n of ['shared_buffers', 'work_mem', 'max_connections', 'effective_cache_size', 'maintenance_work_mem', 'checkpoint_completion_target', 'wal_buffers', 'random_page_cost']) {
-      expect(names).toContain(n);
-    }
-    const maxConnections = Number(interpolate(flags.find((f) => f.startsWith('max_connections='))!, {}).value.split('=')[1]);
-    // A, B, three worker hosts and translate-svc scaled to three (overrides/translate-x3.yml),
-    // with room left for the migration, the doctor and an operator's psql.
-    const translatePool = Number(serviceEnvironment('translate-svc', 'server-a').DB_POOL_SIZE);
-    const pools = poolConnections('server-a') + poolConnections('server-b') + 3 * poolConnections('worker') + 2 * translatePool;
-    expect(pools + 10).toBeLessThan(maxConnections);
-    expect(a.services.postgres!.shm_size).toBe('1g');
   });
 
   it('keeps llm-sim out of a plain `up` (profile sim)', () => {
@@ -263,14 +270,95 @@ describe('server A', () => {
   });
 });
 
-describe('the JetStream cluster', () => {
-  it('has three nodes, a majority on server A, so B can be lost and streams stay R3', () => {
-    expect(NATS_NODES).toHaveLength(3);
-    const onA = NATS_NODES.filter((n) => n.owner === 'server-a').length;
-    expect(onA).toBeGreaterThanOrEqual(Math.floor(NATS_NODES.length / 2) + 1);
-    expect(Number(interpolate(ref('NATS_REPLICAS', 'server-b'), {}).value)).toBe(3);
+describe('high availability: every piece of state on both servers, every quorum with the witness', () => {
+  const hosts = Object.fromEntries(DEPLOY_ROLES.map((r) => [r, composeFile(r)])) as Record<DeployRole, ComposeFile>;
+  const servers = ['server-a', 'server-b'] as const;
+  /** What each role votes with, and whether losing it keeps a majority. */
+  const members = (list: readonly { owner: string }[]) => DEPLOY_ROLES.map((r) => list.filter((m) => m.owner === r).length);
+
+  it.each([
+    ['NATS', NATS_NODES],
+    ['etcd', ETCD_MEMBERS],
+    ['Sentinel', SENTINELS],
+  ] as const)('%s: three members on three machines, so no host holds a majority and losing any one keeps it', (_what, list) => {
+    expect(list).toHaveLength(3);
+    const majority = Math.floor(list.length / 2) + 1;
+    for (const count of members(list)) {
+      expect(count).toBeLessThan(majority);
+      expect(list.length - count).toBeGreaterThanOrEqual(majority);
+    }
+    expect(new Set(list.map((m) => m.owner))).toEqual(new Set(['server-a', 'server-b', 'witness']));
   });
 
+  it('runs PostgreSQL under Patroni and Redis on both servers, the witness holding no data but votes and backups', () => {
+    for (const role of servers) {
+      expect(hosts[role].services[PG_NODES.find((n) => n.owner === role)!.name]!.command).toEqual(['patroni', '/etc/patroni/patroni.yml']);
+      expect(REDIS_NODES.filter((n) => n.owner === role).map((n) => n.name in hosts[role].services)).toEqual([true]);
+    }
+    expect(PG_NODES.map((n) => n.owner).sort()).toEqual([...servers]);
+    expect(Object.keys(hosts.witness.services).sort()).toEqual(['etcd-w', 'nats-exporter', 'nats-w1', 'pg-basebackup', 'pg-restore', 'prometheus-agent', 'sentinel-w']);
+    expect(Number(interpolate(ref('NATS_REPLICAS', 'server-b'), {}).value)).toBe(3);
+    expect(SENTINEL_QUORUM).toBe(2);
+  });
+
+  it('replicates PostgreSQL synchronously, promotes only a caught-up replica, rewinds a returning primary, archives every segment', () => {
+    const cfg = patroniConfig() as unknown as { bootstrap: { dcs: YamlValue }; postgresql: YamlValue };
+    const dcs = stripComments(cfg.bootstrap.dcs) as { ttl: number; loop_wait: number; retry_timeout: number; postgresql: { parameters: Record<string, unknown>; use_pg_rewind: boolean } };
+    expect(dcs).toMatchObject({ synchronous_mode: true, maximum_lag_on_failover: 1048576, ...PATRONI_TIMING });
+    expect(dcs.loop_wait + 2 * dcs.retry_timeout).toBeLessThanOrEqual(dcs.ttl); // Patroni's rule
+    expect(dcs.postgresql.use_pg_rewind).toBe(true);
+    expect(dcs.postgresql.parameters).toMatchObject({ wal_log_hints: 'on', archive_mode: 'always', archive_command: ARCHIVE_COMMAND });
+    for (const role of servers) {
+      const pg = hosts[role].services[PG_NODES.find((n) => n.owner === role)!.name]!;
+      expect(pg.volumes).toContain(`${ref('PG_BACKUP_DIR', role)}:${BACKUP_MOUNT}`);
+      expect(pg.shm_size).toBe('1g');
+    }
+  });
+
+  it("tunes PostgreSQL after seed 001 with room for every pool of the deployment", () => {
+    const params = (stripComments((patroniConfig() as { bootstrap: YamlMap }).bootstrap) as { dcs: { postgresql: { parameters: Record<string, unknown> } } }).dcs.postgresql.parameters;
+    for (const n of ['shared_buffers', 'work_mem', 'max_connections', 'effective_cache_size', 'maintenance_work_mem', 'checkpoint_completion_target', 'wal_buffers', 'random_page_cost']) {
+      expect(params).toHaveProperty(n);
+    }
+    // A, B, three worker hosts and translate-svc scaled to three (overrides/translate-x3.yml),
+    // with room left for the migration, Patroni, the backups, the doctor and an operator's psql.
+    const translatePool = Number(serviceEnvironment('translate-svc', 'server-a').DB_POOL_SIZE);
+    const pools = poolConnections('server-a') + poolConnections('server-b') + 3 * poolConnections('worker') + 2 * translatePool;
+    expect(pools + 10).toBeLessThan(params.max_connections as number);
+  });
+
+  it('starts Redis as a replica of the master the Sentinels name, append-only and never evicting', () => {
+    // The commands, not the comments.
+    const script = redisStartScriptText().split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n');
+    expect(script).toMatch(/sentinel get-master-addr-by-name voc/);
+    expect(script).toMatch(/--replicaof \$master 6379/);
+    expect(script).toMatch(/--maxmemory-policy noeviction\b/);
+    expect(script).toMatch(/--appendonly yes --appendfsync everysec/);
+    expect(script).not.toMatch(/allkeys-lru/);
+    // Through the image's entrypoint, which drops to the redis user.
+    expect(script).toMatch(/exec docker-entrypoint\.sh redis-server /);
+    for (const role of servers) {
+      const redis = hosts[role].services[REDIS_NODES.find((n) => n.owner === role)!.name]!;
+      expect(redis.environment!.REDIS_FIRST_MASTER_IP).toBe(ref(role === 'server-a' ? 'PRIVATE_IP' : 'SERVER_A_IP', role));
+    }
+  });
+
+  it('sends uploads to both gateways through HAProxy, checked with GET /readyz/uploads, and the services to the primary (GET /primary)', () => {
+    for (const role of servers) {
+      const cfg = haproxyConfig(role);
+      expect(cfg).toContain('option httpchk GET /readyz/uploads');
+      for (const g of GATEWAYS) expect(cfg).toContain(`server ${g.name} ${g.name}:${g.port} check`);
+      expect(cfg).toContain('option httpchk GET /primary');
+      for (const n of PG_NODES) expect(cfg).toContain(`server ${n.name} ${n.name}:${n.port} check port ${n.apiPort}`);
+      expect(cfg).toContain('on-marked-down shutdown-sessions');
+      expect(hosts[role].services.keepalived!.network_mode).toBe('host');
+    }
+    expect(haproxyConfig('worker')).not.toContain('gateways');
+    expect(hosts.worker.services[HAPROXY.service]).toBeDefined();
+  });
+});
+
+describe('the JetStream cluster', () => {
   it('routes every node to the two others, on ports no other node of its host uses', () => {
     for (const node of NATS_NODES) {
       const svc = composeFile(node.owner).services[node.name]!;
@@ -279,7 +367,7 @@ describe('the JetStream cluster', () => {
       expect(targets).toEqual(NATS_NODES.filter((n) => n !== node).map((n) => `${n.name}:${n.clusterPort}`).sort());
       expect(natsConfig(node)).toContain(`routes: [${routes.map((_, i) => `$NATS_ROUTE_${i + 1}`).join(', ')}]`);
     }
-    for (const role of ['server-a', 'server-b'] as const) {
+    for (const role of DEPLOY_ROLES) {
       const ports = NATS_NODES.filter((n) => n.owner === role).flatMap((n) => [n.clientPort, n.clusterPort, n.monitorPort]);
       expect(new Set(ports).size).toBe(ports.length);
     }

@@ -122,18 +122,33 @@ describe('service configurations', () => {
 });
 
 describe('targets', () => {
-  it("reach each endpoint at its owner's private address", () => {
-    const vars: Record<string, string> = { ...sampleEnv('server-b'), PRIVATE_IP: '10.0.0.11', SERVER_A_IP: '10.0.0.10', LLM_BASE_URL: 'http://llm-sim:8090/v1' };
+  it("reach each endpoint at its owner's private address, and the PostgreSQL primary through the host's HAProxy", () => {
+    const vars: Record<string, string> = {
+      ...sampleEnv('server-b'),
+      PRIVATE_IP: '10.0.0.11',
+      SERVER_A_IP: '10.0.0.10',
+      WITNESS_IP: '10.0.0.12',
+      LLM_BASE_URL: 'http://llm-sim:8090/v1',
+    };
     const t = resolveTargets('server-b', vars);
     expect(t.problems).toEqual({});
     expect(t.nats.servers).toEqual([
       { label: 'nats-a1', url: 'nats://10.0.0.10:4222' },
-      { label: 'nats-a2', url: 'nats://10.0.0.10:4223' },
       { label: 'nats-b1', url: 'nats://10.0.0.11:4222' },
+      { label: 'nats-w1', url: 'nats://10.0.0.12:4222' },
     ]);
-    expect(t.redisUrl).toBe(`redis://:${vars.REDIS_PASSWORD}@10.0.0.10:6379`);
-    expect(t.databaseUrl).toBe(`postgresql://voc:${vars.POSTGRES_PASSWORD}@10.0.0.10:5432/voc`);
+    expect(t.redisUrl).toBe(`redis+sentinel://:${vars.REDIS_PASSWORD}@10.0.0.10:26379,10.0.0.11:26379,10.0.0.12:26379/voc`);
+    // HAProxy's PostgreSQL port is published on the host's loopback.
+    expect(t.databaseUrl).toBe(`postgresql://voc:${vars.POSTGRES_PASSWORD}@127.0.0.1:5000/voc`);
     expect(t.llm).toEqual({ baseUrl: 'http://10.0.0.10:8090/v1', apiKey: vars.LLM_API_KEY, model: 'qwen-plus-latest' });
+  });
+
+  it('check only NATS and the Sentinels on the witness, which runs no service', () => {
+    const t = resolveTargets('witness', { ...sampleEnv('witness'), SERVER_A_IP: '10.0.0.10', SERVER_B_IP: '10.0.0.11' });
+    expect(t.nats.servers.map((s) => s.url)).toEqual(['nats://10.0.0.10:4222', 'nats://10.0.0.11:4222', 'nats://10.0.0.12:4222']);
+    expect(t.redisUrl).toMatch(/^redis\+sentinel:\/\/:[^@]+@10\.0\.0\.10:26379,10\.0\.0\.11:26379,10\.0\.0\.12:26379\/voc$/);
+    expect(t.databaseUrl).toBeUndefined();
+    expect(t.skipped).toEqual(['postgres', 'llm']);
   });
 
   it('use NATS_URL, REDIS_URL and DATABASE_URL from the environment when given', () => {
@@ -146,7 +161,7 @@ describe('targets', () => {
     const { SERVER_A_IP: _a, ...rest } = sampleEnv('worker');
     const t = resolveTargets('worker', rest);
     expect(t.problems.nats).toContain('SERVER_A_IP');
-    expect(t.problems.postgres).toContain('SERVER_A_IP');
+    expect(t.problems.redis).toContain('SERVER_A_IP');
     expect(t.redisUrl).toBeUndefined();
   });
 });
@@ -188,7 +203,7 @@ describe('command line', () => {
 
   it('rejects what it does not know', () => {
     expect(() => parseArgs([])).toThrow(UsageError);
-    expect(() => parseArgs(['--host', 'server-z'])).toThrow(/server-a, server-b, worker/);
+    expect(() => parseArgs(['--host', 'server-z'])).toThrow(/server-a, server-b, witness, worker/);
     expect(() => parseArgs(['--host', 'worker', '--timeout', '-1'])).toThrow(/milliseconds/);
     expect(() => parseArgs(['--host', 'worker', '--bogus'])).toThrow(/bogus/);
   });

@@ -4,7 +4,6 @@
  * pools.
  */
 import { Client } from 'pg';
-import { DEPLOY_ROLES } from '@voc/config';
 import { DEFAULT_MIGRATIONS_DIR, listMigrations, redactUrl } from '@voc/db/migrate';
 import { poolConnections } from '@voc/infra';
 import { fail, ok, warn, type CheckResult } from '../report';
@@ -31,7 +30,7 @@ export async function checkPostgres(url: string, timeoutMs: number, migrationsDi
       "SELECT current_setting('server_version') AS version, current_setting('max_connections') AS max, (SELECT count(*) FROM pg_stat_activity)::text AS used",
     );
     const { version, max, used } = rows[0]!;
-    const [a, b, w] = DEPLOY_ROLES.map(poolConnections);
+    const [a, b, w] = (['server-a', 'server-b', 'worker'] as const).map(poolConnections);
     const pools = `pools of the deployment: A ${a}, B ${b}, ${w} per worker host`;
     const maxConnections = Number(max);
     if (Number(used) > 0.8 * maxConnections) {

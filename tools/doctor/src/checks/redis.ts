@@ -1,10 +1,13 @@
 /**
- * Redis: reachable with the password, and configured for the limiter:
- * `maxmemory-policy noeviction` (an evicted grant window or 429 pause would
- * let the fleet exceed the provider's limit), append-only persistence, a
- * memory bound.
+ * Redis: reachable with the password (through the Sentinels when REDIS_URL
+ * is redis+sentinel://, as the services reach it), and configured for the
+ * limiter: `maxmemory-policy noeviction` (an evicted grant window or 429
+ * pause would let the fleet exceed the provider's limit), append-only
+ * persistence, a memory bound; with Sentinels, whether the master has a
+ * replica to fail over to.
  */
 import Redis from 'ioredis';
+import { redact, redisConnectionOptions } from '@voc/worker/redis-connection';
 import { fail, ok, warn, type CheckResult } from '../report';
 
 async function configValue(redis: Redis, key: string): Promise<string | undefined> {
@@ -12,8 +15,26 @@ async function configValue(redis: Redis, key: string): Promise<string | undefine
   return pair[1];
 }
 
+/** With Sentinels: the master's replicas (none connected: a failover has nothing to promote). */
+async function replication(redis: Redis): Promise<CheckResult> {
+  const info = await redis.info('replication');
+  const replicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+  const role = /role:(\w+)/.exec(info)?.[1] ?? '?';
+  if (role !== 'master') return fail('redis replication', `the Sentinels named a ${role}, not a master`);
+  return replicas > 0
+    ? ok('redis replication', `master with ${replicas} replica(s) connected`)
+    : warn('redis replication', 'master without a connected replica: a failover would have nothing to promote');
+}
+
 export async function checkRedis(url: string, timeoutMs: number): Promise<CheckResult[]> {
-  const redis = new Redis(url, {
+  let options;
+  try {
+    options = redisConnectionOptions(url);
+  } catch (err) {
+    return [fail('redis', (err as Error).message)];
+  }
+  const redis = new Redis({
+    ...options,
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
@@ -21,16 +42,18 @@ export async function checkRedis(url: string, timeoutMs: number): Promise<CheckR
     enableOfflineQueue: false,
     // One attempt: the doctor reports, it does not wait for Redis to come back.
     retryStrategy: () => null,
+    sentinelRetryStrategy: () => null,
     connectionName: 'voc-doctor',
   });
   // Connection errors surface through the awaited calls below; without a listener ioredis would also log them.
   redis.on('error', () => undefined);
-  const where = redactRedis(url);
+  const where = redact(url);
   try {
     await redis.connect();
     const pong = await redis.ping();
     const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
     const results: CheckResult[] = [ok('redis', `${where}: ${pong}, Redis ${version}`)];
+    if (options.sentinels) results.push(await replication(redis));
     let policy: string | undefined;
     let appendonly: string | undefined;
     let maxmemory: string | undefined;
@@ -60,16 +83,5 @@ export async function checkRedis(url: string, timeoutMs: number): Promise<CheckR
     return [fail('redis', `${where}: ${(err as Error).message}`)];
   } finally {
     redis.disconnect();
-  }
-}
-
-/** The URL without its password. */
-export function redactRedis(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable REDIS_URL)';
   }
 }

@@ -72,8 +72,8 @@ function formatFindings(format: VariableFormat, value: string): Finding[] {
       return ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(value) ? [] : bad(`'${value}' is not a log level`);
     case 'image':
       return /^\S+$/.test(value) ? [] : bad(`'${value}' is not an image reference`);
-    case 'pg-size':
-      return /^\d+(kB|MB|GB|TB)?$/.test(value) ? [] : bad(`'${value}' is not a PostgreSQL size (e.g. 1280MB)`);
+    case 'path':
+      return /^\/\S*$/.test(value) ? [] : bad(`'${value}' is not an absolute path`);
   }
 }
 
