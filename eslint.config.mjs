@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 // Module boundaries (Nx project tags, set in each package.json's "nx" field):
 // apps use libraries; libraries use libraries; tools (doctor, infra) use
-// libraries and each other; test projects (e2e, two-hosts) use anything but
+// libraries and each other; test projects (e2e, two-hosts, ha, containers) use anything but
 // tools. Nx also refuses any import of an application outright, so the few
 // application entry points meant for others are listed in `allow` below.
 const depConstraints = [
@@ -42,10 +42,10 @@ export default tseslint.config(
     files: ['**/test/**/*.ts', 'e2e/**/*.ts', 'infra/two-hosts/**/*.ts'],
     rules: boundaries(['@voc/llm-sim', '@voc/llm-sim/config', '@voc/e2e']),
   },
-  // The container test bed reuses the two-host one's audit and upload driver
-  // (its declared harness entry point).
+  // The high-availability and container test beds reuse the multi-host harness
+  // (infra/two-hosts' declared entry point).
   {
-    files: ['infra/containers/**/*.ts'],
+    files: ['infra/containers/**/*.ts', 'infra/ha/**/*.ts'],
     rules: boundaries(['@voc/llm-sim', '@voc/llm-sim/config', '@voc/e2e', '@voc/two-hosts/harness']),
   },
 );

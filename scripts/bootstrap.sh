@@ -21,6 +21,17 @@ if [ "${CI:-}" = true ] || [ "${VOC_CONTAINER_TOOLS:-}" = 1 ]; then
   command -v iptables >/dev/null 2>&1 || need_pkgs+=(iptables)
   command -v nsenter >/dev/null 2>&1 || need_pkgs+=(util-linux)
 fi
+# The high-availability test (npm run test:ha, run by CI) runs the compose files' servers as processes:
+# Patroni, etcd, HAProxy and keepalived from Debian's packages (curl: keepalived's check; setpriv: util-linux).
+if [ "${CI:-}" = true ] || [ "${VOC_HA_TOOLS:-}" = 1 ]; then
+  command -v patroni >/dev/null 2>&1 || need_pkgs+=(patroni)
+  command -v etcd >/dev/null 2>&1 || need_pkgs+=(etcd-server)
+  command -v etcdctl >/dev/null 2>&1 || need_pkgs+=(etcd-client)
+  command -v haproxy >/dev/null 2>&1 || need_pkgs+=(haproxy)
+  command -v keepalived >/dev/null 2>&1 || need_pkgs+=(keepalived)
+  command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
+  command -v setpriv >/dev/null 2>&1 || [[ " ${need_pkgs[*]} " == *" util-linux "* ]] || need_pkgs+=(util-linux)
+fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "bootstrap: installing ${need_pkgs[*]} with apt-get" >&2

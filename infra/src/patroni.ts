@@ -38,8 +38,13 @@ export const PG_MEMORY_MB = 4096;
  */
 export const PATRONI_TIMING = { ttl: 12, loop_wait: 2, retry_timeout: 5 } as const;
 
-/** The archive command: each segment once into the store; a second copy (both nodes archive) must be the same bytes. */
-export const ARCHIVE_COMMAND = `f=${BACKUP_MOUNT}/wal/%f; if [ -f "$f" ]; then cmp -s %p "$f"; else cp %p "$f.tmp" && mv "$f.tmp" "$f"; fi`;
+/**
+ * The archive command: each segment once into the store (copied under a name
+ * of its own, then renamed, as both nodes may archive it at once); a second
+ * copy must be the same bytes, else the command fails and PostgreSQL keeps
+ * the segment and retries (an alert, never a silent overwrite).
+ */
+export const ARCHIVE_COMMAND = `d=${BACKUP_MOUNT}/wal; f=$d/%f; if [ -f "$f" ]; then cmp -s %p "$f"; else mkdir -p "$d" && cp %p "$f.$$.tmp" && mv "$f.$$.tmp" "$f"; fi`;
 
 /** The tuning (seed 001, scaled to the 4 GB container) and replication settings every node runs with. */
 function parameters(): YamlMap {
@@ -102,6 +107,7 @@ export function patroniConfig(): YamlMap {
       data_dir: PATRONI_PATHS.dataDir,
       bin_dir: PATRONI_PATHS.binDir,
       pgpass: `${PATRONI_PATHS.socketDir}/.pgpass`,
+      basebackup: commented('A new or rebuilt replica copies the primary at once, not after a spread checkpoint (minutes).', [{ checkpoint: 'fast' }]),
       pg_hba: [
         'local all all trust',
         `host replication ${REPLICATION_USER} 0.0.0.0/0 scram-sha-256`,

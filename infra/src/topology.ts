@@ -93,8 +93,6 @@ export function natsNodesOf(role: DeployRole): NatsNode[] {
   return NATS_NODES.filter((n) => n.owner === role);
 }
 
-/** What every service puts in NATS_URL: all nodes, so a client survives the loss of any one. */
-export const NATS_URL = NATS_NODES.map((n) => `nats://${n.name}:${n.clientPort}`).join(',');
 
 /** A PostgreSQL node under Patroni: the database port and Patroni's REST API (its health checks). */
 export interface PgNode {
@@ -131,10 +129,22 @@ export const SENTINEL_QUORUM = Math.floor(SENTINELS.length / 2) + 1;
 
 /**
  * The local load balancer every application host runs: PostgreSQL's primary
- * (whichever node Patroni's /primary says) on `postgresPort`, the gateways
- * (server A and B) on `uploadsPort`, health and statistics on `statsPort`.
+ * (whichever node Patroni's /primary says) on `postgresPort`, a live NATS
+ * node on `natsPort`, the gateways (server A and B) on `uploadsPort`, health
+ * and statistics on `statsPort`.
  */
-export const HAPROXY = { service: 'haproxy', postgresPort: 5000, uploadsPort: 8000, statsPort: 8404 } as const;
+export const HAPROXY = { service: 'haproxy', postgresPort: 5000, natsPort: 4300, uploadsPort: 8000, statsPort: 8404 } as const;
+
+/**
+ * What every service puts in NATS_URL: the host's HAProxy, which forwards to
+ * a live node of the three. A NATS client notices a dead server only when its
+ * pings go unanswered (minutes by default): a host that dies without closing
+ * its connections (power, network) would leave the services connected to its
+ * node stalled. HAProxy checks the nodes every second and cuts the sessions
+ * of one that stops answering, so the clients reconnect, through it, to a
+ * live node within seconds.
+ */
+export const NATS_URL = `nats://${HAPROXY.service}:${HAPROXY.natsPort}`;
 
 /** REDIS_URL of every service: the Sentinels name the master (see @voc/worker's redis-connection). */
 export function redisUrl(role: DeployRole): string {

@@ -11,6 +11,7 @@ import { productRoutes } from './routes/products';
 import { queueRoutes } from './routes/queues';
 import { reportRoutes } from './routes/reports';
 import { uploadRoutes } from './routes/uploads';
+import { uploadReadiness } from './routes/upload-readiness';
 
 /**
  * Mounts the gateway on an express app that already serves /healthz, /readyz
@@ -31,7 +32,7 @@ export function mountGateway(app: Express, deps: GatewayDeps): InFlightRequests 
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
     next();
   });
-  app.use(docsRoutes());
+  app.use(docsRoutes(), uploadReadiness(deps));
   app.use(bearerAuth(settings.apiKeys));
   app.use(requireJsonBody, jsonBody(settings.bodyLimitBytes));
   // Routers carry full paths (/v1/…) so the route template in logs and metrics is complete.

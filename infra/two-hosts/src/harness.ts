@@ -1,10 +1,34 @@
 /**
- * What other multi-host test beds (infra/containers) reuse from this one:
- * the database audit, the upload plan and sender, the compose-env helpers,
- * the figures' integrity type and the namespace process lister.
+ * The multi-host harness, for the runs that stand hosts up on one machine
+ * (test:ha: network namespaces running the compose files' services as
+ * processes; test:containers: a Docker engine per namespace):
+ *
+ * - the test bed: namespaces on a bridge, hosts files, cutting a host off;
+ * - a compose service as a process (its environment, mounts and image
+ *   contract), supervised like compose's restart policy; the apps as processes;
+ * - reading a host's .env and compose file;
+ * - the plug-ins' uploads, the database audit and its figures, Prometheus text.
  */
-export { Database } from './integrity';
-export { planUploads, sendUploads, type UploadOutcome } from './uploads';
-export { parseEnvFile, testValue } from './deployment';
-export type { Integrity } from './figures';
-export { pidsIn, type TestHost } from './testbed';
+export { Database, type StageCounts } from './integrity';
+export { planUploads, reviewKey, sendUploads, type UploadChunk, type UploadOutcome } from './uploads';
+export { activeServices, appOf, commandOf, filledEnv, imageVariable, parseEnvFile, SIM_PROFILE, testValue } from './deployment';
+export { parseCompose, rawEnvironment, interpolate, type ComposeFile, type ComposeService } from './compose';
+export { lostAndDuplicated, type Integrity } from './figures';
+export { HostServices, runOneShot, type HostPlan, type ObservedApp, type OneShot, type PlannedService, type SupervisedApp } from './hosts';
+export { mapPaths, prepareDirs, processPath, serviceProcess, spawnArgs, writeShims, type ImageContract, type ProcessLayout, type ServiceProcess } from './service-process';
+export { SupervisedHost } from './supervisor';
+export { parsePrometheus, sumSamples } from './metrics';
+export {
+  dropExtraAddresses,
+  HOST_IFACE,
+  hostAddresses,
+  killAllIn,
+  netnsPrefix,
+  pidsIn,
+  setHostLink,
+  setUpTestbed,
+  tearDownTestbed,
+  writeHostsFile,
+  type Testbed,
+  type TestHost,
+} from './testbed';

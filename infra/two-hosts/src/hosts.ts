@@ -6,10 +6,24 @@
  */
 import path from 'node:path';
 import type { ServiceName } from '@voc/config';
-import { startApp, startProcess, waitUntil } from '@voc/local-stack';
-import type { OneShot } from './deployment';
-import type { ObservedApp } from './observer';
+import { startApp, startProcess, waitUntil, type RunningApp } from '@voc/local-stack';
 import { netnsPrefix, type TestHost } from './testbed';
+
+/** A one-shot container (the migration), run to completion before the services. */
+export interface OneShot {
+  name: string;
+  host: TestHost;
+  command: string[];
+  env: Record<string, string>;
+}
+
+/** A service process of a host, as the run observes it. */
+export interface ObservedApp {
+  host: TestHost;
+  /** The compose service name (e.g. translate-svc). */
+  service: string;
+  app: RunningApp;
+}
 
 export interface PlannedService {
   /** The compose service name. */

@@ -1,42 +1,53 @@
 /**
- * The test bed: two network namespaces standing in for server A and server B,
- * joined by one veth pair on a private /24 that exists only inside this
- * machine. Nothing is routed anywhere else: each namespace has only its
- * loopback and its end of the pair, so every process of the run can reach
- * loopback and the two host addresses, and nothing more.
+ * A test bed of hosts on one machine: a network namespace per host, each
+ * with one interface (`eth0`) on a private subnet, all plugged into one
+ * bridge that lives in a namespace of its own (so nothing is added to the
+ * machine's own network). Nothing is routed anywhere else: every process of
+ * a run reaches only loopback and the hosts' addresses.
+ *
+ * Each host also gets a hosts file (/etc/netns/<netns>/hosts, which
+ * `ip netns exec` mounts over /etc/hosts): the compose names its services
+ * use (their own services, `extra_hosts`) resolve as Docker would resolve
+ * them. A host can be cut off (its bridge port down: a dead machine answers
+ * nothing, not even a TCP reset) and plugged back in.
  */
 import { execFileSync } from 'node:child_process';
-
-export type HostRole = 'server-a' | 'server-b';
+import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 export interface TestHost {
-  role: HostRole;
+  /** What the host stands for (server-a, witness, client, …). */
+  role: string;
   /** Network namespace name (`ip netns`). */
   netns: string;
   /** The host's address on the test subnet. */
   address: string;
-  /** Its end of the veth pair (≤ 15 characters, the kernel's limit). */
-  veth: string;
+  /** Its bridge port, in the bridge's namespace (≤ 15 characters, the kernel's limit). */
+  port: string;
 }
 
-export const SUBNET_PREFIX = 24;
+export interface Testbed {
+  /** The namespace that holds the bridge (and every host's bridge port). */
+  bridgeNetns: string;
+  /** Prefix length of the test subnet. */
+  prefix: number;
+  hosts: readonly TestHost[];
+}
 
-/** The test subnet (PostgreSQL lets its clients in). */
-export const TEST_SUBNET = `10.231.7.0/${SUBNET_PREFIX}`;
+/** The interface every host has on the bridge. */
+export const HOST_IFACE = 'eth0';
 
-export const HOSTS: Record<HostRole, TestHost> = {
-  'server-a': { role: 'server-a', netns: 'voc-a', address: '10.231.7.1', veth: 'voc-veth-a' },
-  'server-b': { role: 'server-b', netns: 'voc-b', address: '10.231.7.2', veth: 'voc-veth-b' },
-};
+/** Where `ip netns exec` finds a namespace's own /etc files. */
+const NETNS_ETC = '/etc/netns';
 
 /** The command prefix that runs a program inside a host's namespace (ip-netns-exec execs it: no wrapper process). */
-export function netnsPrefix(host: TestHost): string[] {
+export function netnsPrefix(host: Pick<TestHost, 'netns'>): string[] {
   return ['ip', 'netns', 'exec', host.netns];
 }
 
 type Log = (msg: string) => void;
 
-function ip(args: string[]): string {
+export function ip(args: string[]): string {
   try {
     return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
@@ -45,21 +56,12 @@ function ip(args: string[]): string {
   }
 }
 
-function namespaces(): string[] {
+export function namespaces(): string[] {
   // Lines look like "voc-a (id: 3)" or just "voc-a".
   return ip(['netns', 'list'])
     .split('\n')
     .map((l) => l.trim().split(/\s+/)[0] ?? '')
     .filter(Boolean);
-}
-
-function linkExists(name: string): boolean {
-  try {
-    ip(['link', 'show', name]);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Processes whose network namespace is `netns`: by construction only ones this run (or a crashed earlier run) started. */
@@ -74,47 +76,93 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/**
- * Removes the test bed: SIGKILLs every process still inside a test
- * namespace, deletes the namespaces (which deletes the veth ends inside
- * them) and a veth end left in the root namespace by an interrupted set-up.
- * Safe to call when nothing is there, and called before set-up to clear a
- * crashed earlier run.
- */
-export function tearDownTestbed(log: Log): void {
-  const present = new Set(namespaces());
-  for (const host of Object.values(HOSTS)) {
-    if (!present.has(host.netns)) continue;
-    const pids = pidsIn(host.netns);
-    if (pids.length > 0) log(`killing ${pids.length} process(es) left in ${host.netns}: ${pids.join(' ')}`);
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-      }
+/** SIGKILLs every process in `netns` and waits (up to 5 s) until they are gone. */
+export function killAllIn(netns: string, log: Log = () => undefined): number {
+  const pids = pidsIn(netns);
+  if (pids.length > 0) log(`killing ${pids.length} process(es) in ${netns}`);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
     }
-    // A namespace with live processes is only unlinked, not freed: wait for them to go.
-    for (let i = 0; i < 50 && pidsIn(host.netns).length > 0; i++) sleepSync(100);
-    ip(['netns', 'del', host.netns]);
-    log(`deleted network namespace ${host.netns}`);
   }
-  for (const host of Object.values(HOSTS)) if (linkExists(host.veth)) ip(['link', 'del', host.veth]);
+  for (let i = 0; i < 50 && pidsIn(netns).length > 0; i++) sleepSync(100);
+  return pids.length;
 }
 
-/** Creates both namespaces and the veth pair between them (after clearing a stale test bed). */
-export function setUpTestbed(log: Log): void {
-  tearDownTestbed(log);
-  const a = HOSTS['server-a'];
-  const b = HOSTS['server-b'];
-  ip(['netns', 'add', a.netns]);
-  ip(['netns', 'add', b.netns]);
-  ip(['link', 'add', a.veth, 'type', 'veth', 'peer', 'name', b.veth]);
-  for (const host of [a, b]) {
-    ip(['link', 'set', host.veth, 'netns', host.netns]);
-    ip(['-n', host.netns, 'addr', 'add', `${host.address}/${SUBNET_PREFIX}`, 'dev', host.veth]);
-    ip(['-n', host.netns, 'link', 'set', host.veth, 'up']);
-    ip(['-n', host.netns, 'link', 'set', 'lo', 'up']);
+/**
+ * Removes the test bed: SIGKILLs every process still inside its namespaces,
+ * deletes them (the interfaces go with them) and their hosts files. Safe to
+ * call when nothing is there, and called before set-up to clear a crashed
+ * earlier run.
+ */
+export function tearDownTestbed(tb: Testbed, log: Log): void {
+  const present = new Set(namespaces());
+  for (const netns of [...tb.hosts.map((h) => h.netns), tb.bridgeNetns]) {
+    if (!present.has(netns)) continue;
+    killAllIn(netns, log);
+    // A namespace with live processes is only unlinked, not freed: killAllIn waited for them.
+    ip(['netns', 'del', netns]);
+    log(`deleted network namespace ${netns}`);
   }
-  log(`network namespaces ${a.netns} (${a.address}) and ${b.netns} (${b.address}) joined by a veth pair`);
+  for (const h of tb.hosts) rmSync(path.join(NETNS_ETC, h.netns), { recursive: true, force: true });
+  // /etc/netns itself, when nothing else uses it.
+  try {
+    rmdirSync(NETNS_ETC);
+  } catch {
+    // not empty, or not there
+  }
 }
+
+/** Creates the bridge's namespace and one namespace per host, plugged into the bridge (after clearing a stale test bed). */
+export function setUpTestbed(tb: Testbed, log: Log): void {
+  tearDownTestbed(tb, log);
+  const br = tb.bridgeNetns;
+  ip(['netns', 'add', br]);
+  ip(['-n', br, 'link', 'add', 'br0', 'type', 'bridge']);
+  ip(['-n', br, 'link', 'set', 'br0', 'up']);
+  for (const h of tb.hosts) {
+    ip(['netns', 'add', h.netns]);
+    // Made in the bridge's namespace, one end moved into the host's and renamed there.
+    ip(['-n', br, 'link', 'add', h.port, 'type', 'veth', 'peer', 'name', `${h.port}-h`]);
+    ip(['-n', br, 'link', 'set', `${h.port}-h`, 'netns', h.netns]);
+    ip(['-n', h.netns, 'link', 'set', `${h.port}-h`, 'name', HOST_IFACE]);
+    ip(['-n', br, 'link', 'set', h.port, 'master', 'br0']);
+    ip(['-n', br, 'link', 'set', h.port, 'up']);
+    ip(['-n', h.netns, 'addr', 'add', `${h.address}/${tb.prefix}`, 'dev', HOST_IFACE]);
+    ip(['-n', h.netns, 'link', 'set', HOST_IFACE, 'up']);
+    ip(['-n', h.netns, 'link', 'set', 'lo', 'up']);
+  }
+  log(`network namespaces ${tb.hosts.map((h) => `${h.netns} (${h.address})`).join(', ')} on a bridge in ${br}`);
+}
+
+/** Plugs a host's cable in or pulls it out: while out, the host neither answers nor sends anything. */
+export function setHostLink(tb: Testbed, host: TestHost, up: boolean): void {
+  ip(['-n', tb.bridgeNetns, 'link', 'set', host.port, up ? 'up' : 'down']);
+}
+
+/** The IPv4 addresses on a host's interface (its own, and a floating one while it holds it). */
+export function hostAddresses(host: TestHost): string[] {
+  return [...ip(['-n', host.netns, '-4', '-o', 'addr', 'show', 'dev', HOST_IFACE]).matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]!);
+}
+
+/** Removes every address of the host's interface but its own (a reboot forgets a floating address). */
+export function dropExtraAddresses(host: TestHost): string[] {
+  const extra = hostAddresses(host).filter((a) => a !== host.address);
+  for (const a of extra) {
+    const line = ip(['-n', host.netns, '-4', '-o', 'addr', 'show', 'dev', HOST_IFACE]).split('\n').find((l) => l.includes(`inet ${a}/`));
+    const cidr = /inet (\S+)/.exec(line ?? '')?.[1] ?? `${a}/32`;
+    ip(['-n', host.netns, 'addr', 'del', cidr, 'dev', HOST_IFACE]);
+  }
+  return extra;
+}
+
+/** Writes the hosts file `ip netns exec` mounts over /etc/hosts in `host`'s namespace. */
+export function writeHostsFile(host: TestHost, names: Readonly<Record<string, string>>): void {
+  const dir = path.join(NETNS_ETC, host.netns);
+  mkdirSync(dir, { recursive: true });
+  const lines = ['127.0.0.1 localhost', ...Object.entries(names).map(([name, addr]) => `${addr} ${name}`)];
+  writeFileSync(path.join(dir, 'hosts'), lines.join('\n') + '\n');
+}
+

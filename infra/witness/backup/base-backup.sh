@@ -6,6 +6,10 @@
 set -eu
 store=/backup
 mkdir -p "$store/base" "$store/wal"
+# SIGTERM (docker stop) ends the wait at once; a backup under way is left as .partial and removed next time.
+trap 'kill "${pid:-}" 2>/dev/null; exit 0' TERM INT
+pause() { sleep "$1" & pid=$!; wait "$pid"; }
+rm -rf "$store"/base/*.partial
 while :; do
   now=$(date -u +%Y%m%dT%H%M%SZ)
   echo "base backup $now: starting"
@@ -18,10 +22,10 @@ while :; do
     oldest=$(ls -1d "$store"/base/2*Z | head -n 1)
     first=$(sed -n 's/^START WAL LOCATION: .* (file \([0-9A-F]*\))$/\1/p' "$oldest/backup_label")
     [ -n "$first" ] && pg_archivecleanup "$store/wal" "$first"
-    sleep $((BASE_BACKUP_INTERVAL_H * 3600))
+    pause $((BASE_BACKUP_INTERVAL_H * 3600))
   else
     rm -rf "$store/base/$now.partial"
     echo "base backup $now: failed; again in a minute" >&2
-    sleep 60
+    pause 60
   fi
 done

@@ -26,7 +26,9 @@ until [ "$(q 'select pg_is_in_recovery()')" = f ]; do
   i=$((i + 1)); [ "$i" -le 600 ] || { echo "still recovering after 600 s" >&2; exit 1; }
   sleep 1
 done
-echo "restored: now on timeline $(q "select substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)")"
+# The promotion starts a timeline of its own: its history file names the one the archive ended on.
+last=$(ls "$target"/pg_wal/*.history | sort | tail -n 1)
+echo "restored: replayed up to timeline $(tail -n 1 "$last" | cut -f 1), promoted to $(basename "$last" .history)"
 q "select 'reviews ' || count(*) from reviews"
 q "select 'products ' || count(*) from products"
 pg_ctl -D "$target" -w -m fast stop

@@ -343,16 +343,23 @@ describe('high availability: every piece of state on both servers, every quorum 
     }
   });
 
-  it('sends uploads to both gateways through HAProxy, checked with GET /readyz/uploads, and the services to the primary (GET /primary)', () => {
+  it('sends uploads to both gateways through HAProxy, checked with GET /readyz/uploads, the services to the primary (/primary) and a live NATS node', () => {
     for (const role of servers) {
       const cfg = haproxyConfig(role);
       expect(cfg).toContain('option httpchk GET /readyz/uploads');
       for (const g of GATEWAYS) expect(cfg).toContain(`server ${g.name} ${g.name}:${g.port} check`);
-      expect(cfg).toContain('option httpchk GET /primary');
+      expect(cfg).toContain('option httpchk OPTIONS /primary');
       for (const n of PG_NODES) expect(cfg).toContain(`server ${n.name} ${n.name}:${n.port} check port ${n.apiPort}`);
       expect(cfg).toContain('on-marked-down shutdown-sessions');
       expect(hosts[role].services.keepalived!.network_mode).toBe('host');
     }
+    // Every app host reaches NATS through its HAProxy too: a dead node's sessions are cut, the clients move on.
+    for (const role of ['server-a', 'server-b', 'worker'] as const) {
+      const cfg = haproxyConfig(role);
+      expect(cfg).toContain(`bind :${HAPROXY.natsPort}`);
+      for (const n of NATS_NODES) expect(cfg).toContain(`server ${n.name} ${n.name}:${n.clientPort} check`);
+    }
+    expect(NATS_URL).toBe(`nats://${HAPROXY.service}:${HAPROXY.natsPort}`);
     expect(haproxyConfig('worker')).not.toContain('gateways');
     expect(hosts.worker.services[HAPROXY.service]).toBeDefined();
   });
