@@ -21,6 +21,7 @@ export {
   type LabelShare,
   type ReportContent,
 } from './json-columns';
+export { isDatabaseUnavailable, isUnstorableValue, pgErrorCode } from './errors';
 export {
   COLUMN_LIMITS,
   INT4,
