@@ -35,12 +35,13 @@ function isUnavailableSqlState(code: string): boolean {
 }
 
 /**
- * SQLSTATEs of a value the database cannot store: 22 data exceptions (NUL
- * 22021, out of range 22003, too long 22001, bad JSON 22P02/22P05, …) and
- * 54000 (an index row too large).
+ * SQLSTATEs of a row the database cannot store: 22 data exceptions (NUL
+ * 22021, out of range 22003, too long 22001, bad JSON 22P02/22P05, …), 54000
+ * (an index row too large), 23514 (a CHECK constraint) and 23502 (a NOT NULL
+ * column left empty).
  */
 function isDataSqlState(code: string): boolean {
-  return code.startsWith('22') || code === '54000';
+  return code.startsWith('22') || ['54000', '23514', '23502'].includes(code);
 }
 
 const NODE_PG_UNAVAILABLE = [
@@ -91,7 +92,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return code !== undefined && isUnavailableSqlState(code);
 }
 
-/** True when PostgreSQL refused a value (NUL, out of range, too long, bad JSON…): retrying the same row cannot help. */
+/** True when PostgreSQL refused a row for its values (NUL, out of range, too long, bad JSON, a CHECK…): retrying it cannot help. */
 export function isUnstorableValue(err: unknown): boolean {
   const code = pgErrorCode(err);
   return code !== undefined && isDataSqlState(code);
