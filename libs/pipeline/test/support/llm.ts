@@ -9,10 +9,12 @@ export const REFUSED_MARKER = 'FORBIDDEN-CONTENT-9f3';
  * - `ok`: llm-sim, well-formed answers;
  * - `malformed`: llm-sim with every structured answer malformed;
  * - `down`: 503 for everyone (the provider failing: an outage);
- * - `flaky`: every other request 503 (the client's own retries get through).
+ * - `flaky`: every other request 503 (the client's own retries get through);
+ * - `garbage`: 200 with prose instead of the asked-for JSON, every time (llm-sim's
+ *   malformed answers are sometimes recoverable by the parsers, this never is).
  * In every mode but `down`, a request carrying REFUSED_MARKER gets a 400.
  */
-export type LlmMode = 'ok' | 'malformed' | 'down' | 'flaky';
+export type LlmMode = 'ok' | 'malformed' | 'down' | 'flaky' | 'garbage';
 
 export interface TestLlm {
   baseUrl: string;
@@ -64,6 +66,19 @@ export async function startTestLlm(): Promise<TestLlm> {
       if (body.includes(REFUSED_MARKER)) {
         llm.refused++;
         return fail(400, 'data_inspection_failed', 'Input data may contain inappropriate content.');
+      }
+      if (llm.mode === 'garbage') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(
+          JSON.stringify({
+            id: 'chatcmpl-garbage',
+            object: 'chat.completion',
+            created: Math.floor(Date.now() / 1000),
+            model: 'qwen-plus-latest',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'Sorry, I can only answer in prose today.' }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
+          }),
+        );
       }
       const target = llm.mode === 'malformed' ? malformed : ok;
       fetch(`http://127.0.0.1:${target.port}${req.url}`, {
