@@ -441,7 +441,7 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
         this.stats.stalledPulls++;
         this.log.warn({ queue: s.queue, server: this.o.nc.getServer() }, 'pull heartbeats missed: pulling again');
         this.endFetch('heartbeats missed', false);
-        const answered = await Promise.race([this.o.nc.flush().then(() => true), delay(1000).then(() => false)]).catch(() => false);
+        const answered = await Promise.race([this.o.nc.flush().then(() => true), delay(500).then(() => false)]).catch(() => false);
         if (!answered && !this.o.nc.isClosed()) {
           this.log.warn({ queue: s.queue, server: this.o.nc.getServer() }, 'nats connection does not answer: reconnecting to another node');
           await this.o.nc.reconnect().catch((e: unknown) => this.log.warn({ err: errorMessage(e) }, 'forced reconnect failed'));
