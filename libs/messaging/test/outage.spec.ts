@@ -10,9 +10,12 @@ import {
   createDependencyGate,
   publish,
   queueStats,
+  type ConsumerRunner,
   type DependencyGate,
   type HandlerContext,
   type InsightJob,
+  type JobHandler,
+  type RunnerOptions,
 } from '../src/testing';
 import { dlqCount, registry, silentLog, sleep, streamMessages, useQueues, waitFor } from './support';
 
@@ -49,38 +52,55 @@ function makeGate(...deps: Dependency[]): DependencyGate {
 }
 
 describe('consumer runner with a dependency gate', () => {
-  // Two deliveries and a 1 s ack_wait: without holding, an outage of a few seconds would dead-letter everything.
-  const { env, runners } = useQueues({ INSIGHT: { ackWaitMs: 1000, maxDeliver: 2, backoffMs: [] } });
+  // Two deliveries and a 2 s ack_wait: without holding, an outage of a few seconds would dead-letter everything.
+  const { env, runners } = useQueues({ INSIGHT: { ackWaitMs: 2000, maxDeliver: 2, backoffMs: [] } });
   let testNo = 0;
   beforeEach(() => testNo++);
   const job = (i: number): InsightJob => ({ asin: 'B000OUTAGE', reviewIds: [`o-${testNo}-${i}`], learningVersion: 1 });
+
+  /** A started INSIGHT runner with `gate` and 50 ms retries, stopped after the test. */
+  async function startRunner(gate: DependencyGate, handler: JobHandler<'INSIGHT'>, over: Partial<RunnerOptions<'INSIGHT'>> = {}) {
+    const runner = createConsumerRunner({
+      nc: env.nc,
+      queue: 'INSIGHT',
+      concurrency: 1,
+      log: silentLog,
+      registry: registry(),
+      gate,
+      retry: { baseMs: 50, maxMs: 50 },
+      handler,
+      ...over,
+    });
+    runners.push(runner);
+    await runner.start();
+    return runner;
+  }
+
+  /** Publishes one job and waits until the runner dead-lettered it. */
+  async function deadLettered(runner: ConsumerRunner, timeoutMs = 15_000) {
+    await publish(env.js, 'INSIGHT', job(1));
+    await waitFor('the dead letter', async () => (await dlqCount(env.jsm, 'INSIGHT')) === 1 && runner.stats.deadLettered === 1, timeoutMs);
+  }
 
   it('holds a message through an outage longer than its whole delivery budget, then finishes it on its first delivery', async () => {
     const db = new Dependency('postgres');
     const gate = makeGate(db);
     const seen: { id: string; deliveryCount: number }[] = [];
-    const runner = createConsumerRunner({
-      nc: env.nc,
-      queue: 'INSIGHT',
-      concurrency: 2,
-      log: silentLog,
-      registry: registry(),
+    const runner = await startRunner(
       gate,
-      retry: { baseMs: 50, maxMs: 50 },
-      handler: async (j, ctx) => {
+      async (j, ctx) => {
         db.check();
         seen.push({ id: j.reviewIds[0]!, deliveryCount: ctx.deliveryCount });
       },
-    });
-    runners.push(runner);
-    await runner.start();
+      { concurrency: 2 },
+    );
     db.up = false;
     await publish(env.js, 'INSIGHT', job(1));
     await waitFor('the outage noticed', () => !gate.isOpen());
     // Meanwhile more work arrives: the runner must not take it while waiting.
     await publish(env.js, 'INSIGHT', job(2));
     await publish(env.js, 'INSIGHT', job(3));
-    await sleep(4000); // four ack_waits, far beyond 2 deliveries with 50 ms retries
+    await sleep(5000); // two and a half ack_waits, far beyond 2 deliveries with 50 ms retries
     expect(runner.status()).toMatchObject({ state: 'waiting', heldForOutage: 1, waitingFor: [expect.objectContaining({ dependency: 'postgres' })] });
     const ci = await env.jsm.consumers.info('INSIGHT', 'insight');
     expect(ci).toMatchObject({ num_ack_pending: 1, num_pending: 2, num_redelivered: 0 });
@@ -96,22 +116,10 @@ describe('consumer runner with a dependency gate', () => {
 
   it('still retries and dead-letters the message’s own failures', async () => {
     const gate = makeGate(new Dependency('postgres'));
-    const runner = createConsumerRunner({
-      nc: env.nc,
-      queue: 'INSIGHT',
-      concurrency: 1,
-      log: silentLog,
-      registry: registry(),
-      gate,
-      retry: { baseMs: 50, maxMs: 50 },
-      handler: async () => {
-        throw new Error('this review is broken');
-      },
+    const runner = await startRunner(gate, async () => {
+      throw new Error('this review is broken');
     });
-    runners.push(runner);
-    await runner.start();
-    await publish(env.js, 'INSIGHT', job(1));
-    await waitFor('the dead letter', async () => (await dlqCount(env.jsm, 'INSIGHT')) === 1 && runner.stats.deadLettered === 1);
+    await deadLettered(runner);
     expect(runner.stats).toMatchObject({ retried: 1, deadLettered: 1, heldForOutage: 0 });
     expect(gate.isOpen()).toBe(true);
   });
@@ -119,24 +127,12 @@ describe('consumer runner with a dependency gate', () => {
   it('takes an "outage" that the dependency’s probe never confirms as the message’s own failure after a few tries', async () => {
     const gate = makeGate(new Dependency('postgres'));
     let calls = 0;
-    const runner = createConsumerRunner({
-      nc: env.nc,
-      queue: 'INSIGHT',
-      concurrency: 1,
-      log: silentLog,
-      registry: registry(),
-      gate,
-      retry: { baseMs: 50, maxMs: 50 },
-      handler: async () => {
-        calls++;
-        // e.g. a statement that times out on this message's data alone, while the server is fine
-        throw Object.assign(new Error('statement timeout'), { dependency: 'postgres' });
-      },
+    const runner = await startRunner(gate, async () => {
+      calls++;
+      // e.g. a statement that times out on this message's data alone, while the server is fine
+      throw Object.assign(new Error('statement timeout'), { dependency: 'postgres' });
     });
-    runners.push(runner);
-    await runner.start();
-    await publish(env.js, 'INSIGHT', job(1));
-    await waitFor('the dead letter', async () => (await dlqCount(env.jsm, 'INSIGHT')) === 1 && runner.stats.deadLettered === 1, 20_000);
+    await deadLettered(runner, 20_000);
     // 3 holds per delivery (the probe answers each time), 2 deliveries.
     expect(calls).toBe(6);
     expect(runner.stats.deadLettered).toBe(1);
@@ -147,26 +143,16 @@ describe('consumer runner with a dependency gate', () => {
     const gate = makeGate(db);
     let computed = 0;
     const written: string[] = [];
-    const runner = createConsumerRunner({
-      nc: env.nc,
-      queue: 'INSIGHT',
-      concurrency: 1,
-      log: silentLog,
-      registry: registry(),
-      gate,
-      handler: async (j, ctx: HandlerContext) => {
-        computed++; // the expensive part (LLM calls)
-        // The database goes away right after it, for 2.5 s.
-        db.up = false;
-        setTimeout(() => (db.up = true), 2500);
-        await ctx.retryOnOutage(async () => {
-          db.check();
-          written.push(j.reviewIds[0]!);
-        });
-      },
+    const runner = await startRunner(gate, async (j, ctx: HandlerContext) => {
+      computed++; // the expensive part (LLM calls)
+      // The database goes away right after it, for 2.5 s.
+      db.up = false;
+      setTimeout(() => (db.up = true), 2500);
+      await ctx.retryOnOutage(async () => {
+        db.check();
+        written.push(j.reviewIds[0]!);
+      });
     });
-    runners.push(runner);
-    await runner.start();
     await publish(env.js, 'INSIGHT', job(1));
     await waitFor('written and acked', () => written.length === 1 && runner.stats.succeeded === 1, 15_000);
     expect(computed).toBe(1);
@@ -177,17 +163,7 @@ describe('consumer runner with a dependency gate', () => {
     const db = new Dependency('postgres');
     db.up = false;
     const gate = makeGate(db);
-    const runner = createConsumerRunner({
-      nc: env.nc,
-      queue: 'INSIGHT',
-      concurrency: 2,
-      log: silentLog,
-      registry: registry(),
-      gate,
-      shutdownTimeoutMs: 20_000,
-      handler: async () => db.check(),
-    });
-    await runner.start();
+    const runner = await startRunner(gate, async () => db.check(), { concurrency: 2, shutdownTimeoutMs: 20_000 });
     await publish(env.js, 'INSIGHT', job(1));
     await waitFor('held', () => runner.status().heldForOutage === 1);
     const t0 = Date.now();
@@ -203,18 +179,7 @@ describe('consumer runner with a dependency gate', () => {
     const db = new Dependency('postgres');
     db.up = false;
     const gate = makeGate(db);
-    const runner = createConsumerRunner({
-      nc: env.nc,
-      queue: 'INSIGHT',
-      concurrency: 1,
-      log: silentLog,
-      registry: registry(),
-      gate,
-      identity: { service: 'insight-svc', node: 'test-node' },
-      handler: async () => db.check(),
-    });
-    runners.push(runner);
-    await runner.start();
+    const runner = await startRunner(gate, async () => db.check(), { identity: { service: 'insight-svc', node: 'test-node' } });
     const { serveRunnerStatus } = await import('../src/fleet-status');
     const sub = serveRunnerStatus(env.nc, () => [runner.status()], silentLog);
     try {

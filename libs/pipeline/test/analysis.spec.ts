@@ -14,25 +14,20 @@ import {
   rejection,
   reviews,
   stageContext,
-  startEnv,
   statuses,
   testGate,
+  llmWithHook,
+  useEnv,
   type Env,
 } from './support';
 
 jest.setTimeout(60_000);
 
 describe('insight and theme handlers', () => {
+  // Small write batches, so a message writes several times while its LLM calls run.
+  const f = useEnv({ llm: true, settings: { LEARN_MIN_REVIEWS: 1000, WRITE_BATCH_SIZE: 2 } });
   let env: Env;
-  beforeAll(async () => {
-    // Small write batches, so a message writes several times while its LLM calls run.
-    env = await startEnv({ llm: true, settings: { LEARN_MIN_REVIEWS: 1000, WRITE_BATCH_SIZE: 2 } });
-  }, 60_000);
-  afterEach(async () => {
-    env.llm!.mode = 'ok';
-    await env.pg.setMode('pass');
-  });
-  afterAll(() => env?.stop());
+  beforeEach(() => (env = f.env));
 
   /** A learned product with `list` stored; returns the INSIGHT/THEME job for all of them. */
   async function learned(asin: string, list = reviews(6)): Promise<InsightJob> {
@@ -95,16 +90,9 @@ describe('insight and theme handlers', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       // The database goes away after the first answers: the first write batches fail while calls still run.
-      let answers = 0;
-      const llm = env.deps.llm!;
-      const spy = {
-        ...llm,
-        chatParsed: async <T>(...args: Parameters<typeof llm.chatParsed<T>>) => {
-          const r = await llm.chatParsed<T>(...args);
-          if (++answers === 2) await env.pg.setMode('refuse');
-          return r;
-        },
-      };
+      const spy = llmWithHook(env, async (n) => {
+        if (n === 2) await env.pg.setMode('refuse');
+      });
       const err = await rejection(handleInsight({ ...env.deps, llm: spy }, job, stageContext(), 1));
       expect(dependencyOf(err)).toBe('postgres');
       await new Promise((r) => setTimeout(r, 200));
@@ -118,19 +106,11 @@ describe('insight and theme handlers', () => {
     const job = await learned('B0ANAL0007', reviews(8));
     const gate = testGate(env);
     const before = env.llm!.answered();
-    let answers = 0;
-    const llm = env.deps.llm!;
-    const spy = {
-      ...llm,
-      chatParsed: async <T>(...args: Parameters<typeof llm.chatParsed<T>>) => {
-        const r = await llm.chatParsed<T>(...args);
-        if (++answers === 3) {
-          await env.pg.setMode('refuse');
-          setTimeout(() => void env.pg.setMode('pass'), 2000);
-        }
-        return r;
-      },
-    };
+    const spy = llmWithHook(env, async (n) => {
+      if (n !== 3) return;
+      await env.pg.setMode('refuse');
+      setTimeout(() => void env.pg.setMode('pass'), 2000);
+    });
     try {
       const r = await handleInsight({ ...env.deps, llm: spy }, job, gatedContext(gate), 2);
       expect(r).toMatchObject({ written: 8, failed: 0 });

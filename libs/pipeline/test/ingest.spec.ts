@@ -4,16 +4,14 @@
  * redeliveries are harmless, and learning is queued by the rule.
  */
 import { handleIngest, listReviews, productStatus, type RejectedReviewView } from '../src';
-import { ingest, jobsIn, rejection, reviews, startEnv, type Env } from './support';
+import { ingest, jobsIn, rejection, reviews, useEnv, type Env } from './support';
 
 jest.setTimeout(60_000);
 
 describe('ingest handler', () => {
+  const f = useEnv();
   let env: Env;
-  beforeAll(async () => {
-    env = await startEnv();
-  }, 60_000);
-  afterAll(() => env?.stop());
+  beforeEach(() => (env = f.env));
 
   it('stores the good reviews of an upload with a NUL body and a helpfulVotes beyond integer, and records those two as rejected', async () => {
     const asin = 'B0POISON01';

@@ -5,20 +5,15 @@
  * always exists for a queued product.
  */
 import { dependencyOf, handleLearning, productStatus, requestLearning } from '../src';
-import { REFUSED_MARKER, ingest, jobsIn, rejection, reviews, stageContext, startEnv, type Env } from './support';
+import { REFUSED_MARKER, ingest, jobsIn, rejection, reviews, stageContext, useEnv, type Env } from './support';
 
 jest.setTimeout(60_000);
 
 describe('learning handler', () => {
+  // Learning only when a test asks for it.
+  const f = useEnv({ llm: true, settings: { LEARN_MIN_REVIEWS: 1000, LEARN_RETRY_BASE_MS: 60_000 } });
   let env: Env;
-  beforeAll(async () => {
-    // Learning only when a test asks for it.
-    env = await startEnv({ llm: true, settings: { LEARN_MIN_REVIEWS: 1000, LEARN_RETRY_BASE_MS: 60_000 } });
-  }, 60_000);
-  afterEach(() => {
-    env.llm!.mode = 'ok';
-  });
-  afterAll(() => env?.stop());
+  beforeEach(() => (env = f.env));
 
   /** A product with `n` reviews and a queued learning job; returns the job. */
   async function queued(asin: string, n = 6, list = reviews(n)) {

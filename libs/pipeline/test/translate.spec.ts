@@ -15,24 +15,19 @@ import {
   rejection,
   reviews,
   stageContext,
-  startEnv,
   statuses,
   testGate,
+  llmWithHook,
+  useEnv,
   type Env,
 } from './support';
 
 jest.setTimeout(60_000);
 
 describe('translate handler', () => {
+  const f = useEnv({ llm: true, settings: { LEARN_MIN_REVIEWS: 1000 } });
   let env: Env;
-  beforeAll(async () => {
-    env = await startEnv({ llm: true, settings: { LEARN_MIN_REVIEWS: 1000 } });
-  }, 60_000);
-  afterEach(async () => {
-    env.llm!.mode = 'ok';
-    await env.pg.setMode('pass');
-  });
-  afterAll(() => env?.stop());
+  beforeEach(() => (env = f.env));
 
   const batch = (asin: string, ids: string[]) => ({ asin, kind: 'reviews' as const, category: 'standard' as const, reviewIds: ids });
 
@@ -95,15 +90,12 @@ describe('translate handler', () => {
   it('keeps its translations through a database outage while writing them: the write waits, nothing is asked twice', async () => {
     await ingest(env, 'B0TRANS007', reviews(3));
     const gate = testGate(env);
-    // The database goes away right after the provider has answered.
+    // The database goes away right after the provider has answered, for 1.5 s.
     const before = env.llm!.answered();
-    const llm = env.deps.llm!;
-    const spy = { ...llm, chatParsed: async <T>(...args: Parameters<typeof llm.chatParsed<T>>) => {
-      const r = await llm.chatParsed<T>(...args);
+    const spy = llmWithHook(env, async () => {
       await env.pg.setMode('refuse');
       setTimeout(() => void env.pg.setMode('pass'), 1500);
-      return r;
-    } };
+    });
     const r: TranslateResult = await handleTranslate({ ...env.deps, llm: spy }, batch('B0TRANS007', ['r1', 'r2', 'r3']), gatedContext(gate));
     gate.close();
     expect(r.translated).toBe(3);

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { connectionEnv, loadConfig } from '@voc/config';
 import { connectNats } from '@voc/messaging';
+import { createLogger } from '@voc/service-kit';
 import { parseArgs, run, USAGE, UsageError } from './cli';
 
 async function main(): Promise<number> {
@@ -18,8 +19,9 @@ async function main(): Promise<number> {
     return 2;
   }
   const cfg = loadConfig('dlq', z.object({ NATS_URL: connectionEnv.NATS_URL, NATS_USER: connectionEnv.NATS_USER, NATS_PASSWORD: connectionEnv.NATS_PASSWORD }));
-  const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (o: object, m: string) => console.error(m, o) };
-  const nc = await connectNats({ url: cfg.NATS_URL, user: cfg.NATS_USER, password: cfg.NATS_PASSWORD, name: 'dlq-cli', log: quiet, waitOnFirstConnect: false });
+  // Silent: stdout is the command's output (--json goes to scripts); a failed connection throws.
+  const log = createLogger('dlq-cli', 'silent');
+  const nc = await connectNats({ url: cfg.NATS_URL, user: cfg.NATS_USER, password: cfg.NATS_PASSWORD, name: 'dlq-cli', log, waitOnFirstConnect: false });
   try {
     return await run(command, { js: nc.jetstream(), jsm: await nc.jetstreamManager() }, (line) => console.log(line));
   } finally {

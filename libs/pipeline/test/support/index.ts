@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import Redis from 'ioredis';
 import { createDbClient, type PrismaClient } from '@voc/db';
@@ -161,14 +162,53 @@ export async function statuses(db: PrismaClient, asin: string) {
   return Object.fromEntries(rows.map((r) => [r.reviewId, { translate: r.translateStatus, insight: r.insightStatus, theme: r.themeStatus, refused: r.refusedReason }]));
 }
 
-/** Waits until `cond` holds. */
+/** Waits until `cond` holds, polling every 50 ms. */
 export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+  const started = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(50);
   }
+}
+
+/**
+ * The env for one spec file: started before its tests, the provider put back
+ * to `ok` and PostgreSQL to `pass` after each, stopped after all. Call at
+ * the top of a describe; read `.env` inside tests.
+ */
+export function useEnv(opts: EnvOptions = {}): { readonly env: Env } {
+  let env: Env | undefined;
+  beforeAll(async () => {
+    env = await startEnv(opts);
+  }, 60_000);
+  afterEach(async () => {
+    if (env?.llm) env.llm.mode = 'ok';
+    await env?.pg.setMode('pass');
+  });
+  afterAll(() => env?.stop());
+  return {
+    get env() {
+      if (!env) throw new Error('useEnv: not started (used outside a test?)');
+      return env;
+    },
+  };
+}
+
+/**
+ * The env's LLM client, calling `after(n)` once its n-th answer has come back
+ * (e.g. to take the database away while results are in hand).
+ */
+export function llmWithHook(env: Env, after: (answers: number) => void | Promise<void>): LlmClient {
+  const llm = env.deps.llm!;
+  let answers = 0;
+  return {
+    ...llm,
+    chatParsed: async (req, parse) => {
+      const r = await llm.chatParsed(req, parse);
+      await after(++answers);
+      return r;
+    },
+  };
 }
 
 /** The error `p` rejects with (fails the test if it resolves). */
