@@ -1,8 +1,25 @@
-export type { AcquireOptions, LimiterStats, LimiterTuning, Priority, RateLimiter, RateLimiterOptions } from './types';
+export type {
+  AcquireOptions,
+  Grant,
+  HaltOptions,
+  HaltState,
+  LaneStats,
+  LimiterStats,
+  LimiterTuning,
+  PauseCause,
+  PauseOptions,
+  Priority,
+  RampState,
+  RateLimiter,
+  RateLimiterOptions,
+} from './types';
 export { createRateLimiter } from './limiter';
-export { createRateLimiters, DEFAULT_MODEL_LIMITS, type RateLimiterSet, type RateLimiterSetOptions } from './set';
-export { limiterConfigFromEnv, parseModelLimits, type LimiterConfig } from './env';
+export { createRateLimiters, type RateLimiterSet, type RateLimiterSetOptions } from './set';
+export { DEFAULT_MODEL_LIMITS, UNKNOWN_MODEL_LIMIT, type KeyLimit } from './limits';
+export { DEFAULT_TUNING } from './options';
+export { DEFAULT_LANE, DEFAULT_LANE_SHARES, parseLaneShares } from './lanes';
+export { limiterConfigFromEnv, limiterOptionsFor, parseModelLimits, type LimiterConfig } from './env';
 export { startupJitter, STARTUP_JITTER_MS } from './startup-jitter';
 export { RateLimiterClosedError } from './errors';
-export { maxInSlidingWindow } from './window';
+export { maxInSlidingWindow, maxWeightedInSlidingWindow } from './window';
 export { limiterKeys, type LimiterKeys } from './scripts';
