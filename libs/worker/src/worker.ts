@@ -86,7 +86,12 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
           model: llmCfg.llm.model,
           timeoutMs: llmCfg.llm.timeoutMs,
           maxRetries: llmCfg.llm.maxRetries,
-          limiter,
+          // @voc/llm's LlmLimiter predates grants (tokens, settle): until the
+          // client reserves tokens it counts against the request limit only.
+          limiter: {
+            acquire: async (o) => void (await limiter.acquire(o)),
+            pause: (ms, reason) => limiter.pause(ms, reason),
+          },
           service: spec.name,
           registry: ctx.registry,
           log: ctx.log,
