@@ -77,3 +77,8 @@ export class ChatTokenCounter {
     return { total, system };
   }
 }
+
+/** The prompt tokens of a chat, as llm-sim reports them in `usage.prompt_tokens` (for tests of the services' estimator). */
+export function countChatTokens(messages: readonly { role: string; content: string }[]): number {
+  return messages.reduce((n, m) => n + countTokens(m.content) + CHAT_MESSAGE_OVERHEAD, CHAT_REPLY_PRIMER);
+}
