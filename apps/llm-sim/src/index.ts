@@ -8,3 +8,4 @@ export type { SimConfig } from './config';
 export type { SimStatsSnapshot } from './stats';
 export { translationTag } from './text';
 export { countTokens, countChatTokens } from './tokens';
+export { simulatedAnswer } from './answers';

@@ -1,5 +1,5 @@
 import { sleep } from '@voc/service-kit';
-import OpenAI from 'openai';
+import OpenAI, { APIError } from 'openai';
 import type { Registry } from 'prom-client';
 import { MalformedAnswerError, type ChatMessage, type LlmCallContext, type PromptKind } from '@voc/prompts';
 import { LlmRequestError } from './errors';
@@ -12,6 +12,7 @@ import { estimatePromptTokens } from './tokens/estimate';
 import { defaultMaxTokens } from './tokens/max-tokens';
 
 const SDK_TIMEOUT_MARGIN_MS = 5_000;
+const DEFAULT_HALT_PROBE_MS = 60_000;
 const TIMEOUT_FAILURE: ClassifiedFailure = { reason: 'timeout', status: undefined, retryable: true, headers: undefined };
 
 /** What the client logs with: pino's Logger fits. */
@@ -57,6 +58,8 @@ export interface LlmClientOptions {
   retryPolicy?: Partial<RetryPolicy>;
   /** Per-model prices for the cost in usage and metrics (LLM_PRICES). */
   prices?: PriceTable;
+  /** While the account refuses calls (403 arrears), one probe call fleet-wide per this interval. Default 60 s. */
+  haltProbeEveryMs?: number;
 }
 
 export interface ChatRequest {
@@ -210,9 +213,10 @@ class OpenAiLlmClient implements LlmClient {
           endTimer({ outcome: 'account_refused' });
           this.metrics.requests.inc({ ...labels, outcome: 'account_refused' });
           this.metrics.halts.inc({ service: this.service, model: this.model });
-          const reason = `${failure.status ?? 403} from ${this.model}: ${error instanceof Error ? error.message : String(error)}`;
+          const code = error instanceof APIError && typeof error.code === 'string' ? ` ${error.code}` : '';
+          const reason = `${failure.status ?? 403}${code} from ${this.model}: ${error instanceof Error ? error.message : String(error)}`;
           this.opts.log?.error({ ...ctx, status: failure.status, probe: grant.probe }, `LLM account refused the call; halting the fleet's LLM work until a probe succeeds or an operator resumes it (${reason})`);
-          await this.opts.limiter.halt(reason);
+          await this.opts.limiter.halt(reason, { probeEveryMs: this.opts.haltProbeEveryMs ?? DEFAULT_HALT_PROBE_MS });
           continue;
         }
         // A refused call (429) counted no tokens; any other failure may have been counted whole.

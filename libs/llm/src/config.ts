@@ -13,6 +13,8 @@ export interface LlmConfig {
   maxRetries: number;
   /** LLM_PRICES: per-model prices per million tokens (CNY), for usage cost. */
   prices: PriceTable;
+  /** LLM_HALT_PROBE_MS: while the account refuses calls (403), one probe call fleet-wide per this interval. */
+  haltProbeEveryMs: number;
 }
 
 export function isLoopbackUrl(url: string): boolean {
@@ -31,6 +33,7 @@ const schema = z
     LLM_MODEL: env.str('qwen-plus-latest'),
     LLM_TIMEOUT_MS: env.int(60_000, 100),
     LLM_MAX_RETRIES: env.int(5, 0, 50),
+    LLM_HALT_PROBE_MS: env.int(60_000, 100),
     LLM_PRICES: z
       .string()
       .optional()
@@ -64,5 +67,6 @@ export function llmConfigFromEnv(source: NodeJS.ProcessEnv = process.env, servic
     timeoutMs: c.LLM_TIMEOUT_MS,
     maxRetries: c.LLM_MAX_RETRIES,
     prices: c.LLM_PRICES,
+    haltProbeEveryMs: c.LLM_HALT_PROBE_MS,
   };
 }

@@ -25,6 +25,6 @@ export interface LlmLimiter {
   /** Pauses every caller sharing the limit (the whole fleet) for `ms` after a provider 429, slowing the budget of its cause. */
   pause(ms: number, opts?: { reason?: string; cause?: ThrottleCause }): Promise<void>;
   /** The account cannot be used (arrears, quota exhausted): no grants fleet-wide but a periodic probe, until resume(). */
-  halt(reason: string): Promise<void>;
+  halt(reason: string, opts?: { probeEveryMs?: number }): Promise<void>;
   resume(reason?: string): Promise<void>;
 }

@@ -10,6 +10,7 @@ describe('llmConfigFromEnv', () => {
       timeoutMs: 60_000,
       maxRetries: 5,
       prices: {},
+      haltProbeEveryMs: 60_000,
     });
   });
 

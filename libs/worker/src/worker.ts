@@ -82,6 +82,7 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
           timeoutMs: llmCfg.llm.timeoutMs,
           maxRetries: llmCfg.llm.maxRetries,
           prices: llmCfg.llm.prices,
+          haltProbeEveryMs: llmCfg.llm.haltProbeEveryMs,
           limiter,
           service: spec.name,
           registry: ctx.registry,
