@@ -14,8 +14,11 @@ export interface SimStatsSnapshot {
   rejected403: number;
   errors5xx: number;
   malformed: number;
-  /** Tokens of answered calls as reported in `usage` (cached: the part of prompt served from the context cache). */
-  tokens: { prompt: number; completion: number; cached: number };
+  /**
+   * Tokens of answered calls as reported in `usage` (cached: the part of prompt served from the context
+   * cache), and `counted`: every admitted call's tokens by the counting rule (prompt + reserved completion).
+   */
+  tokens: { prompt: number; completion: number; cached: number; counted: number };
   maxRequestsIn1s: number;
   /** The most tokens admitted in any sliding second / minute, counted like the limit counts them (prompt + reserved completion). */
   maxTokensIn1s: number;
@@ -41,7 +44,7 @@ export class SimStats {
       rejected403: 0,
       errors5xx: 0,
       malformed: 0,
-      tokens: { prompt: 0, completion: 0, cached: 0 },
+      tokens: { prompt: 0, completion: 0, cached: 0, counted: 0 },
       maxRequestsIn1s: 0,
       maxTokensIn1s: 0,
       maxTokensIn60s: 0,
@@ -55,6 +58,7 @@ export class SimStats {
 
   /** A call admitted with `tokens` counted against the account's token windows. */
   admitted(now: number, tokens: number): void {
+    this.s.tokens.counted += tokens;
     this.s.maxTokensIn1s = Math.max(this.s.maxTokensIn1s, this.tokens1s.record(now, tokens));
     this.s.maxTokensIn60s = Math.max(this.s.maxTokensIn60s, this.tokens60s.record(now, tokens));
   }

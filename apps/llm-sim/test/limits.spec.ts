@@ -67,7 +67,7 @@ describe('llm-sim account limit (429) and /stats', () => {
       rejected403: 0,
       errors5xx: 0,
       malformed: 0,
-      tokens: { prompt: 0, completion: 0, cached: 0 },
+      tokens: { prompt: 0, completion: 0, cached: 0, counted: 0 },
       maxRequestsIn1s: 0,
       maxTokensIn1s: 0,
       maxTokensIn60s: 0,

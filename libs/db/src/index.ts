@@ -13,10 +13,12 @@ export {
   bulletPointsOf,
   bulletPointsZhOf,
   reportContentOf,
+  llmUsageSummarySchema,
   reportContentSchema,
   StoredJsonError,
   type DimensionSummary,
   type LabelShare,
+  type LlmUsageSummary,
   type ReportContent,
 } from './json-columns';
 export * from './generated/prisma/client';

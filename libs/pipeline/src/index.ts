@@ -16,3 +16,4 @@ export { handleInsight } from './insight';
 export { handleTheme } from './theme';
 export { handleReport } from './report/handle';
 export { Sweeper, type SweeperOptions } from './sweeper';
+export { productUsage, usageSummary, USAGE_GROUPS, type UsageFilter, type UsageGroup, type UsageRow } from './usage';

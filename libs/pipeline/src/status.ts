@@ -1,5 +1,6 @@
 /** Read models for the gateway: a product's progress, and its reviews with their results. */
-import { bulletPointsOf, bulletPointsZhOf, type PrismaClient } from '@voc/db';
+import { bulletPointsOf, bulletPointsZhOf, type LlmUsageSummary, type PrismaClient } from '@voc/db';
+import { productUsage } from './usage';
 
 export interface ProductStatus {
   asin: string;
@@ -14,6 +15,8 @@ export interface ProductStatus {
   labels: { category: string; name: string; description: string }[];
   bulletPoints: string[];
   bulletPointsZh: string[] | null;
+  /** LLM calls, tokens and cost spent on the product, in total and per stage. */
+  usage: LlmUsageSummary;
 }
 
 type Counts = Record<'pending' | 'queued' | 'done' | 'failed', number>;
@@ -52,6 +55,7 @@ export async function productStatus(db: PrismaClient, asin: string): Promise<Pro
     labels,
     bulletPoints: bulletPointsOf(product),
     bulletPointsZh: bulletPointsZhOf(product),
+    usage: await productUsage(db, asin),
   };
 }
 
