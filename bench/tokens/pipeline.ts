@@ -56,7 +56,8 @@ export async function runPipelineBench(opts: { simTpm: number; latencyMs: number
       await waitFor(
         `${asin} analysed`,
         async () => (await gw.product(asin)).body,
-        (v) => v.reviews.themes + v.reviews.failed >= reviews.length && v.reviews.insights + v.reviews.failed >= reviews.length,
+        // The product exists once ingest-svc has stored its first part (until then: 404, no `reviews`).
+        (v) => v.reviews !== undefined && v.reviews.themes + v.reviews.failed >= reviews.length && v.reviews.insights + v.reviews.failed >= reviews.length,
         3_600_000,
         1000,
       );

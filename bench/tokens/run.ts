@@ -129,6 +129,8 @@ async function scenario(redisUrl: string, label: string, tpm: number, reviews: {
       pausesSeen: sum('pauses'),
       elapsedS: elapsed,
       errors: results.flatMap((r) => r.errors).slice(0, 5),
+      /** Tokens counted at llm-sim in each second of the run. */
+      perSecond: s.samples.filter((x) => x.t >= t0).map((x, i, all) => x.counted - (i > 0 ? all[i - 1]!.counted : 0)),
     };
   } finally {
     s.stop();
@@ -168,6 +170,7 @@ async function main() {
     console.log(`\n${''.padEnd(40)}${['tokens + requests', 'requests only'].map((h) => h.padStart(20)).join('')}`);
     console.log('-'.repeat(80));
     for (const [label, f] of rows) console.log(`${label.padEnd(40)}${cols.map((c) => f(c).padStart(20)).join('')}`);
+    for (const c of cols) console.log(`tokens per second at llm-sim, ${c.label}: ${c.perSecond.join(' ')}`);
     console.log(`(account: ${SIM_TPM / 60} tokens/s, ${SIM_TPM} per 60 s; fleet limit ${FLEET_TPM / 60}/s. Steady = after the first ${WARMUP_S} s: start-up jitter and the limiter's ${RAMP_MS / 1000}-s ramp.)`);
     const checks = {
       'tokens: 0 × 429': tokens.rejected429 === 0,
