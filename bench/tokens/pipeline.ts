@@ -9,7 +9,7 @@
  * token bound (MAX_API_TPM / 60 × the busy time, from the first LLM call to
  * the last).
  *
- *   npm run bench:tokens -- --pipeline [--sim-tpm 600000] [--reviews 800] [--latency 300]
+ *   npm run bench:tokens -- --pipeline [--sim-tpm 1200000] [--reviews 1000] [--latency 300]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,11 +19,10 @@ import { GatewayClient, loadReviewsByProduct, startPipeline, toUpload, waitFor }
 
 export async function runPipelineBench(opts: { simTpm: number; latencyMs: number }): Promise<void> {
   const { values: a } = parseArgs({
-    options: { reviews: { type: 'string', default: process.env.BENCH_REVIEWS ?? '800' }, 'sim-tpm': { type: 'string' } },
+    options: { reviews: { type: 'string', default: process.env.BENCH_REVIEWS ?? '1000' } },
     strict: false,
   });
-  // The whole pipeline is slower to saturate on this machine: a lower account limit keeps the run short.
-  const simTpm = a['sim-tpm'] ? opts.simTpm : 600_000;
+  const simTpm = opts.simTpm;
   const fleetTpm = Math.floor(simTpm * 0.8);
   const want = Number(a.reviews);
   const products: [string, ReturnType<typeof loadReviewsByProduct> extends Map<string, infer V> ? V : never][] = [];

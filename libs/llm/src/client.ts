@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { sleep } from '@voc/service-kit';
 import OpenAI, { APIError } from 'openai';
 import type { Registry } from 'prom-client';
@@ -172,6 +173,9 @@ class OpenAiLlmClient implements LlmClient {
     const maxTokens = req.maxTokens ?? defaultMaxTokens(req.kind);
     const reserved = estimatePromptTokens(req.messages) + maxTokens;
     const lane = req.lane ?? laneOf(req.kind);
+    // A message's calls (up to *_PARALLEL_SIZE of them) share its signal, each attempt and limiter wait
+    // listening on it: many listeners are expected there, not a leak.
+    if (req.signal) setMaxListeners(0, req.signal);
 
     for (let attempt = 1; ; ) {
       const grant = await this.opts.limiter.acquire({ priority, tokens: reserved, ...(lane ? { lane } : {}), ...(req.signal ? { signal: req.signal } : {}) });
