@@ -47,6 +47,7 @@ export async function startLlmSim(overrides: Partial<SimConfig> = {}, opts: { ha
   const counter = new ChatTokenCounter();
   const promptCache = new PromptCache(config.cacheMinTokens);
   let arrearage = config.arrearage;
+  let lastTokensAt = 0;
   loadTokenizer();
   const faults = new FaultInjector(config);
   const stopping = new AbortController();
@@ -68,6 +69,7 @@ export async function startLlmSim(overrides: Partial<SimConfig> = {}, opts: { ha
       const arrive = (_req: Request, res: Response, next: NextFunction) => {
         const now = performance.now();
         stats.arrival(now);
+        res.locals.arrivedAt = now;
         res.locals.throttled = limits.arrive(now);
         next();
       };
@@ -109,12 +111,14 @@ export async function startLlmSim(overrides: Partial<SimConfig> = {}, opts: { ha
           return sendError(res, 400, 'invalid_request_error', 'invalid_value', err instanceof Error ? err.message : String(err));
         }
 
-        // The counting rule: prompt tokens + the completion reserved, at arrival.
+        // The counting rule: prompt tokens + the completion reserved, at arrival (not when the body was
+        // parsed: on a busy machine parsing lags, and would bunch calls that arrived apart). Kept in
+        // order, since bodies of different sizes finish parsing out of arrival order.
         const prompt = counter.prompt(messages.map((m) => ({ role: String(m.role), text: messageText(m) })));
-        const now = performance.now();
-        const refused = limits.admitTokens(now, prompt.total + maxTokens);
+        const at = (lastTokensAt = Math.max(lastTokensAt, res.locals.arrivedAt as number));
+        const refused = limits.admitTokens(at, prompt.total + maxTokens);
         if (refused) return throttle(res, refused);
-        stats.admitted(now, prompt.total + maxTokens);
+        stats.admitted(at, prompt.total + maxTokens);
 
         try {
           await sleep(faults.latencyMs(), stopping.signal);
