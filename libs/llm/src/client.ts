@@ -210,17 +210,11 @@ class OpenAiLlmClient implements LlmClient {
         const failure = timedOut ? TIMEOUT_FAILURE : classifyFailure(error);
         const ctx = context(attempt);
         if (isAccountRefusal(error)) {
-          // Arrears or an exhausted quota: no retry can succeed until someone acts. Stop the whole
-          // fleet (the limiter then lets one probe through per interval) and wait, keeping this call
-          // and its retries: no work fails because the account is blocked.
           grant.settle(0);
           endTimer({ outcome: 'account_refused' });
           this.metrics.requests.inc({ ...labels, outcome: 'account_refused' });
-          this.metrics.halts.inc({ service: this.service, model: this.model });
-          const code = error instanceof APIError && typeof error.code === 'string' ? ` ${error.code}` : '';
-          const reason = `${failure.status ?? 403}${code} from ${this.model}: ${error instanceof Error ? error.message : String(error)}`;
-          this.opts.log?.error({ ...ctx, status: failure.status, probe: grant.probe }, `LLM account refused the call; halting the fleet's LLM work until a probe succeeds or an operator resumes it (${reason})`);
-          await this.opts.limiter.halt(reason, { probeEveryMs: this.opts.haltProbeEveryMs ?? DEFAULT_HALT_PROBE_MS });
+          // Waits for the next grant without spending a retry: no work fails because the account is blocked.
+          await this.haltFleet(error, failure.status, grant.probe, ctx);
           continue;
         }
         // A refused call (429) counted no tokens; any other failure may have been counted whole.
@@ -234,12 +228,7 @@ class OpenAiLlmClient implements LlmClient {
         if (!failure.retryable || attempt > this.maxRetries) throw requestError;
 
         this.metrics.retries.inc({ ...labels, reason: failure.reason });
-        if (cause) {
-          // Pause the whole fleet, not just this caller, and slow the budget the provider named.
-          this.metrics.throttled.inc({ service: this.service, model: this.model, cause });
-          const pauseMs = retryAfterMs(failure.headers, this.policy);
-          await this.opts.limiter.pause(pauseMs, { reason: `429 ${cause} from ${this.model} (${req.kind})`, cause });
-        }
+        if (cause) await this.pauseFleet(cause, failure.headers, req.kind);
         const delay = backoffDelayMs(this.policy, attempt, priority);
         this.opts.log?.warn({ ...ctx, reason: failure.reason, cause, status: failure.status, delayMs: delay }, 'LLM attempt failed; retrying');
         attempt++;
@@ -293,6 +282,24 @@ class OpenAiLlmClient implements LlmClient {
       if (malformed) throw malformed;
       return { content, finishReason, usage, model: completion.model || this.model, attempts: attempt, value: value as T };
     }
+  }
+
+  /**
+   * Arrears or an exhausted quota: no retry can succeed until someone acts. Stops the whole fleet (the
+   * limiter then lets one probe through per interval) with an error log and a metric.
+   */
+  private async haltFleet(error: unknown, status: number | undefined, probe: boolean, ctx: LlmCallContext): Promise<void> {
+    this.metrics.halts.inc({ service: this.service, model: this.model });
+    const code = error instanceof APIError && typeof error.code === 'string' ? ` ${error.code}` : '';
+    const reason = `${status ?? 403}${code} from ${this.model}: ${error instanceof Error ? error.message : String(error)}`;
+    this.opts.log?.error({ ...ctx, status, probe }, `LLM account refused the call; halting the fleet's LLM work until a probe succeeds or an operator resumes it (${reason})`);
+    await this.opts.limiter.halt(reason, { probeEveryMs: this.opts.haltProbeEveryMs ?? DEFAULT_HALT_PROBE_MS });
+  }
+
+  /** A 429: pauses the whole fleet, not just this caller, and slows the budget the provider named. */
+  private async pauseFleet(cause: ThrottleCause, headers: Headers | undefined, kind: PromptKind): Promise<void> {
+    this.metrics.throttled.inc({ service: this.service, model: this.model, cause });
+    await this.opts.limiter.pause(retryAfterMs(headers, this.policy), { reason: `429 ${cause} from ${this.model} (${kind})`, cause });
   }
 
   /** The fleet's probe got an answer: the account works again. */
