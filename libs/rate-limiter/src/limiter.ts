@@ -395,7 +395,6 @@ class RedisRateLimiter implements RateLimiter {
     this.clock.observe(sent, received, r.nowUs);
     this.roundTrips.add(received - sent);
     const toLocal = (us: number) => this.clock.toLocal(us, received);
-    if (process.env.LIMDBG) console.log(this.key.slice(-3), Math.round(sent), 'rtt', (received - sent).toFixed(1), 'ask', vip.map((w) => 'v' + w.tokens).join(','), normal.map((w) => w.tokens).join(','), 'got', r.slots.map((x) => `${((x.slotUs - r.nowUs) / 1000).toFixed(0)}:${x.tokens}`).join(' '), 'turn+', r.normalTurnUs === undefined ? '-' : ((r.normalTurnUs - r.nowUs) / 1000).toFixed(0), 'vturn+', r.vipTurnUs === undefined ? '-' : ((r.vipTurnUs - r.nowUs) / 1000).toFixed(0));
     this.noteState(r, toLocal);
     this.failures = 0;
     if (vip.length > 0) this.vipTurnAt = r.vipTurnUs === undefined ? undefined : toLocal(r.vipTurnUs);
