@@ -346,6 +346,7 @@ class RedisRateLimiter implements RateLimiter {
     if (this.closed) return;
     this.armDispatch();
     if (this.inFlight) return;
+    this.giveHeldToVip();
     const t = now();
     const max = this.cfg.maxLeaseSlots;
     const vip = this.waiters.unbound('vip', max);
@@ -366,6 +367,20 @@ class RedisRateLimiter implements RateLimiter {
     }
     if (t < this.retryAt) return this.armWake(this.retryAt);
     this.reserve(vipDue ? vip : [], normalDue ? normal : [], lane);
+  }
+
+  /**
+   * vip callers without a slot take the earliest held slots meant for
+   * normal callers (that fit): no round trip of their own, and the normal
+   * callers join their lane's next lease.
+   */
+  private giveHeldToVip(): void {
+    for (const v of this.waiters.unbound('vip', this.cfg.maxLeaseSlots)) {
+      const s = this.held.find((h) => h.waiter?.priority !== 'vip' && this.fits(v, h));
+      if (!s) return;
+      this.unbind(s);
+      this.bind(v, s);
+    }
   }
 
   private reserve(vip: Waiter[], normal: Waiter[], lane: string): void {

@@ -314,15 +314,16 @@ local normalList = req.normal or {}
 local vipTurn, normalTurn = -1, -1
 
 local function turn(head, meanTokens, turnSlots, horizon, cursor, nonePlaced)
-  -- A turn is worth up to turnSlots demands, as many as half a horizon holds
-  -- at the spacing of both dimensions (token-heavy calls: fewer). Callers
+  -- A turn is worth turnSlots demands at the request spacing, fewer for
+  -- token-heavy ones: as many as fit in the same time at their spacing. Callers
   -- already told to come back hold the slots up to the cursor: this one's
   -- turn starts after them, when its head (and the rest of its lease) fits
   -- in reach. Once the last turn given out is due, nobody holds one any more.
   local spacing = math.max(ivAt(head.s), meanTokens * tauAt(head.s))
-  local slots = math.max(1, math.min(turnSlots, math.floor(reach(horizon, meanTokens) / (2 * spacing))))
+  local slots = math.max(1, math.min(turnSlots, math.floor(turnSlots * ivAt(head.s) / spacing)))
   local ticket = seq
-  if now < cursor.at then ticket = math.max(cursor.n, seq) end
+  -- (After a fence the cursors may belong to another state: start afresh.)
+  if now < cursor.at and flags % 2 == 0 then ticket = math.max(cursor.n, seq) end
   local at = head.s + (ticket - seq + slots - 1) * spacing - reach(horizon, head.n)
   -- A call that got nothing comes back no sooner than a spacing later (never spins).
   if nonePlaced then at = math.max(at, now + math.min(spacing, 10000)) end
