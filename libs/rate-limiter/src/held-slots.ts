@@ -41,6 +41,11 @@ export class HeldSlots {
     this.slots.splice(i, 0, s);
   }
 
+  /** The earliest slot that `match` accepts. */
+  find(match: (s: HeldSlot) => boolean): HeldSlot | undefined {
+    return this.slots.find(match);
+  }
+
   remove(s: HeldSlot): boolean {
     const i = this.slots.indexOf(s);
     if (i < 0) return false;

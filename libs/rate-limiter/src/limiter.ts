@@ -8,7 +8,8 @@ import { DEFAULT_LANE, validLaneName } from './lanes';
 import { LocalGrantCounter } from './local-counter';
 import { limiterMetrics, type DropReason, type LimiterMetrics } from './metrics';
 import { DEFAULT_TUNING, HALT_RECHECK_MS, resolveTuning, type ResolvedTuning } from './options';
-import { LimiterScripts, limiterKeys, type LimiterKeys, type ReserveConfig, type ReserveReply, type ReserveRequest } from './scripts';
+import { RecentRoundTrips } from './rtt';
+import { LimiterScripts, limiterKeys, reserveConfigArgs, type LimiterKeys, type ReserveConfig, type ReserveReply, type ReserveRequest } from './scripts';
 import { SettleBatch } from './settle-batch';
 import type {
   AcquireOptions,
@@ -50,7 +51,7 @@ class RedisRateLimiter implements RateLimiter {
   readonly rps: number;
   readonly tpm: number;
   private readonly cfg: ResolvedTuning;
-  private readonly reserveConfig: string;
+  private readonly reserveConfig: readonly (string | number)[];
   private readonly keys: LimiterKeys;
   private readonly scripts: LimiterScripts;
   private readonly log: Logger;
@@ -58,6 +59,7 @@ class RedisRateLimiter implements RateLimiter {
   private readonly waiters = new WaiterQueue();
   private readonly held = new HeldSlots();
   private readonly clock = new ClockMap();
+  private readonly roundTrips = new RecentRoundTrips();
   private readonly settles = new SettleBatch();
   private readonly localGrants = new LocalGrantCounter();
   private readonly events: FleetEvents | undefined;
@@ -110,7 +112,7 @@ class RedisRateLimiter implements RateLimiter {
       recheck: HALT_RECHECK_MS * 1000,
       id: `${this.rps}/${this.tpm}`,
     };
-    this.reserveConfig = JSON.stringify(config);
+    this.reserveConfig = reserveConfigArgs(config);
     this.keys = limiterKeys(c.keyPrefix, opts.key);
     this.scripts = new LimiterScripts(opts.redis);
     this.log = (opts.log ?? createLogger('rate-limiter', 'silent')).child({ limiter: opts.key });
@@ -344,6 +346,7 @@ class RedisRateLimiter implements RateLimiter {
     if (this.closed) return;
     this.armDispatch();
     if (this.inFlight) return;
+    this.giveHeldToVip();
     const t = now();
     const max = this.cfg.maxLeaseSlots;
     const vip = this.waiters.unbound('vip', max);
@@ -366,8 +369,23 @@ class RedisRateLimiter implements RateLimiter {
     this.reserve(vipDue ? vip : [], normalDue ? normal : [], lane);
   }
 
+  /**
+   * vip callers without a slot take the earliest held slots meant for
+   * normal callers (that fit): no round trip of their own, and the normal
+   * callers join their lane's next lease.
+   */
+  private giveHeldToVip(): void {
+    for (const v of this.waiters.unbound('vip', this.cfg.maxLeaseSlots)) {
+      const s = this.held.find((h) => h.waiter?.priority !== 'vip' && this.fits(v, h));
+      if (!s) return;
+      this.unbind(s);
+      this.bind(v, s);
+    }
+  }
+
   private reserve(vip: Waiter[], normal: Waiter[], lane: string): void {
     const req: ReserveRequest = {
+      hn: this.normalHorizonUs(),
       vip: vip.map((w) => w.tokens),
       normal: normal.map((w) => w.tokens),
       lane,
@@ -390,6 +408,7 @@ class RedisRateLimiter implements RateLimiter {
 
   private onReserved(r: ReserveReply, vip: Waiter[], normal: Waiter[], lane: string, sent: number, received: number): void {
     this.clock.observe(sent, received, r.nowUs);
+    this.roundTrips.add(received - sent);
     const toLocal = (us: number) => this.clock.toLocal(us, received);
     this.noteState(r, toLocal);
     this.failures = 0;
@@ -416,6 +435,16 @@ class RedisRateLimiter implements RateLimiter {
       this.held.insert(slot);
     }
     this.giveBack(giveBack);
+  }
+
+  /**
+   * The configured normal horizon, stretched to three typical round trips
+   * when Redis answers slowly (loaded machine): slots must arrive before
+   * their time to be used. Capped below the vip horizon.
+   */
+  private normalHorizonUs(): number {
+    const stretched = Math.round(3 * this.roundTrips.typical() * 1000);
+    return Math.min(Math.max(this.cfg.horizonUs.normal, stretched), Math.round(this.cfg.horizonUs.vip / 2));
   }
 
   /** What every reply says about the key: pause, halt, fence, budget factors, another process's limits. */
@@ -532,9 +561,16 @@ class RedisRateLimiter implements RateLimiter {
 
   /** An unused slot: its tokens (and its count in stats) go back with the next call. */
   private drop(s: HeldSlot, reason: DropReason): void {
+    const w = s.waiter;
     this.unbind(s);
     this.metrics.droppedSlots.inc({ key: this.key, reason });
     this.settles.add([s.redisUs, -s.tokens, 1], now());
+    if (reason === 'late' && w) {
+      // Its caller is first in line again: reserve for it at once, the give-back
+      // riding along, so the window's tokens go to its new slot, not to waste.
+      if (w.priority === 'vip') this.vipTurnAt = undefined;
+      else this.laneTurnAt.delete(w.lane);
+    }
   }
 
   private applyPause(localUntil: number): void {

@@ -52,7 +52,14 @@ export interface ReserveConfig {
   id: string;
 }
 
+/** reserve.lua's ARGV[1..16], in its order. */
+export function reserveConfigArgs(c: ReserveConfig): (string | number)[] {
+  return [c.iv, c.w, c.tpw, c.hv, c.hn, c.ho, c.tv, c.tn, c.fence, c.ramp, c.floor, c.cold, c.rec, c.pace, c.recheck, c.id];
+}
+
 export interface ReserveRequest {
+  /** This call's normal horizon µs (the configured one, stretched on a slow connection). */
+  hn?: number;
   /** Tokens of each vip demand, in serving order. */
   vip: number[];
   /** Tokens of each normal demand of `lane`, in serving order. */
@@ -158,13 +165,12 @@ export class LimiterScripts {
     this.cmd = { reserve: bind('reserve'), pause: bind('pause'), control: bind('control'), stats: bind('stats') };
   }
 
-  /** Reserves slots, gives slots back and applies settles, in one atomic call. `configJson` is a serialised ReserveConfig. */
-  async reserve(keys: LimiterKeys, configJson: string, req: ReserveRequest): Promise<ReserveReply> {
-    const r = array(
-      await this.cmd.reserve(keys.state, keys.free, keys.granted, keys.tokens, keys.lanes, configJson, JSON.stringify(req)),
-      'reserve',
-      12,
-    );
+  /** Reserves slots, gives slots back and applies settles, in one atomic call. `config` from reserveConfigArgs(). */
+  async reserve(keys: LimiterKeys, config: readonly (string | number)[], req: ReserveRequest): Promise<ReserveReply> {
+    const args: (string | number)[] = [keys.state, keys.free, keys.granted, keys.tokens, keys.lanes, ...config];
+    args.push(req.hn ?? '', req.lane, req.share, req.vip.length, req.normal.length, req.release.length, req.adjust.length);
+    args.push(...req.vip, ...req.normal, ...req.release.flat(), ...req.adjust.flat());
+    const r = array(await this.cmd.reserve(...args), 'reserve', 12);
     const flags = num(r[4], 'flags');
     const slots: ReservedSlot[] = [];
     const n = num(r[11], 'slot count');
@@ -202,8 +208,11 @@ export class LimiterScripts {
     keys: LimiterKeys,
     a: { pauseUs: number; reason: string; cause: PauseCause; factor: number; min: number; recoveryUs: number },
   ): Promise<{ nowUs: number; pausedUntilUs: number }> {
-    const cfg = JSON.stringify({ factor: a.factor, min: a.min, rec: a.recoveryUs });
-    const r = array(await this.cmd.pause(keys.state, keys.free, Math.round(a.pauseUs), keys.channel, a.reason, a.cause, cfg), 'pause', 2);
+    const r = array(
+      await this.cmd.pause(keys.state, keys.free, Math.round(a.pauseUs), keys.channel, a.reason, a.cause, a.factor, a.min, a.recoveryUs),
+      'pause',
+      2,
+    );
     return { nowUs: num(r[0], 'time'), pausedUntilUs: num(r[1], 'pause') };
   }
 
@@ -218,7 +227,7 @@ export class LimiterScripts {
   }
 
   async stats(keys: LimiterKeys, cfg: { ramp: number; floor: number; rec: number }): Promise<StatsReply> {
-    const r = array(await this.cmd.stats(keys.state, keys.granted, keys.lanes, JSON.stringify(cfg)), 'stats', 13);
+    const r = array(await this.cmd.stats(keys.state, keys.granted, keys.lanes, cfg.ramp, cfg.floor, cfg.rec), 'stats', 13);
     const lanes: StatsReply['lanes'] = [];
     for (let i = 0; i < num(r[12], 'lane count'); i++) {
       const o = 13 + 4 * i;

@@ -34,7 +34,7 @@ describe('abort', () => {
   it('gives the slot reserved for an aborted caller back, and the next caller gets it', async () => {
     // A long horizon makes the limiter reserve the next slot (0.5 s on) at once.
     const registry = new Registry();
-    const opts = { key: 'give-back', rps: 2, normalHorizonMs: 1000, vipHorizonMs: 1200, ...QUICK };
+    const opts = { key: 'give-back', rps: 1, normalHorizonMs: 1500, vipHorizonMs: 1800, ...QUICK };
     const limiter = createRateLimiter({ redis: env.clients.create(), registry, ...opts });
     await limiter.acquire();
     const before = await tat('give-back');

@@ -9,14 +9,14 @@
 -- ARGV[2] channel
 -- ARGV[3] reason
 -- ARGV[4] cause: requests | tokens | burst | unknown
--- ARGV[5] config JSON { factor, min, rec }
+-- ARGV[5] factor, ARGV[6] min, ARGV[7] rec (µs): the cut and its recovery
 -- Returns { now, pausedUntil } in µs, on the current time line.
 
 -- #include common
 
 local pauseUs = tonumber(ARGV[1])
 local cause = ARGV[4]
-local cfg = cjson.decode(ARGV[5])
+local cfg = { factor = tonumber(ARGV[5]), min = tonumber(ARGV[6]), rec = tonumber(ARGV[7]) }
 local now = redisNow()
 
 local st = hmget(KEYS[1], { 'paused', 'last', 'cutR', 'cutRAt', 'cutT', 'cutTAt' })

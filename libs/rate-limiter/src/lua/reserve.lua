@@ -19,9 +19,12 @@
 -- KEYS[3] granted hash: per-second grants and tokens, a ring of 16 (s<i>, c<i>, t<i>)
 -- KEYS[4] token log zset: member "slot:tokens", score slot
 -- KEYS[5] lanes hash (see include/lanes.lua)
--- ARGV[1] config JSON { iv, w, tpw, hv, hn, ho, tv, tn, fence, ramp, floor, cold, rec, pace, recheck, id }
--- ARGV[2] request JSON { vip = [tokens], normal = [tokens], lane, share,
---         release = [[slot, tokens]], adjust = [[slot, delta, cancel]] }
+-- ARGV (flat: cjson.decode would cost more than the rest of the script):
+--   1..16  config: iv, w, tpw, hv, hn, ho, tv, tn, fence, ramp, floor, cold, rec, pace, recheck, id
+--   17     this caller's normal horizon µs ('' for hn), 18 lane, 19 the lane's minimum share
+--   20..23 counts: vip demands, normal demands, releases, adjustments; then
+--   the vip demands' tokens, the normal ones', releases (slot, tokens),
+--   adjustments (slot, token delta, 1 if the request was never sent)
 -- Returns { now, vipTurn|-1, normalTurn|-1, paused|0, flags (1 fenced, 2 halted),
 --           previous id, halt reason|'', nextProbe|0, requests factor ppm,
 --           tokens factor ppm, released, n, then n × (slot, tokens, class (0 vip, 1 normal), index (1-based), probe) }
@@ -29,12 +32,24 @@
 -- #include common
 -- #include lanes
 
-local cfg = cjson.decode(ARGV[1])
-local req = cjson.decode(ARGV[2])
+local CFG = { 'iv', 'w', 'tpw', 'hv', 'hn', 'ho', 'tv', 'tn', 'fence', 'ramp', 'floor', 'cold', 'rec', 'pace', 'recheck' }
+local cfg = {}
+for i, name in ipairs(CFG) do cfg[name] = tonumber(ARGV[i]) end
+cfg.id = ARGV[16]
+local req = { hn = tonumber(ARGV[17]), lane = ARGV[18], share = tonumber(ARGV[19]) or 0,
+  vip = {}, normal = {}, release = {}, adjust = {} }
+do
+  local nv, nn, nr, na = tonumber(ARGV[20]), tonumber(ARGV[21]), tonumber(ARGV[22]), tonumber(ARGV[23])
+  local i = 24
+  for _ = 1, nv do req.vip[#req.vip + 1] = tonumber(ARGV[i]); i = i + 1 end
+  for _ = 1, nn do req.normal[#req.normal + 1] = tonumber(ARGV[i]); i = i + 1 end
+  for _ = 1, nr do req.release[#req.release + 1] = { tonumber(ARGV[i]), tonumber(ARGV[i + 1]) }; i = i + 2 end
+  for _ = 1, na do req.adjust[#req.adjust + 1] = { tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]) }; i = i + 3 end
+end
 
 local now = redisNow()
 local sid = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') or ''
-local st = hmget(KEYS[1], { 'tat', 'ttat', 'last', 'paused', 'cv', 'seq', 'sid', 'ramp', 'cutR', 'cutRAt', 'cutT', 'cutTAt',
+local st = hmget(KEYS[1], { 'tat', 'ttat', 'last', 'paused', 'cv', 'cvAt', 'seq', 'sid', 'ramp', 'cutR', 'cutRAt', 'cutT', 'cutTAt',
   'halted', 'nextProbe', 'probeEvery', 'lastSlot', 'id' })
 local tat = tonumber(st.tat)
 local ttat = tonumber(st.ttat) or 0
@@ -43,7 +58,7 @@ local paused = tonumber(st.paused) or 0
 -- Turn cursors count slots (seq: slots placed so far), so a change of
 -- spacing (ramp, cut) does not leave turns far in the future.
 local seq = tonumber(st.seq) or 0
-local cv = tonumber(st.cv) or 0
+local cv = { n = tonumber(st.cv) or 0, at = tonumber(st.cvAt) or 0 }
 local rampStart = tonumber(st.ramp)
 local cutR, cutRAt = tonumber(st.cutR), tonumber(st.cutRAt) or 0
 local cutT, cutTAt = tonumber(st.cutT), tonumber(st.cutTAt) or 0
@@ -199,16 +214,16 @@ end
 -- Lanes: is the caller's lane over its minimum share while another wants more below its own?
 local lanes, forgotten = readLanes(KEYS[5], now)
 local lane = req.lane or 'default'
-local normalHorizon = cfg.hn
+local normalHorizon = req.hn or cfg.hn
 if #(req.normal or {}) > 0 then
   local mine = lanes[lane] or { share = 0 }
   local starvedOther = false
   for name, l in pairs(lanes) do
     if name ~= lane and l.wanting and l.share < l.min then starvedOther = true end
   end
-  if starvedOther and mine.share >= (req.share or 0) then normalHorizon = cfg.ho end
+  if starvedOther and mine.share >= (req.share or 0) then normalHorizon = normalHorizon * cfg.ho / cfg.hn end
 end
-local laneCursor = (lanes[lane] and lanes[lane].c) or 0
+local laneCursor = { n = (lanes[lane] and lanes[lane].c) or 0, at = (lanes[lane] and lanes[lane].t) or 0 }
 
 -- Free slots in reach, earliest first.
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. fmt(from))
@@ -258,16 +273,25 @@ local function commit(c, n)
 end
 
 local granted = {}
+
+-- How far ahead a demand of n tokens may be placed: the class's horizon plus
+-- the demand's own token spacing, or a token-heavy call would only fit in
+-- the moment its turn comes and miss it at the slightest change.
+local function reach(horizon, n)
+  return horizon + n * tauAt(now)
+end
+
 -- Places a class's demands in order; a later demand may go before an unmet
 -- earlier one only where it does not delay it (backfilling): the earlier
 -- one still fits at its own earliest time with the later one's tokens added.
 -- Returns whether some demand stayed unmet, the earliest time of the first
 -- unmet one, and the mean tokens of the unmet ones.
-local function placeClass(list, class, limit)
+local function placeClass(list, class, horizon, base)
   local head = nil
   local unmetTokens, unmetCount = 0, 0
   for idx, n in ipairs(list) do
     local c, earliest = nil, nil
+    local limit = base + reach(horizon, n)
     -- Past the request cursor's reach only a free slot can still serve.
     local reachable = math.max(tat, from) <= limit or #FREE > 0
     if reachable then c, earliest = candidate(n, limit) end
@@ -282,25 +306,31 @@ local function placeClass(list, class, limit)
     end
   end
   if unmetCount == 0 then return false end
-  return true, head.s, unmetTokens / unmetCount
+  return true, head, unmetTokens / unmetCount, unmetCount == #list
 end
 
 local vipList = req.vip or {}
 local normalList = req.normal or {}
 local vipTurn, normalTurn = -1, -1
 
-local function turn(headAt, meanTokens, turnSlots, horizon, cursor)
-  -- A turn is worth up to turnSlots demands, as many as half a horizon holds
-  -- at the spacing of both dimensions (token-heavy calls: fewer). Callers
+local function turn(head, meanTokens, turnSlots, horizon, cursor, nonePlaced)
+  -- A turn is worth turnSlots demands at the request spacing, fewer for
+  -- token-heavy ones: as many as fit in the same time at their spacing. Callers
   -- already told to come back hold the slots up to the cursor: this one's
-  -- turn starts after them, when its slots fit in the horizon.
-  local spacing = math.max(ivAt(headAt), meanTokens * tauAt(headAt))
-  local slots = math.max(1, math.min(turnSlots, math.floor(horizon / (2 * spacing))))
-  -- (A cursor absurdly far ahead is from an older state layout: start afresh.)
-  if cursor > seq + 100000 then cursor = seq end
-  local ticket = math.max(cursor, seq)
-  local at = headAt + (ticket - seq + slots - 1) * spacing - horizon
-  return math.max(at, now), ticket + slots
+  -- turn starts after them, when its head (and the rest of its lease) fits
+  -- in reach. Once the last turn given out is due, nobody holds one any more.
+  local spacing = math.max(ivAt(head.s), meanTokens * tauAt(head.s))
+  local slots = math.max(1, math.min(turnSlots, math.floor(turnSlots * ivAt(head.s) / spacing)))
+  local ticket = seq
+  -- (After a fence the cursors may belong to another state: start afresh.)
+  if now < cursor.at and flags % 2 == 0 then ticket = math.max(cursor.n, seq) end
+  local at = head.s + (ticket - seq + slots - 1) * spacing - reach(horizon, head.n)
+  -- A call that got nothing comes back no sooner than a spacing later (never spins).
+  if nonePlaced then at = math.max(at, now + math.min(spacing, 10000)) end
+  at = math.max(at, now)
+  cursor.n = ticket + slots
+  cursor.at = at
+  return at
 end
 
 if halted then
@@ -321,13 +351,14 @@ if halted then
   if #vipList > 0 then vipTurn = back end
   if #normalList > 0 then normalTurn = back end
 else
-  local unmet, headAt, meanTokens = placeClass(vipList, 0, now + cfg.hv)
+  -- vip reaches past whatever normal callers already hold: it goes next.
+  local unmet, head, meanTokens, nonePlaced = placeClass(vipList, 0, cfg.hv, math.max(now, tat, ttat))
   if unmet then
-    vipTurn, cv = turn(headAt, meanTokens, cfg.tv, cfg.hv, cv)
+    vipTurn = turn(head, meanTokens, cfg.tv, cfg.hv, cv, nonePlaced)
   end
-  unmet, headAt, meanTokens = placeClass(normalList, 1, now + normalHorizon)
+  unmet, head, meanTokens, nonePlaced = placeClass(normalList, 1, normalHorizon, now)
   if unmet then
-    normalTurn, laneCursor = turn(headAt, meanTokens, cfg.tn, normalHorizon, laneCursor)
+    normalTurn = turn(head, meanTokens, cfg.tn, normalHorizon, laneCursor, nonePlaced)
   end
 end
 
@@ -365,11 +396,11 @@ if #normalList > 0 or #forgotten > 0 then
     local w = l.w
     if normalTurn ~= -1 then w = now end
     redis.call('HSET', KEYS[5], 'm:' .. lane, tostring(req.share or 0), 'r:' .. lane, tostring(l.r + dr),
-      'k:' .. lane, tostring(l.k + dk), 'u:' .. lane, fmt(now), 'w:' .. lane, fmt(w), 'c:' .. lane, fmt(laneCursor))
+      'k:' .. lane, tostring(l.k + dk), 'u:' .. lane, fmt(now), 'w:' .. lane, fmt(w), 'c:' .. lane, fmt(laneCursor.n), 't:' .. lane, fmt(laneCursor.at))
   end
 end
 
-local fields = { 'tat', fmt(tat), 'ttat', fmt(ttat), 'last', fmt(last), 'paused', fmt(paused), 'cv', fmt(cv), 'seq', fmt(seq),
+local fields = { 'tat', fmt(tat), 'ttat', fmt(ttat), 'last', fmt(last), 'paused', fmt(paused), 'cv', fmt(cv.n), 'cvAt', fmt(cv.at), 'seq', fmt(seq),
   'sid', sid, 'lastSlot', fmt(lastSlot), 'id', cfg.id }
 if rampStart then fields[#fields + 1] = 'ramp'; fields[#fields + 1] = fmt(rampStart) end
 if nextProbe then fields[#fields + 1] = 'nextProbe'; fields[#fields + 1] = fmt(nextProbe) end

@@ -3,7 +3,7 @@
 -- time), the pause, the halt, the ramp and 429 cuts, and the lanes.
 --
 -- KEYS[1] state hash, KEYS[2] granted hash, KEYS[3] lanes hash (see reserve.lua)
--- ARGV[1] config JSON { ramp, floor, rec }
+-- ARGV[1] ramp µs, ARGV[2] floor, ARGV[3] rec µs (as in reserve.lua)
 -- Returns { now, pausedUntil|0, halt reason|'', halted since|0, next probe|0,
 --           grants last second, grants last 10 s, tokens last second, tokens last 10 s,
 --           requests factor ppm, tokens factor ppm, full limits at (µs)|0, n lanes, then n × (lane, min ppm, share ppm, wanting) }
@@ -11,7 +11,7 @@
 -- #include common
 -- #include lanes
 
-local cfg = cjson.decode(ARGV[1])
+local cfg = { ramp = tonumber(ARGV[1]), floor = tonumber(ARGV[2]), rec = tonumber(ARGV[3]) }
 local now = redisNow()
 local second = math.floor(now / 1000000)
 local st = hmget(KEYS[1], { 'paused', 'halted', 'haltedAt', 'nextProbe', 'ramp', 'cutR', 'cutRAt', 'cutT', 'cutTAt' })

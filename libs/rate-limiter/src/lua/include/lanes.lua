@@ -1,7 +1,8 @@
 -- Lane usage (inlined at "-- #include lanes"). The lanes hash holds per lane
 -- L: m:L its minimum share, r:L / k:L requests / tokens granted, decayed
 -- exponentially (time constant LANE_TAU_US), u:L when they were last
--- decayed, w:L when the lane last wanted more than it got, c:L its turn cursor.
+-- decayed, w:L when the lane last wanted more than it got, c:L / t:L its
+-- turn cursor (slots) and the time of the last turn given out.
 local LANE_TAU_US = 5000000
 local LANE_WANTING_US = 1000000
 -- A lane unseen for this long is forgotten (bounds the hash).
@@ -15,14 +16,15 @@ local function readLanes(key, now)
   for i = 1, #flat, 2 do
     local kind, lane = string.match(flat[i], '^(%a):(.+)$')
     if kind then
-      lanes[lane] = lanes[lane] or { min = 0, r = 0, k = 0, u = 0, w = 0, c = 0 }
+      lanes[lane] = lanes[lane] or { min = 0, r = 0, k = 0, u = 0, w = 0, c = 0, t = 0 }
       local v = tonumber(flat[i + 1]) or 0
       if kind == 'm' then lanes[lane].min = v
       elseif kind == 'r' then lanes[lane].r = v
       elseif kind == 'k' then lanes[lane].k = v
       elseif kind == 'u' then lanes[lane].u = v
       elseif kind == 'w' then lanes[lane].w = v
-      elseif kind == 'c' then lanes[lane].c = v end
+      elseif kind == 'c' then lanes[lane].c = v
+      elseif kind == 't' then lanes[lane].t = v end
     end
   end
   local forgotten = {}
@@ -30,7 +32,7 @@ local function readLanes(key, now)
   for lane, l in pairs(lanes) do
     local seen = math.max(l.u, l.w)
     if now - seen > LANE_FORGET_US then
-      for _, kind in ipairs({ 'm', 'r', 'k', 'u', 'w', 'c' }) do forgotten[#forgotten + 1] = kind .. ':' .. lane end
+      for _, kind in ipairs({ 'm', 'r', 'k', 'u', 'w', 'c', 't' }) do forgotten[#forgotten + 1] = kind .. ':' .. lane end
       lanes[lane] = nil
     else
       local decay = math.exp(-math.max(0, now - l.u) / LANE_TAU_US)
