@@ -102,7 +102,7 @@ describe('the client on the real Redis limiter against llm-sim', () => {
     expect(log.settles).toEqual([countChatTokens(messages) + maxTokens]);
     // The sim counted the same (the counting rule on both sides).
     expect(sim.stats().maxTokensIn1s).toBe(countChatTokens(messages) + maxTokens);
-  });
+  }, 30_000);
 
   it('with the token limit binding (limiter at 80 % of the account) sends no call over it: 0 × 429', async () => {
     // Account: 3,000 tokens/s; fleet: 2,400/s. Each call reserves ~300, so ~8 calls/s, far below the request limit.
