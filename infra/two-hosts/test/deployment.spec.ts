@@ -92,7 +92,7 @@ describe('a compose service as a process', () => {
     expect(p.user).toBe('postgres');
     const yml = readFileSync(p.command[1]!, 'utf8');
     expect(yml).toContain(`data_dir: ${path.join(run, 'volumes', 'pg-data')}/pgdata`);
-    expect(yml).toContain(`f=${store}/wal/%f`);
+    expect(yml).toContain(`d=${store}/wal;`);
     expect(yml).toContain(`unix_socket_directories: ${path.join(run, 'pg-a', 'private', '_var_run_postgresql')}`);
     expect(yml).toContain(`sh ${path.join(run, 'pg-a', 'mounts', '_etc_patroni')}/post-bootstrap.sh`);
     expect(p.env).toMatchObject({ PATRONI_NAME: 'pg-a', PATRONI_POSTGRESQL_CONNECT_ADDRESS: '10.9.9.1:5432' });
