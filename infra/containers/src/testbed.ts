@@ -18,14 +18,19 @@ import path from 'node:path';
 import { pidsIn, type TestHost } from '@voc/two-hosts/harness';
 import { cgroupOf, type Log } from './engine';
 
-export interface ContainerHost extends TestHost {
+export type HostRole = 'server-a' | 'server-b';
+
+export interface ContainerHost extends Pick<TestHost, 'netns' | 'address'> {
+  role: HostRole;
+  /** Its end of the veth pair (≤ 15 characters, the kernel's limit). */
+  veth: string;
   /** The subnet pool of its engine's compose networks. */
   addressPool: string;
 }
 
 export const SUBNET_PREFIX = 26;
 
-export const HOSTS: Record<TestHost['role'], ContainerHost> = {
+export const HOSTS: Record<HostRole, ContainerHost> = {
   'server-a': { role: 'server-a', netns: 'voc-ct-a', address: '10.231.13.1', veth: 'voc-ct-veth-a', addressPool: '10.231.13.64/26' },
   'server-b': { role: 'server-b', netns: 'voc-ct-b', address: '10.231.13.2', veth: 'voc-ct-veth-b', addressPool: '10.231.13.128/26' },
 };

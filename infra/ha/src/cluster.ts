@@ -15,6 +15,7 @@ import {
   spawnArgs,
   netnsPrefix,
   prepareDirs,
+  reniceAllIn,
   setHostLink,
   SupervisedHost,
   writeHostsFile,
@@ -24,6 +25,14 @@ import type { HaDeployment, HostDeployment, ServerService } from './deployment';
 import { HA_HOSTS, HA_TESTBED, type ServerHost } from './testbed';
 
 type Log = (msg: string) => void;
+
+/**
+ * Niceness of a booting host's processes until it has caught up. On one
+ * machine its start-up (a dozen Node processes compiling TypeScript, a
+ * PostgreSQL rewind) takes the CPU the survivor's gateway needs; on real
+ * machines each has its own. A deviation the run prints.
+ */
+export const BOOT_NICE = 10;
 
 export class HostRun {
   readonly servers: SupervisedHost;
@@ -116,8 +125,15 @@ export class HostRun {
   reboot(): string[] {
     const dropped = dropExtraAddresses(this.d.host);
     setHostLink(HA_TESTBED, this.d.host, true);
+    this.d.host.nice = BOOT_NICE;
     this.startServers();
     return dropped;
+  }
+
+  /** Caught up: its processes (and those it starts later) run at the normal priority again. */
+  settled(): void {
+    delete this.d.host.nice;
+    reniceAllIn(this.d.host.netns, 0);
   }
 
   /** Stops everything in order: apps (they drain), then servers. */

@@ -21,11 +21,11 @@
  * Options (all optional):
  *   --outage-s N      each server stays down at least N s (default 30)
  *   --warmup-s N      uploads before the first kill (default 20)
- *   --chunk-size N    reviews per upload (default 5)
+ *   --chunk-size N    reviews per upload (default 3)
  *   --every-ms N      the client's pause after every answer (default 250)
  *   --request-timeout-ms N   the client gives up on an answer after N ms and sends again (default 3000)
  *   --products N      products the reviews come from (default 8)
- *   --timeout-s N     time allowed to finish the work once the uploads stop (default 240)
+ *   --timeout-s N     time allowed to finish the work once the uploads stop (default 300)
  *   --keep            keep the data and logs directory even when every check passed
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
@@ -89,11 +89,11 @@ function readOptions(): Options {
   return {
     outageS: int('outage-s', values['outage-s'], 30, 5),
     warmupS: int('warmup-s', values['warmup-s'], 20, 5),
-    chunkSize: int('chunk-size', values['chunk-size'], 5, 1),
+    chunkSize: int('chunk-size', values['chunk-size'], 3, 1),
     everyMs: int('every-ms', values['every-ms'], 250, 10),
     requestTimeoutMs: int('request-timeout-ms', values['request-timeout-ms'], 3000, 100),
     products: int('products', values.products, 8, 1),
-    timeoutS: int('timeout-s', values['timeout-s'], 240, 30),
+    timeoutS: int('timeout-s', values['timeout-s'], 300, 30),
     keep: values.keep ?? false,
   };
 }
@@ -274,6 +274,7 @@ async function failover(run: Run, role: 'server-a' | 'server-b', phases: Phases,
     180_000,
   );
   await apps;
+  host.settled();
   say(`server ${who} caught up: PostgreSQL ${catchUp.postgresS} s, Redis ${catchUp.redisS} s, NATS ${catchUp.natsS} s, services ${catchUp.appsS} s`);
   return {
     killed: role,

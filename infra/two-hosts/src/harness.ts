@@ -25,6 +25,7 @@ export {
   killAllIn,
   netnsPrefix,
   pidsIn,
+  reniceAllIn,
   setHostLink,
   setUpTestbed,
   tearDownTestbed,

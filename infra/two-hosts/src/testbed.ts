@@ -24,6 +24,13 @@ export interface TestHost {
   address: string;
   /** Its bridge port, in the bridge's namespace (≤ 15 characters, the kernel's limit). */
   port: string;
+  /**
+   * Niceness of the processes started in it from now on (unset: the
+   * runner's). The hosts share one machine's CPU: a run may lower a booting
+   * host's priority so its start-up burst does not starve the others, which
+   * on real machines have CPUs of their own.
+   */
+  nice?: number;
 }
 
 export interface Testbed {
@@ -41,8 +48,19 @@ export const HOST_IFACE = 'eth0';
 const NETNS_ETC = '/etc/netns';
 
 /** The command prefix that runs a program inside a host's namespace (ip-netns-exec execs it: no wrapper process). */
-export function netnsPrefix(host: Pick<TestHost, 'netns'>): string[] {
-  return ['ip', 'netns', 'exec', host.netns];
+export function netnsPrefix(host: Pick<TestHost, 'netns' | 'nice'>): string[] {
+  return ['ip', 'netns', 'exec', host.netns, ...(host.nice === undefined ? [] : ['nice', '-n', String(host.nice)])];
+}
+
+/** Sets the niceness of every process now in `netns` (root may also raise priority back). */
+export function reniceAllIn(netns: string, nice: number): void {
+  const pids = pidsIn(netns);
+  if (pids.length === 0) return;
+  try {
+    execFileSync('renice', ['-n', String(nice), '-p', ...pids.map(String)], { stdio: 'ignore' });
+  } catch {
+    // A process that exited between the listing and renice: the others are reniced regardless.
+  }
 }
 
 type Log = (msg: string) => void;

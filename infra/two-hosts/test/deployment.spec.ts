@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseCompose } from '../src/compose';
 import { activeServices, appOf, filledEnv, imageVariable, parseEnvFile, testValue } from '../src/deployment';
 import { mapPaths, serviceProcess, spawnArgs, type ProcessLayout } from '../src/service-process';
+import { netnsPrefix } from '../src/testbed';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -98,5 +99,14 @@ describe('a compose service as a process', () => {
     expect(p.env).toMatchObject({ PATRONI_NAME: 'pg-a', PATRONI_POSTGRESQL_CONNECT_ADDRESS: '10.9.9.1:5432' });
     expect(p.env.PATH!.split(':')[0]).toBe(path.join(run, 'shims'));
     expect(p.dirs).toEqual(expect.arrayContaining([store, path.join(run, 'volumes', 'pg-data')]));
+  });
+});
+
+describe('a host namespace as a command prefix', () => {
+  it('runs in the namespace, at the niceness the host has now', () => {
+    const host: { netns: string; nice?: number } = { netns: 'voc-x' };
+    expect(netnsPrefix(host)).toEqual(['ip', 'netns', 'exec', 'voc-x']);
+    host.nice = 10;
+    expect(netnsPrefix(host)).toEqual(['ip', 'netns', 'exec', 'voc-x', 'nice', '-n', '10']);
   });
 });
