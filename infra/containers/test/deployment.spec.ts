@@ -20,10 +20,13 @@ describe("the hosts' .env", () => {
 });
 
 describe('the stand-ins', () => {
-  it('replace every official image but the two the test does not run (Grafana, the NATS exporter)', () => {
+  // Known gap (issue 14): this test bed still runs the two-host layout's servers. The high-availability
+  // layout's etcd, HAProxy and keepalived base (DEBIAN_IMAGE) have no stand-in yet: see the README's
+  // "Not ported to the high-availability layout". Adding one must shrink this list.
+  it('replace every official image but the two the test does not run (Grafana, the NATS exporter) and the three of the HA layout not ported yet', () => {
     const replaced = Object.values(OFFICIAL_IMAGES).filter((o) => STAND_IN_VARIABLES[o.variable]).map((o) => o.variable);
     const missing = Object.values(OFFICIAL_IMAGES).map((o) => o.variable).filter((v) => !replaced.includes(v));
-    expect(missing.sort()).toEqual(['GRAFANA_IMAGE', 'NATS_EXPORTER_IMAGE']);
+    expect(missing.sort()).toEqual(['DEBIAN_IMAGE', 'ETCD_IMAGE', 'GRAFANA_IMAGE', 'HAPROXY_IMAGE', 'NATS_EXPORTER_IMAGE']);
   });
 
   it('never carry an official name', () => {
