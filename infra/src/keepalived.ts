@@ -2,8 +2,9 @@
  * keepalived on A and B (seed 003): the floating address VIRTUAL_IP, where
  * clients send uploads, held by one of them at a time (VRRP, unicast between
  * the two private addresses). A host holds it only while its HAProxy has a
- * gateway that accepts uploads (/ready/uploads); when the holder dies or
- * fails that check, the other takes the address within a few seconds. Both
+ * gateway that accepts uploads (/ready/uploads); when the holder dies the
+ * other takes the address within a few seconds, and when its HAProxy has had
+ * no ready gateway for UPLOADS_CHECK_FALL seconds the holder gives it up. Both
  * start as BACKUP with `nopreempt`: a returning host does not take the
  * address back (no second interruption).
  *
@@ -27,6 +28,16 @@ export const VRRP_PRIORITY: Record<'server-a' | 'server-b', number> = { 'server-
 /** Advertisement interval (s): the backup takes over after ~3 missed ones. */
 export const VRRP_ADVERT_S = 1;
 
+/**
+ * Failed checks (one a second) before the holder gives the address up. Not
+ * 2: while JetStream elects new stream leaders after a node loss (5–8 s),
+ * no gateway anywhere is ready, and a holder that let go then would leave
+ * the address on no host (connection timeouts instead of fast 503s) and
+ * take seconds more to claim it back once the gateways are ready again.
+ * Longer than an election, shorter than the client's 10 s bound.
+ */
+export const UPLOADS_CHECK_FALL = 8;
+
 /** keepalived.sh: the configuration from the environment, then keepalived in the foreground. */
 export function keepalivedStartScript(): string {
   return [
@@ -47,7 +58,7 @@ export function keepalivedStartScript(): string {
     `  script "/usr/bin/curl -fsS -o /dev/null --max-time 1 http://$PRIVATE_IP:${HAPROXY.statsPort}/ready/uploads"`,
     '  interval 1',
     '  timeout 2',
-    '  fall 2',
+    `  fall ${UPLOADS_CHECK_FALL}`,
     '  rise 2',
     '}',
     'vrrp_instance uploads {',

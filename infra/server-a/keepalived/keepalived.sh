@@ -15,7 +15,7 @@ vrrp_script uploads {
   script "/usr/bin/curl -fsS -o /dev/null --max-time 1 http://$PRIVATE_IP:8404/ready/uploads"
   interval 1
   timeout 2
-  fall 2
+  fall 8
   rise 2
 }
 vrrp_instance uploads {
