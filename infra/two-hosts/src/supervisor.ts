@@ -47,8 +47,11 @@ export class SupervisedHost {
     const out = createWriteStream(this.logFile(entry.p.service), { flags: 'a' });
     const [cmd, ...args] = spawnArgs(entry.p, netnsPrefix(this.host));
     const child = spawn(cmd!, args, { cwd: entry.p.cwd, env: entry.p.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.pipe(out);
-    child.stderr!.pipe(out);
+    // Two sources, one file: neither may end it (the other would then write after its end, an
+    // unhandled error that kills the run); it ends once both are closed.
+    child.stdout!.pipe(out, { end: false });
+    child.stderr!.pipe(out, { end: false });
+    child.once('close', () => out.end());
     entry.child = child;
     entry.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
