@@ -5,7 +5,12 @@ import type { PipelineSettings } from '@voc/pipeline';
 import type { LimiterStats } from '@voc/rate-limiter';
 import type { Logger } from '@voc/service-kit';
 import type { PartLimits } from './ingest/parts';
+import type { ApiKey } from './keys/api-keys';
+import type { KeyLimits } from './keys/key-limits';
+import type { GatewayMetrics } from './metrics';
+import type { BodyLimits } from './middleware/json-body';
 import type { NatsLink } from './nats-link';
+import type { KeyWebhooks } from './webhooks/key-webhooks';
 
 /** Where GET /v1/queues reads the fleet's LLM budget from. */
 export interface LimiterStatsSource {
@@ -19,11 +24,15 @@ export interface LimiterStatsSource {
 export interface GatewayDeps {
   log: Logger;
   registry: Registry;
+  metrics: GatewayMetrics;
   db: PrismaClient;
   js: JetStreamClient;
   jsm: JetStreamManager;
   nats: NatsLink;
   limiters: LimiterStatsSource;
+  keys: readonly ApiKey[];
+  keyLimits: KeyLimits;
+  webhooks: KeyWebhooks;
   pipelineSettings: PipelineSettings;
   /** True once shutdown began: new requests get 503. */
   isStopping(): boolean;
@@ -31,9 +40,11 @@ export interface GatewayDeps {
 }
 
 export interface GatewaySettings {
-  apiKeys: string[];
-  bodyLimitBytes: number;
+  body: BodyLimits;
   partLimits: PartLimits;
   publishTimeoutMs: number;
   retryAfterS: number;
+  /** How long an upload waits for its gateway_uploads row before answering without it. */
+  recordTimeoutMs: number;
+  webhookAllowPrivate: boolean;
 }

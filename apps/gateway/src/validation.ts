@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { ApiError, type ErrorDetail } from './errors';
+import { INT4_MAX, unstorableText } from './storable';
 
 /** Amazon ASINs: ten upper-case letters or digits. */
 export const ASIN_RE = /^[A-Z0-9]{10}$/;
 
 export function parseAsin(raw: string): string {
   if (!ASIN_RE.test(raw)) {
-    throw new ApiError(400, 'invalid_asin', `'${raw.slice(0, 40)}' is not an ASIN (10 upper-case letters or digits)`, [
+    throw new ApiError('invalid_asin', `${JSON.stringify(raw.slice(0, 40))} is not an ASIN (10 upper-case letters or digits)`, [
       { field: 'asin', message: 'expected 10 upper-case letters or digits' },
     ]);
   }
@@ -22,7 +23,16 @@ export const LIMITS = {
   bulletChars: 2_000,
 } as const;
 
-const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`);
+/** Text the database can store (storable.ts), trimmed, at most `max` UTF-16 units. */
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `at most ${max} characters`)
+    .superRefine((s, ctx) => {
+      const why = unstorableText(s);
+      if (why) ctx.addIssue({ code: 'custom', message: why });
+    });
 
 export const reviewSchema = z.object({
   reviewId: z
@@ -41,7 +51,7 @@ export const reviewSchema = z.object({
     .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date')
     .optional()
     .nullable(),
-  helpfulVotes: z.number().int('expected a whole number').min(0, 'must be ≥ 0').optional().nullable(),
+  helpfulVotes: z.number().int('expected a whole number').min(0, 'must be ≥ 0').max(INT4_MAX, `at most ${INT4_MAX}`).optional().nullable(),
   verified: z.boolean({ message: 'expected true or false' }).optional().nullable(),
 });
 
@@ -81,7 +91,7 @@ function toDetails(issues: z.core.$ZodIssue[], index?: number): ErrorDetail[] {
 export function validateUpload(body: unknown): ValidUpload {
   const top = uploadSchema.safeParse(body);
   if (!top.success) {
-    throw new ApiError(400, 'invalid_upload', 'the upload is not valid', toDetails(top.error.issues));
+    throw new ApiError('invalid_upload', 'the upload is not valid', toDetails(top.error.issues));
   }
   const details: ErrorDetail[] = [];
   const reviews: ValidReview[] = [];
@@ -102,7 +112,7 @@ export function validateUpload(body: unknown): ValidUpload {
   });
   if (details.length > 0) {
     const bad = new Set(details.map((d) => d.index)).size;
-    throw new ApiError(400, 'invalid_reviews', `${bad} of ${top.data.reviews.length} reviews are invalid; nothing was accepted`, details);
+    throw new ApiError('invalid_reviews', `${bad} of ${top.data.reviews.length} reviews are invalid; nothing was accepted`, details);
   }
   const p = top.data.product;
   return {

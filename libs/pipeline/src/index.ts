@@ -4,7 +4,9 @@
  */
 export { pipelineDepsFrom, type PipelineDeps } from './deps';
 export { pipelineSettingsFromEnv, SERVICE_SETTINGS, type PipelineSettings, type WorkerServiceName } from './settings';
-export { requestLearning, requestReport } from './handover';
+export { requestLearning } from './handover';
+export { reportDataVersion, requestReport, reusableReport, type RequestedReport } from './report/request';
+export { uploadStatus, type UploadStatus } from './uploads';
 export { InvalidCursorError, listReviews, productStatus, type ProductStatus, type ReviewPage, type ReviewView } from './status';
 export { renderReportHtml } from './report/render-html';
 export type { DimensionSummary, LabelShare, ReportContent } from './report/types';

@@ -24,6 +24,8 @@ export type ApiResponse = Omit<Response, 'json'> & { json(): Promise<Body> };
 export interface Harness {
   stack: TestStack;
   base: string;
+  /** Where /metrics is served (its own port). */
+  metricsBase: string;
   svc: RunningService;
   gateway: RunningGateway;
   /** The test's own connections. */
@@ -49,12 +51,14 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       DATABASE_URL: stack.databaseUrl,
       DB_POOL_SIZE: '4',
       GATEWAY_API_KEYS: `${API_KEY},${OTHER_KEY}`,
+      GATEWAY_METRICS_PORT: '0',
       ...env,
     });
     let gateway: RunningGateway | undefined;
     svc = await runService({
       name: 'gateway',
       port: 0,
+      metricsPort: cfg.GATEWAY_METRICS_PORT,
       host: '127.0.0.1',
       handleSignals: false,
       start: async (ctx) => {
@@ -69,6 +73,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     return {
       stack,
       base,
+      metricsBase: `http://127.0.0.1:${svc.metricsPort}`,
       svc,
       gateway: gateway!,
       nc,
