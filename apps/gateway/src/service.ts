@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import Redis from 'ioredis';
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import type { PrismaClient } from '@voc/db';
@@ -24,6 +25,7 @@ export interface RunningGateway {
 
 /** JSON nesting the API ever needs is 4 (`{product:{bulletPoints:[…]}}`); 16 leaves room, and refuses abuse. */
 const MAX_JSON_DEPTH = 16;
+const KEY_LIMITS_CONNECT_MS = 3000;
 
 /**
  * A Redis connection of its own for the per-key limits: a command fails at
@@ -31,7 +33,7 @@ const MAX_JSON_DEPTH = 16;
  * GATEWAY_KEY_LIMIT_TIMEOUT_MS, so the limits fail open without holding
  * requests (the limiter-stats connection instead waits for a reconnect).
  */
-function keyLimitsRedis(ctx: ServiceContext, cfg: GatewayConfig): Redis {
+async function keyLimitsRedis(ctx: ServiceContext, cfg: GatewayConfig): Promise<Redis> {
   const redis = new Redis(cfg.REDIS_URL, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -41,6 +43,13 @@ function keyLimitsRedis(ctx: ServiceContext, cfg: GatewayConfig): Redis {
   // KeyLimits logs the state change; the connection's own retries would only repeat it.
   redis.on('error', () => undefined);
   ctx.onShutdown('redis (key limits)', () => redis.quit().catch(() => redis.disconnect()));
+  // Without an offline queue, commands fail until the connection is up: give it a moment
+  // at start-up so the first requests are limited; a Redis that is down only means fail open.
+  if (redis.status !== 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([once(redis, 'ready'), new Promise((r) => (timer = setTimeout(r, KEY_LIMITS_CONNECT_MS)))]);
+    clearTimeout(timer);
+  }
   return redis;
 }
 
@@ -68,7 +77,7 @@ export async function startGateway(ctx: ServiceContext, cfg: GatewayConfig): Pro
 
   const metrics = createGatewayMetrics(ctx.registry);
   const keyLimits = new KeyLimits(
-    keyLimitsRedis(ctx, cfg),
+    await keyLimitsRedis(ctx, cfg),
     {
       rps: cfg.GATEWAY_KEY_RPS,
       burst: Math.max(1, Math.round(cfg.GATEWAY_KEY_RPS * 2)),

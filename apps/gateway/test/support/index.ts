@@ -32,8 +32,10 @@ export interface Harness {
   nc: NatsConnection;
   jsm: JetStreamManager;
   db: PrismaClient;
-  /** fetch with the API key (pass `auth: false` to leave it out). */
-  api(path: string, init?: RequestInit & { auth?: boolean; json?: unknown }): Promise<ApiResponse>;
+  /** fetch with the API key (`key` for another one, `auth: false` to leave it out). */
+  api(path: string, init?: RequestInit & { auth?: boolean; key?: string; json?: unknown }): Promise<ApiResponse>;
+  /** The metrics page (on the metrics port). */
+  metrics(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -80,11 +82,14 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       jsm,
       db,
       api(path, init = {}) {
-        const { auth = true, json, ...rest } = init;
+        const { auth = true, key = API_KEY, json, ...rest } = init;
         const headers = new Headers(rest.headers);
-        if (auth) headers.set('Authorization', `Bearer ${API_KEY}`);
+        if (auth) headers.set('Authorization', `Bearer ${key}`);
         if (json !== undefined) headers.set('Content-Type', 'application/json');
         return fetch(`${base}${path}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body }) as Promise<ApiResponse>;
+      },
+      async metrics() {
+        return (await fetch(`http://127.0.0.1:${running.svc.metricsPort}/metrics`)).text();
       },
       async stop() {
         await running.svc.stop('test done');
