@@ -39,8 +39,10 @@ export async function reviewsPage(db: PrismaClient, asin: string, limit: number,
     return await listReviews(db, asin, limit, cursor);
   } catch (err) {
     if (err instanceof InvalidCursorError) throw badCursor(err.message);
-    // A cursor decoding to a key the database cannot even compare (e.g. beyond int4) was not issued by us.
-    if (cursor !== undefined && err instanceof Prisma.PrismaClientValidationError) throw badCursor('out of range');
+    // A cursor decoding to a key the database cannot even compare (beyond int4: Prisma's validation,
+    // or P2020 "value out of range" from PostgreSQL) was not issued by us.
+    const outOfRange = err instanceof Prisma.PrismaClientValidationError || (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2020');
+    if (cursor !== undefined && outOfRange) throw badCursor('out of range');
     throw err;
   }
 }

@@ -54,6 +54,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       DB_POOL_SIZE: '4',
       GATEWAY_API_KEYS: `${API_KEY},${OTHER_KEY}`,
       GATEWAY_METRICS_PORT: '0',
+      SHUTDOWN_TIMEOUT_MS: '5000',
       ...env,
     });
     let gateway: RunningGateway | undefined;
@@ -62,6 +63,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       port: 0,
       metricsPort: cfg.GATEWAY_METRICS_PORT,
       host: '127.0.0.1',
+      // As main.ts: the in-flight drain gives up before the hard deadline.
+      shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS + 5000,
       handleSignals: false,
       start: async (ctx) => {
         gateway = await startGateway(ctx, cfg);
