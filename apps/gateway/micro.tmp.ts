@@ -1,0 +1,18 @@
+import { loadReviewsByProduct, toUpload } from '@voc/e2e';
+import { reviewSchema, validateUpload } from './src/validation';
+import { planParts, toIngestProduct, toReviewInput } from './src/ingest/parts';
+import { JOB_SCHEMAS } from '../../libs/messaging/src/jobs';
+import { parseJsonBody } from './src/middleware/json-body';
+const all = [...loadReviewsByProduct().values()].flat();
+const bodies = Array.from({ length: 200 }, (_, k) => JSON.stringify({ product: { title: 'x' }, reviews: all.slice(k * 100, k * 100 + 100).map((r, i) => ({ ...toUpload(r), reviewId: `x-${k}-${i}` })) }));
+const parsed = bodies.map((b) => JSON.parse(b));
+const valid = parsed.map((p) => validateUpload(p));
+const inputs = valid.map((u) => u.reviews.map(toReviewInput));
+const t = (name: string, f: (i: number) => unknown) => { let best = Infinity; for (let w = 0; w < 5; w++) { const s = process.hrtime.bigint(); for (let i = 0; i < bodies.length; i++) f(i); best = Math.min(best, Number(process.hrtime.bigint() - s) / 1e6 / bodies.length); } console.log(name.padEnd(30), best.toFixed(3), 'ms/upload'); };
+t('JSON.parse', (i) => JSON.parse(bodies[i]!));
+t('parseJsonBody (utf8+depth+parse)', (i) => parseJsonBody(Buffer.from(bodies[i]!), 16));
+t('validateUpload', (i) => validateUpload(parsed[i]));
+t('reviewSchema x100 only', (i) => parsed[i].reviews.forEach((r: unknown) => reviewSchema.safeParse(r)));
+t('planParts (stringify+hash)', (i) => planParts('B000000000', undefined, inputs[i]!, { maxReviews: 200, maxBytes: 512 * 1024 }));
+t('INGEST job zod parse', (i) => JOB_SCHEMAS.INGEST.parse({ uploadId: 'abc', asin: 'B000000000', reviews: inputs[i], part: 1, parts: 1 }));
+t('job JSON.stringify', (i) => JSON.stringify({ uploadId: 'abc', asin: 'B000000000', reviews: inputs[i], part: 1, parts: 1 }));
