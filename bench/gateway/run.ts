@@ -11,7 +11,7 @@
  *      (the body budget answers 503 server_busy beyond GATEWAY_BODY_BUDGET);
  *
  * and, per step, where an accepted upload's time went (gateway_upload_phase_seconds:
- * read, parse, validate, plan, publish, record). autocannon runs in this process
+ * read, parse, validate, plan, publish). autocannon runs in this process
  * and shares the machine's cores with the whole pipeline: the figures are those
  * of a 2-core box doing everything at once.
  *
@@ -33,7 +33,7 @@ const { values: a } = parseArgs({
 const SECONDS = Number(a.seconds);
 const SAT_SECONDS = Number(a['saturation-seconds']);
 const PER_UPLOAD = 100;
-const PHASES = ['read', 'parse', 'validate', 'plan', 'publish', 'record'] as const;
+const PHASES = ['read', 'parse', 'validate', 'plan', 'publish'] as const;
 
 /** Upload bodies of PER_UPLOAD real reviews each, every reviewId unique to this run and step. */
 class Bodies {

@@ -5,6 +5,7 @@ import type { PipelineSettings } from '@voc/pipeline';
 import type { LimiterStats } from '@voc/rate-limiter';
 import type { Logger } from '@voc/service-kit';
 import type { PartLimits } from './ingest/parts';
+import type { UploadRecords } from './ingest/upload-records';
 import type { ApiKey } from './keys/api-keys';
 import type { KeyLimits } from './keys/key-limits';
 import type { GatewayMetrics } from './metrics';
@@ -33,6 +34,7 @@ export interface GatewayDeps {
   keys: readonly ApiKey[];
   keyLimits: KeyLimits;
   webhooks: KeyWebhooks;
+  uploadRecords: UploadRecords;
   pipelineSettings: PipelineSettings;
   /** True once shutdown began: new requests get 503. */
   isStopping(): boolean;
@@ -44,7 +46,5 @@ export interface GatewaySettings {
   partLimits: PartLimits;
   publishTimeoutMs: number;
   retryAfterS: number;
-  /** How long an upload waits for its gateway_uploads row before answering without it. */
-  recordTimeoutMs: number;
   webhookAllowPrivate: boolean;
 }

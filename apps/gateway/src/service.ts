@@ -8,6 +8,7 @@ import { useDb, useNats, useRedis } from '@voc/worker';
 import { mountGateway } from './app';
 import type { GatewayConfig } from './config';
 import type { GatewayDeps, LimiterStatsSource } from './deps';
+import { UploadRecords } from './ingest/upload-records';
 import { KeyLimits } from './keys/key-limits';
 import { createGatewayMetrics } from './metrics';
 import { trackNatsLink } from './nats-link';
@@ -91,6 +92,9 @@ export async function startGateway(ctx: ServiceContext, cfg: GatewayConfig): Pro
   const webhooks = new KeyWebhooks(db);
   await webhooks.refresh().catch((err: unknown) => ctx.log.warn({ err }, 'webhooks not loaded yet (PostgreSQL?); the dispatcher retries'));
 
+  const uploadRecords = new UploadRecords(db, ctx.log);
+  // Before PostgreSQL closes (closers run last-registered first; the drain is registered later still).
+  ctx.onShutdown('upload records', () => uploadRecords.flush());
   const deps: GatewayDeps = {
     log: ctx.log,
     registry: ctx.registry,
@@ -103,6 +107,7 @@ export async function startGateway(ctx: ServiceContext, cfg: GatewayConfig): Pro
     keys: cfg.keys,
     keyLimits,
     webhooks,
+    uploadRecords,
     pipelineSettings: cfg.pipeline,
     isStopping: () => ctx.stopping,
     settings: {
@@ -110,7 +115,6 @@ export async function startGateway(ctx: ServiceContext, cfg: GatewayConfig): Pro
       partLimits: { maxReviews: cfg.GATEWAY_INGEST_PART_REVIEWS, maxBytes: cfg.GATEWAY_INGEST_PART_BYTES },
       publishTimeoutMs: cfg.GATEWAY_PUBLISH_TIMEOUT_MS,
       retryAfterS: cfg.GATEWAY_RETRY_AFTER_S,
-      recordTimeoutMs: 1000,
       webhookAllowPrivate: cfg.GATEWAY_WEBHOOK_ALLOW_PRIVATE,
     },
   };

@@ -61,7 +61,7 @@ beforeAll(async () => {
         .map(([method, op]) => ({
           method: method.toUpperCase(),
           path,
-          params: [...((item.parameters as Operation['params']) ?? []), ...((op.parameters as Operation['params']) ?? [])],
+          params: [...((item.parameters as unknown as Operation['params']) ?? []), ...((op.parameters as unknown as Operation['params']) ?? [])],
           hasBody: op.requestBody !== undefined,
           responses: op.responses as Operation['responses'],
         })),

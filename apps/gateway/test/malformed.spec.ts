@@ -16,7 +16,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const post = (body: BodyInit, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
+const post = (body: NonNullable<RequestInit['body']>, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
   h.api(`/v1/products/${ASIN}/reviews`, { method: 'POST', headers, body });
 
 /** An upload whose only review carries `raw` (JSON text) as its body. */
@@ -29,7 +29,7 @@ describe('every malformed request gets a 4xx with a code from the table, and not
     ['a cursor past any id', () => h.api(`/v1/products/${ASIN}/reviews?cursor=${Buffer.from('r:99999999999999999999999').toString('base64url')}`), 400, 'invalid_cursor'],
     ['a cursor just past int4', () => h.api(`/v1/products/${ASIN}/reviews?cursor=${Buffer.from('r:2147483648').toString('base64url')}`), 400, 'invalid_cursor'],
     ['a limit with a sign', () => h.api(`/v1/products/${ASIN}/reviews?limit=-1`), 400, 'invalid_query'],
-    ['invalid UTF-8', () => post(Buffer.concat([Buffer.from('{"reviews":[{"reviewId":"r1","rating":5,"body":"ok '), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]) as unknown as BodyInit), 400, 'invalid_encoding'],
+    ['invalid UTF-8', () => post(Buffer.concat([Buffer.from('{"reviews":[{"reviewId":"r1","rating":5,"body":"ok '), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]) as unknown as NonNullable<RequestInit['body']>), 400, 'invalid_encoding'],
     ['JSON nested 10,000 deep', () => post(`{"reviews":${'['.repeat(10_000)}${']'.repeat(10_000)}}`), 400, 'json_too_deep'],
     ['text/plain', () => post(JSON.stringify({ reviews: makeReviews(1) }), { 'Content-Type': 'text/plain' }), 415, 'unsupported_media_type'],
     ['JSON in Latin-1', () => post(JSON.stringify({ reviews: makeReviews(1) }), { 'Content-Type': 'application/json; charset=latin1' }), 415, 'unsupported_media_type'],
@@ -64,7 +64,7 @@ describe('every malformed request gets a 4xx with a code from the table, and not
     const r = await h.api(`/v1/products/${ASIN}/reviews`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: ReadableStream.from(chunks) as unknown as BodyInit,
+      body: ReadableStream.from(chunks) as unknown as NonNullable<RequestInit['body']>,
       duplex: 'half',
     } as RequestInit);
     expect(r.status).toBe(413);

@@ -3,7 +3,8 @@ import { uploadStatus } from '@voc/pipeline';
 import { keyOf } from '../auth';
 import type { GatewayDeps } from '../deps';
 import { ApiError, notFound, requestLog, unavailable } from '../errors';
-import { enqueueUpload, type EnqueuedUpload } from '../ingest/enqueue-upload';
+import { enqueueUpload } from '../ingest/enqueue-upload';
+import type { UploadRecord } from '../ingest/upload-records';
 import { UPLOAD_PHASES } from '../metrics';
 import { phaseTimer } from '../middleware/phase-timer';
 import { validateUpload } from '../validation';
@@ -16,40 +17,28 @@ import { asinOf, asinParam, UUID } from './params';
  * JetStream acknowledged every part (seed 004: the API only enqueues;
  * ingest-svc stores). GET /v1/uploads/:uploadId — that upload's progress.
  */
+/** The status of an upload whose record is still buffered: accepted, nothing stored yet. */
+function acceptedOnly(r: UploadRecord) {
+  return {
+    uploadId: r.id,
+    asin: r.asin,
+    keyId: r.keyId,
+    createdAt: r.createdAt.toISOString(),
+    reviews: r.reviews,
+    parts: { total: r.parts, duplicate: r.parts - r.newParts.length, stored: 0 },
+    stored: 0,
+    duplicates: 0,
+    rejected: 0,
+    stages: { translate: {}, insight: {}, theme: {} },
+    complete: r.newParts.length === 0,
+    webhook: { state: r.webhookState, attempts: 0, lastError: null },
+  };
+}
+
 export function uploadRoutes(deps: GatewayDeps): Router {
   const router = Router();
   router.param('asin', asinParam);
   const { metrics } = deps;
-
-  /**
-   * The gateway's record of the upload (key, parts, webhook): best effort and
-   * bounded, because uploads need only NATS; without it GET /v1/uploads still
-   * answers from what ingest stored, and no webhook is sent for it.
-   */
-  async function record(keyId: string, asin: string, result: EnqueuedUpload & { newParts: number[] }): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const write = deps.db.gatewayUpload.create({
-      data: {
-        id: result.uploadId,
-        keyId,
-        asin,
-        reviews: result.accepted,
-        parts: result.parts,
-        newParts: result.newParts,
-        webhookState: deps.webhooks.has(keyId) ? 'pending' : 'none',
-      },
-    });
-    try {
-      await Promise.race([write, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), deps.settings.recordTimeoutMs)))]);
-      return true;
-    } catch (err) {
-      write.catch(() => undefined);
-      deps.log.warn({ err: (err as Error).message, uploadId: result.uploadId }, 'upload accepted but not recorded in gateway_uploads (no webhook for it)');
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
 
   router.post('/v1/products/:asin/reviews', async (req, res) => {
     const timer = phaseTimer(res);
@@ -71,8 +60,16 @@ export function uploadRoutes(deps: GatewayDeps): Router {
       await deps.keyLimits.refundReviews(key.id, n);
       throw err;
     }
-    await record(key.id, asin, result);
-    timer.mark('record');
+    deps.uploadRecords.add({
+      id: result.uploadId,
+      keyId: key.id,
+      asin,
+      reviews: result.accepted,
+      parts: result.parts,
+      newParts: result.newParts,
+      webhookState: deps.webhooks.has(key.id) ? 'pending' : 'none',
+      createdAt: new Date(),
+    });
     for (const phase of UPLOAD_PHASES) {
       const s = timer.phases[phase];
       if (s !== undefined) metrics.uploadPhase.observe({ phase }, s);
@@ -88,9 +85,17 @@ export function uploadRoutes(deps: GatewayDeps): Router {
   router.get('/v1/uploads/:uploadId', async (req, res) => {
     const id = req.params.uploadId as string;
     if (!UUID.test(id)) throw new ApiError('invalid_upload_id', 'an upload id is the UUID returned with 202 by POST /v1/products/:asin/reviews', [{ field: 'uploadId', message: 'expected a UUID' }]);
+    const key = keyOf(res);
+    // Accepted by this replica a moment ago, its record not written yet: nothing stored so far.
+    const buffered = deps.uploadRecords.pending(id.toLowerCase());
+    if (buffered) {
+      if (buffered.keyId !== key.id) throw notFound(`upload ${id}`);
+      res.json(acceptedOnly(buffered));
+      return;
+    }
     const status = await uploadStatus(deps.db, id.toLowerCase());
     // Another key's upload is not found either: ids are not secrets, uploads are.
-    if (!status || (status.keyId !== null && status.keyId !== keyOf(res).id)) throw notFound(`upload ${id}`);
+    if (!status || (status.keyId !== null && status.keyId !== key.id)) throw notFound(`upload ${id}`);
     const gw = await deps.db.gatewayUpload.findUnique({ where: { id: status.uploadId }, select: { webhookState: true, webhookAttempts: true, webhookLastError: true } });
     res.json({ ...status, webhook: gw ? { state: gw.webhookState, attempts: gw.webhookAttempts, lastError: gw.webhookLastError } : null });
   });
