@@ -4,9 +4,15 @@ import type { LimiterStats } from '@voc/rate-limiter';
 import type { GatewayDeps } from '../deps';
 import { unavailable } from '../errors';
 
-/** One stream as GET /v1/queues shows it (the seeds watched this in Flower). */
+/**
+ * One stream as GET /v1/queues shows it (the seeds watched this in Flower).
+ * Fields @voc/messaging adds to its stats (runner states, dead-letter
+ * reasons, …) pass through as they are; the ones below are renamed or summed.
+ */
 function streamView(q: QueueStats) {
+  const { queue: _queue, consumers: _consumers, ...added } = q;
   return {
+    ...added,
     stream: q.stream,
     subject: q.subject,
     exists: q.exists,
