@@ -5,6 +5,7 @@ import type { PrismaClient } from '@voc/db';
 import { createRateLimiters } from '@voc/rate-limiter';
 import type { ServiceContext } from '@voc/service-kit';
 import { useDb, useNats, useRedis } from '@voc/worker';
+import { redisConnectionOptions } from '@voc/worker/redis-connection';
 import { mountGateway } from './app';
 import type { GatewayConfig } from './config';
 import type { GatewayDeps, LimiterStatsSource } from './deps';
@@ -35,7 +36,9 @@ const KEY_LIMITS_CONNECT_MS = 3000;
  * requests (the limiter-stats connection instead waits for a reconnect).
  */
 async function keyLimitsRedis(ctx: ServiceContext, cfg: GatewayConfig): Promise<Redis> {
-  const redis = new Redis(cfg.REDIS_URL, {
+  // redis+sentinel:// as well as redis:// (the high-availability compose sets ask the Sentinels).
+  const redis = new Redis({
+    ...redisConnectionOptions(cfg.REDIS_URL),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: cfg.GATEWAY_KEY_LIMIT_TIMEOUT_MS,
