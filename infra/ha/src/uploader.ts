@@ -86,6 +86,15 @@ export class SteadyUploader {
     return this.sending;
   }
 
+  /**
+   * The chunk sent but never answered with a 202 when the uploads stopped:
+   * the gateway may still have stored it (an answer lost to a timeout), as a
+   * plug-in's retry would find out.
+   */
+  get unacknowledged(): UploadChunk | undefined {
+    return this.sending ? this.chunks[this.next] : undefined;
+  }
+
   start(): void {
     this.done = this.loop().catch((e: unknown) => {
       this.error = e instanceof Error ? e : new Error(String(e));
