@@ -27,10 +27,11 @@ import { HA_HOSTS, HA_TESTBED, type ServerHost } from './testbed';
 type Log = (msg: string) => void;
 
 /**
- * Niceness of a booting host's processes until it has caught up. On one
- * machine its start-up (a dozen Node processes compiling TypeScript, a
- * PostgreSQL rewind) takes the CPU the survivor's gateway needs; on real
- * machines each has its own. A deviation the run prints.
+ * Niceness of a booting host's apps until it has caught up. On one machine
+ * their start-up (a dozen Node processes compiling TypeScript) takes the CPU
+ * the survivor's gateway needs; on real machines each has its own. Its
+ * servers keep the normal priority (a starved Patroni cannot renew its etcd
+ * session). A deviation the run prints.
  */
 export const BOOT_NICE = 10;
 
@@ -125,8 +126,9 @@ export class HostRun {
   reboot(): string[] {
     const dropped = dropExtraAddresses(this.d.host);
     setHostLink(HA_TESTBED, this.d.host, true);
-    this.d.host.nice = BOOT_NICE;
     this.startServers();
+    // Its servers at the normal priority (a starved Patroni loses its etcd session); its apps, started next, lower.
+    this.d.host.nice = BOOT_NICE;
     return dropped;
   }
 

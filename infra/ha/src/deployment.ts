@@ -193,7 +193,7 @@ export const DEVIATIONS: readonly string[] = [
   "the LLM provider (server A's llm-sim, profile sim) runs in the client namespace: a real provider is outside the deployment and does not die with A",
   'monitoring (prometheus, grafana, nats-exporter, prometheus-agent) is not run',
   'a host dies by having its bridge port taken down (no packet in or out, as a powered-off machine) and every process of its namespace SIGKILLed; it comes back with its data directories, without the floating address (a reboot forgets it)',
-  "the three hosts share this machine's CPU: a returning host's processes run at nice 10 until it has caught up, so its start-up burst does not take the survivor's CPU (real hosts have their own); its catch-up times are therefore an upper bound",
+  "the three hosts share this machine's CPU: a returning host's apps (a dozen Node processes compiling TypeScript) run at nice 10 until it has caught up, so their start-up burst does not take the survivor's CPU (real hosts have their own); its services' catch-up time is therefore an upper bound",
 ];
 
 export function loadDeployment(root: string, backupStore: string): HaDeployment {
