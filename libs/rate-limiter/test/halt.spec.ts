@@ -26,7 +26,7 @@ describe('halt, probe, resume (quota exhausted, account in arrears)', () => {
           } catch {
             return;
           }
-          (g.probe ? probes : grants).push({ who, at: performance.now() });
+          (g.probe ? probes : grants).push({ who, at: g.grantedAt });
         }
       });
     const loops = [...loop(a, 'a'), ...loop(b, 'b'), ...loop(c, 'c')];
@@ -98,12 +98,13 @@ describe('lanes: minimum shares while saturated', () => {
     const loopLane = (l: typeof a, lane: string, callers: number) =>
       Array.from({ length: callers }, async () => {
         while (!stop.signal.aborted) {
+          let at: number;
           try {
-            await l.acquire({ lane, signal: stop.signal });
+            at = (await l.acquire({ lane, signal: stop.signal })).grantedAt;
           } catch {
             return;
           }
-          load.grants.push({ at: performance.now(), who: lane, priority: 'normal' });
+          load.grants.push({ at, who: lane, priority: 'normal' });
         }
       });
     const loops = [...loopLane(a, 'big', 30), ...loopLane(b, 'small', 30)];

@@ -23,8 +23,8 @@ describe('ramp (slow start)', () => {
     const first = Math.min(...t);
     // Linear from 4 to 40 per second: ≈ 6 in the first half second, ≈ 40 per second after 2 s.
     expect(count(t, first, first + 500)).toBeLessThanOrEqual(10);
-    // Loose on purpose (loaded CI machines): the benchmark measures the rate.
-    expect(count(t, first + 2200, first + 3200)).toBeGreaterThanOrEqual(0.6 * R);
+    // The lower bound is loose on purpose (loaded CI machines): the benchmark measures the rate.
+    expect(count(t, first + 2200, first + 3200)).toBeGreaterThanOrEqual(0.4 * R);
     expect(maxInSlidingWindow(t).count).toBeLessThanOrEqual(R);
     expect(s.ramp).toBeNull();
   });
@@ -42,7 +42,7 @@ describe('ramp (slow start)', () => {
     await limiter.close();
     const t = load.times();
     // Full rate before the pause; at most a few grants in the 500 ms after it (≈ 4 → 14 per second).
-    expect(count(t, pausedAt - 1000, pausedAt)).toBeGreaterThanOrEqual(0.6 * R);
+    expect(count(t, pausedAt - 1000, pausedAt)).toBeGreaterThanOrEqual(0.3 * R);
     expect(count(t, pausedAt + 300, pausedAt + 800)).toBeLessThanOrEqual(12);
     expect(during.ramp?.requestsFactor).toBeLessThan(0.2);
     expect(during.ramp?.fullAtMs).toBeGreaterThan(Date.now() + 500);
@@ -83,7 +83,7 @@ describe('429 by cause', () => {
       while (!stop.signal.aborted) {
         try {
           const g = await limiter.acquire({ tokens: 200, signal: stop.signal });
-          grants.push({ at: performance.now(), tokens: g.tokens });
+          grants.push({ at: g.grantedAt, tokens: g.tokens });
         } catch {
           return;
         }

@@ -41,8 +41,9 @@ export interface Grant {
 
 /**
  * Callers looping acquire() → record, like LLM workers that send at once.
- * Grant times are taken when acquire() resolves (performance.now(), one
- * clock for every limiter instance in this process).
+ * Grant times are the limiter's own (grant.grantedAt, performance.now(): one
+ * clock for every limiter instance in this process), not when the caller
+ * resumes, which a loaded machine can delay past the next window.
  */
 export class Load {
   readonly grants: Grant[] = [];
@@ -59,13 +60,14 @@ export class Load {
       this.loops.push(
         (async () => {
           while (!this.stop.signal.aborted) {
+            let at: number;
             try {
-              await limiter.acquire({ priority, signal: this.stop.signal });
+              at = (await limiter.acquire({ priority, signal: this.stop.signal })).grantedAt;
             } catch (err) {
               if (this.stop.signal.aborted) return;
               throw err;
             }
-            this.grants.push({ at: performance.now(), who, priority });
+            this.grants.push({ at, who, priority });
           }
         })(),
       );
@@ -76,13 +78,13 @@ export class Load {
   /** One acquire, recorded; resolves with its wait in ms, or undefined when the load stopped first. */
   async once(limiter: RateLimiter, who: string, priority: Priority): Promise<number | undefined> {
     const t0 = performance.now();
+    let at: number;
     try {
-      await limiter.acquire({ priority, signal: this.stop.signal });
+      at = (await limiter.acquire({ priority, signal: this.stop.signal })).grantedAt;
     } catch (err) {
       if (this.stop.signal.aborted) return undefined;
       throw err;
     }
-    const at = performance.now();
     this.grants.push({ at, who, priority });
     return at - t0;
   }
