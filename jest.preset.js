@@ -5,7 +5,7 @@ const path = require('node:path');
 
 module.exports = {
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  testMatch: ['<rootDir>/test/**/*.spec.ts'],
   transform: {
     '^.+\\.[tj]s$': [
       'ts-jest',

@@ -33,8 +33,8 @@ async function main(task: BudgetTask): Promise<BudgetWorkerResult> {
     baseUrl: task.baseUrl,
     apiKey: 'sim-key',
     model: 'qwen-plus-latest',
-    // @voc/llm's LlmLimiter predates grants: requests only until the client reserves tokens.
-    limiter: { acquire: async (o) => void (await limiter.acquire(o)), pause: (ms, reason) => limiter.pause(ms, reason) },
+    // Requests only (no tpm): this bench is about the request budget; bench:tokens is about tokens.
+    limiter,
     service: 'bench',
     registry,
     maxRetries: 20,

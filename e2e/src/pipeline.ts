@@ -9,7 +9,7 @@ import path from 'node:path';
 import { SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
 import { applyMigrations } from '@voc/db/migrate';
 import { startLlmSim, type LlmSim, type SimConfig } from '@voc/llm-sim';
-import { freePort, startApp, startTestStack, waitReady, type RunningApp, type TestStack } from '@voc/local-stack';
+import { freePort, startApp, startFaultProxy, startTestStack, waitReady, type FaultProxy, type RunningApp, type TestStack } from '@voc/local-stack';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const WORKERS: ServiceName[] = ['ingest-svc', 'translate-svc', 'learning-svc', 'insight-svc', 'theme-svc', 'report-svc'];
@@ -22,6 +22,8 @@ export interface Pipeline {
   apiKey: string;
   env: Record<string, string>;
   logDir: string;
+  /** With `databaseProxy`: the proxy every service reaches PostgreSQL through (outages on demand). */
+  dbProxy?: FaultProxy;
   /** Starts (again) one service, e.g. after killing it. */
   startService(name: ServiceName, extraEnv?: Record<string, string>): Promise<RunningApp>;
   stop(): Promise<void>;
@@ -34,6 +36,8 @@ export interface PipelineOptions {
   /** Per-service environment. */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   services?: ServiceName[];
+  /** Put a fault proxy between the services and PostgreSQL (`Pipeline.dbProxy`). */
+  databaseProxy?: boolean;
 }
 
 export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
@@ -42,19 +46,23 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   mkdirSync(logDir, { recursive: true });
   const apps = new Map<ServiceName, RunningApp>();
   let sim: LlmSim | undefined;
+  let dbProxy: FaultProxy | undefined;
   const stop = async () => {
+    await dbProxy?.setMode('pass');
     await Promise.all([...apps.values()].map((a) => a.stop()));
     await sim?.stop();
+    await dbProxy?.stop();
     await stack.stop();
   };
   try {
     await applyMigrations(stack.databaseUrl);
+    if (opts.databaseProxy) dbProxy = await startFaultProxy({ host: '127.0.0.1', port: Number(new URL(stack.databaseUrl).port) });
     sim = await startLlmSim({ port: 0, host: '127.0.0.1', latencyMs: 20, jitterMs: 10, rpsLimit: 250, errorRate: 0, malformedRate: 0, ...opts.sim });
     const apiKey = 'e2e-key';
     const env: Record<string, string> = {
       NATS_URL: stack.natsUrl,
       REDIS_URL: stack.redisUrl,
-      DATABASE_URL: stack.databaseUrl,
+      DATABASE_URL: dbProxy ? dbProxy.url(stack.databaseUrl) : stack.databaseUrl,
       LLM_BASE_URL: sim.baseUrl,
       GATEWAY_API_KEYS: apiKey,
       LOG_LEVEL: 'info',
@@ -78,7 +86,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     const names = opts.services ?? (['gateway', ...WORKERS] as ServiceName[]);
     await Promise.all(names.map((n) => startService(n)));
     const gw = apps.get('gateway');
-    return { stack, sim, apps, gatewayUrl: gw ? `http://127.0.0.1:${gw.port}` : '', apiKey, env, logDir, startService, stop };
+    return { stack, sim, apps, gatewayUrl: gw ? `http://127.0.0.1:${gw.port}` : '', apiKey, env, logDir, ...(dbProxy ? { dbProxy } : {}), startService, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, connectionEnv, env, loadConfig, serviceEnv, SERVICES } from '@voc/config';
+import { ConfigError, connectionEnv, env, loadServiceConfig, serviceEnv } from '@voc/config';
 import { pipelineSettingsFromEnv, type PipelineSettings } from '@voc/pipeline';
 import { limiterConfigFromEnv, type LimiterConfig } from '@voc/rate-limiter';
 
@@ -37,7 +37,8 @@ export const gatewayEnv = {
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
   SHUTDOWN_TIMEOUT_MS: serviceEnv.SHUTDOWN_TIMEOUT_MS,
   NATS_REPLICAS: env.int(1, 1, 5),
-  GATEWAY_PORT: env.port(SERVICES.gateway.port),
+  /** Default: SERVICES.gateway.port. */
+  GATEWAY_PORT: env.port(),
   /** Comma-separated Bearer keys; any of them is accepted (several allow rotation). */
   GATEWAY_API_KEYS: z
     .string({ message: 'required: one or more API keys, comma-separated' })
@@ -78,7 +79,7 @@ export function loadGatewayConfig(vars: NodeJS.ProcessEnv = process.env): Gatewa
       return undefined;
     }
   };
-  const base = attempt(() => loadConfig('gateway', gatewaySchema, vars));
+  const base = attempt(() => loadServiceConfig('gateway', gatewaySchema, vars));
   const limiter = attempt(() => limiterConfigFromEnv(vars, 'gateway'));
   const pipeline = attempt(() => pipelineSettingsFromEnv(vars));
   if (!base || !limiter || !pipeline) throw new ConfigError('gateway', problems);

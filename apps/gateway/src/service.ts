@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import type { PrismaClient } from '@voc/db';
-import { createRateLimiter } from '@voc/rate-limiter';
+import { createRateLimiters } from '@voc/rate-limiter';
 import type { ServiceContext } from '@voc/service-kit';
 import { useDb, useNats, useRedis } from '@voc/worker';
 import { mountGateway } from './app';
@@ -33,15 +33,10 @@ export async function startGateway(ctx: ServiceContext, cfg: GatewayConfig): Pro
     );
   }
 
-  // Stats only: this process never acquires, so it needs no pause subscription.
-  const limiters = Object.entries(cfg.limiter.limits).map(([key, rps]) =>
-    createRateLimiter({ redis, key, rps, log: ctx.log, subscriber: false }),
-  );
-  ctx.onShutdown('limiters', () => Promise.all(limiters.map((l) => l.close())));
-  const limiterStats: LimiterStatsSource = {
-    primaryKey: cfg.limiter.model,
-    stats: () => Promise.all(limiters.map((l) => l.stats())),
-  };
+  // Stats only (GET /v1/queues): this process never acquires.
+  const limiters = createRateLimiters(redis, cfg.limiter.limits, { log: ctx.log });
+  ctx.onShutdown('limiters', () => limiters.close());
+  const limiterStats: LimiterStatsSource = { primaryKey: cfg.limiter.model, stats: () => limiters.stats() };
 
   const deps: GatewayDeps = {
     log: ctx.log,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ensureBinaries, freePort, startNats, type RunningServer } from '@voc/local-stack';
-import { eventually, makeReviews, messageCount, startHarness, type Harness } from './harness';
+import { eventually, makeReviews, messageCount, startHarness, type Harness } from './support';
 
 jest.setTimeout(180_000);
 

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { ensureConsumer, QUEUES, type LearningJob, type ReportJob } from '@voc/messaging';
 import type { ReportContent } from '@voc/pipeline';
 import { createRateLimiter } from '@voc/rate-limiter';
-import { eventually, messageCount, startHarness, streamMessages, type ApiResponse, type Harness } from './harness';
+import { eventually, messageCount, startHarness, streamMessages, type ApiResponse, type Harness } from './support';
 
 jest.setTimeout(120_000);
 

@@ -1,4 +1,4 @@
-import { API_KEY, OTHER_KEY, makeReviews, messageCount, startHarness, streamMessages, type ApiResponse, type Harness } from './harness';
+import { API_KEY, OTHER_KEY, makeReviews, messageCount, startHarness, streamMessages, type ApiResponse, type Harness } from './support';
 
 jest.setTimeout(120_000);
 

@@ -2,20 +2,15 @@
  * ingest-svc (seed worker-base): stores uploads in bulk and hands the work
  * over; never calls the LLM. Also runs the sweeper (the seeds' beat tasks).
  */
-import { env } from '@voc/config';
-import { handleIngest, pipelineDepsFrom, pipelineEnv, Sweeper } from '@voc/pipeline';
+import { dependencyOf, handleIngest, pipelineDepsFrom, SERVICE_SETTINGS, Sweeper } from '@voc/pipeline';
 import { classifierConfigFromEnv } from '@voc/review-classifier';
 import { runWorker } from '@voc/worker';
 
 runWorker({
   name: 'ingest-svc',
-  env: {
-    ...pipelineEnv,
-    SWEEP_INTERVAL_MS: env.int(15_000, 1000),
-    SWEEP_STALE_MS: env.int(60_000, 1000),
-    SWEEP_HARD_STALE_MS: env.int(30 * 60_000, 1000),
-    SWEEPER_ENABLED: env.bool(true),
-  },
+  // Outages of PostgreSQL, NATS, Redis or the LLM hold messages instead of spending their deliveries.
+  outages: dependencyOf,
+  env: SERVICE_SETTINGS['ingest-svc'],
   consumers: (deps, cfg) => {
     const classifier = classifierConfigFromEnv();
     const p = pipelineDepsFrom(deps, cfg);

@@ -1,4 +1,4 @@
-import type { PromptKind } from '@voc/llm';
+import type { PromptKind } from '@voc/prompts';
 import type { SimAnswer } from './answers';
 import type { SimConfig } from './config';
 import { Rng } from './random';
@@ -20,7 +20,8 @@ export type MalformedVariant =
   | 'unknown_choice'
   | 'quote_not_in_review';
 
-const VARIANTS: Record<PromptKind, MalformedVariant[]> = {
+/** The malformations each kind's answers may get. */
+export const MALFORMED_VARIANTS: Record<PromptKind, MalformedVariant[]> = {
   translate_single: ['empty', 'truncated'],
   translate_batch: ['truncated', 'prose_wrapped', 'fenced_with_text', 'missing_keys', 'extra_keys', 'wrong_types'],
   insight: ['truncated', 'prose_wrapped', 'fenced_with_text', 'too_few', 'unknown_choice', 'quote_not_in_review', 'wrong_types'],
@@ -65,7 +66,7 @@ export class FaultInjector {
 
   /** The answer as sent: well-formed, or at the malformed rate one of its kind's realistic defects. */
   shape(answer: SimAnswer): ShapedAnswer {
-    const variants = VARIANTS[answer.kind];
+    const variants = MALFORMED_VARIANTS[answer.kind];
     if (variants.length === 0 || !this.rng.chance(this.config.malformedRate)) {
       return { content: answer.content, finishReason: 'stop' };
     }

@@ -1,8 +1,11 @@
-export { startLlmSim, SIM_MODELS, type LlmSim } from './server';
-export { simConfigFromEnv, type SimConfig } from './config';
-export { SimStats, SlidingWindowCounter, type SimStatsSnapshot } from './stats';
-export { FaultInjector, malform, type MalformedVariant, type ShapedAnswer } from './faults';
-export { generateAnswer, type SimAnswer } from './answers';
-export { classifyRequest } from './kinds';
-export { translationFingerprint, translationTag, simulatedTranslation, pseudoChinese } from './text';
-export { estimateTokens } from './tokens';
+/**
+ * @voc/llm-sim as a test helper: the simulator in-process on a free port,
+ * its stats, and the tag every simulated translation carries. Its settings
+ * schema (LLM_SIM_*) is the separate entry point `@voc/llm-sim/config`.
+ */
+export { startLlmSim, type LlmSim } from './server';
+export type { SimConfig } from './config';
+export type { SimStatsSnapshot } from './stats';
+export { translationTag } from './text';
+export { countTokens, countChatTokens } from './tokens';
+export { simulatedAnswer } from './answers';

@@ -1,14 +1,16 @@
-import { detectPromptKind, type PromptKind, type WireMessage } from '@voc/llm';
+import { detectPromptKind, type PromptKind, type WireMessage } from '@voc/prompts';
 
 /**
  * What kind of prompt a request body carries. Detection is the lib's own
- * (`detectPromptKind` of @voc/llm, by the marker phrase of each system
+ * (`detectPromptKind` of @voc/prompts, by the marker phrase of each system
  * prompt), so the simulator and the client can never disagree on kinds.
  */
 export interface ChatBody {
   model?: unknown;
   messages?: unknown;
   stream?: unknown;
+  max_tokens?: unknown;
+  max_completion_tokens?: unknown;
 }
 
 export interface ClassifiedRequest {

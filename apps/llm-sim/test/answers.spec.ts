@@ -11,9 +11,10 @@ import {
   parseThemeAnswer,
   parseTranslateBatchAnswer,
   type ChatMessage,
-} from '@voc/llm';
+} from '@voc/prompts';
 import type OpenAI from 'openai';
-import { translationFingerprint, type LlmSim } from '../src';
+import type { LlmSim } from '../src';
+import { translationFingerprint } from '../src/text';
 import { MODEL, REVIEWS, openaiFor, startTestSim } from './support';
 
 const DIMENSIONS = [{ name: '电池续航' }, { name: '产品质量' }, { name: '性价比' }, { name: '易用性' }, { name: '售后服务' }];

@@ -14,9 +14,11 @@ import {
   readThemeRequest,
   type ChatMessage,
   type PromptKind,
-} from '@voc/llm';
+} from '@voc/prompts';
 import { APIError } from 'openai';
-import { generateAnswer, malform, type LlmSim, type MalformedVariant } from '../src';
+import type { LlmSim } from '../src';
+import { generateAnswer } from '../src/answers';
+import { MALFORMED_VARIANTS, malform, type MalformedVariant } from '../src/faults';
 import { Rng } from '../src/random';
 import { MODEL, REVIEWS, openaiFor, startTestSim } from './support';
 
@@ -31,7 +33,7 @@ const requests: Record<Exclude<PromptKind, 'other'>, ChatMessage[]> = {
   learning: buildLearningMessages({ asin: 'B0X', sampleReviews: REVIEWS }),
 };
 
-/** The strict parser of @voc/llm for each kind, applied to an answer of `messages`. */
+/** The strict parser of @voc/prompts for each kind, applied to an answer of `messages`. */
 function parserFor(kind: Exclude<PromptKind, 'other'>, messages: ChatMessage[]): (answer: string) => unknown {
   switch (kind) {
     case 'translate_single':
@@ -49,16 +51,11 @@ function parserFor(kind: Exclude<PromptKind, 'other'>, messages: ChatMessage[]):
   }
 }
 
-const VARIANTS: Record<Exclude<PromptKind, 'other'>, MalformedVariant[]> = {
-  translate_single: ['empty', 'truncated'],
-  translate_batch: ['truncated', 'prose_wrapped', 'fenced_with_text', 'missing_keys', 'extra_keys', 'wrong_types'],
-  insight: ['truncated', 'prose_wrapped', 'fenced_with_text', 'too_few', 'unknown_choice', 'quote_not_in_review', 'wrong_types'],
-  theme: ['truncated', 'prose_wrapped', 'fenced_with_text', 'unknown_choice', 'quote_not_in_review', 'wrong_types'],
-  learning: ['truncated', 'prose_wrapped', 'fenced_with_text', 'too_few', 'wrong_types'],
-};
+// Every malformation the simulator applies to a kind must be one the strict parser rejects.
+const VARIANTS = Object.entries(MALFORMED_VARIANTS).filter(([kind]) => kind !== 'other') as [Exclude<PromptKind, 'other'>, MalformedVariant[]][];
 
-describe('malformed answers vs the strict parsers of @voc/llm', () => {
-  for (const [kind, variants] of Object.entries(VARIANTS) as [Exclude<PromptKind, 'other'>, MalformedVariant[]][]) {
+describe('malformed answers vs the strict parsers of @voc/prompts', () => {
+  for (const [kind, variants] of VARIANTS) {
     for (const variant of variants) {
       it(`${kind} / ${variant}: ${variant === 'prose_wrapped' || variant === 'fenced_with_text' ? 'recovered exactly' : 'rejected'}`, () => {
         const messages = requests[kind];

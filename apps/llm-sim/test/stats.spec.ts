@@ -1,4 +1,4 @@
-import { SimStats, SlidingWindowCounter } from '../src';
+import { SimStats, SlidingWindowCounter } from '../src/stats';
 import { Rng } from '../src/random';
 
 /** The most arrivals in any window (t − 1000, t], by brute force. */

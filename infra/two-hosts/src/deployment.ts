@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '@voc/config';
-import { simConfigFromEnv } from '@voc/llm-sim';
+import { simConfigFromEnv } from '@voc/llm-sim/config';
 import { interpolate, parseCompose, rawEnvironment, rewriteUrlHosts, urlParts, type ComposeFile, type ComposeService } from './compose';
 import type { HostPlan, PlannedService } from './hosts';
 import { HOSTS, type HostRole, type TestHost } from './testbed';
@@ -202,7 +202,8 @@ function oneShotsOf(h: HostFiles): OneShot[] {
 
 function natsNodesOf(h: HostFiles): NatsNodeSpec[] {
   return active(h)
-    .filter(([, s]) => typeof s.image === 'string' && s.image.startsWith('nats:'))
+    // The image is `${NATS_IMAGE:-nats:…}`: what compose would run with this host's variables.
+    .filter(([name, s]) => typeof s.image === 'string' && interpolate(s.image, h.vars, `${h.host.role}/${name} image`).startsWith('nats:'))
     .map(([name, s]) => {
       const mount = ((s.volumes as string[] | undefined) ?? []).find((v) => v.endsWith('.conf:ro') || /\.conf:/.test(v));
       if (!mount) throw new Error(`${h.host.role}/${name}: no NATS config mounted`);

@@ -1,4 +1,4 @@
-export { ConfigError, loadConfig } from './load';
+export { ConfigError, loadConfig, loadServiceConfig } from './load';
 export { env, connectionEnv, serviceEnv } from './fields';
 export {
   DEPLOY_ROLES,

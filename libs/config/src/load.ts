@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceEnvironment, type ServiceName } from './services';
 
 /** Thrown at start-up when the environment does not satisfy a service's schema. */
 export class ConfigError extends Error {
@@ -24,10 +25,7 @@ export function loadConfig<S extends z.ZodObject<z.ZodRawShape>>(
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
 ): z.infer<S> {
-  // Empty strings count as unset: compose files often pass `VAR=` through.
-  const cleaned: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
-  const result = schema.safeParse(cleaned);
+  const result = schema.safeParse(setVariables(env));
   if (result.success) return result.data;
   throw new ConfigError(
     service,
@@ -36,4 +34,26 @@ export function loadConfig<S extends z.ZodObject<z.ZodRawShape>>(
       message: i.message,
     })),
   );
+}
+
+/**
+ * loadConfig for one service of SERVICES: what its definition sets for
+ * `npm start` (role 'single': its port, CONCURRENCY, DB_POOL_SIZE, its own
+ * settings) is the default, the environment overrides it. So a service run
+ * alone with no environment behaves as under `npm start`, and compose (which
+ * writes the same definitions per host role) only overrides.
+ */
+export function loadServiceConfig<S extends z.ZodObject<z.ZodRawShape>>(
+  name: ServiceName,
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
+  return loadConfig(name, schema, { ...serviceEnvironment(name), ...setVariables(env) });
+}
+
+/** The variables that are set: empty strings count as unset (compose files often pass `VAR=` through). */
+function setVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') set[k] = v;
+  return set;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestStack, type TestStack } from '@voc/local-stack';
 import { DEFAULT_SCHEMA_PATH, diffSchemaAgainstMigrations } from '@voc/db/migrate';
-import { databaseNames, tableNames } from './helpers';
+import { databaseNames, tableNames } from './support';
 
 jest.setTimeout(120_000);
 

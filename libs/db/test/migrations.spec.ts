@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestStack, type TestStack } from '@voc/local-stack';
 import { applyMigrations, DEFAULT_MIGRATIONS_DIR, listMigrations, MigrationError } from '@voc/db/migrate';
-import { createDatabase, tableNames, withPg } from './helpers';
+import { createDatabase, tableNames, withPg } from './support';
 
 jest.setTimeout(120_000);
 
@@ -15,6 +15,8 @@ const MODEL_TABLES = [
   'learning_jobs',
   'llm_usage',
   'products',
+  'rejected_product_fields',
+  'rejected_reviews',
   'reports',
   'reviews',
   'themes',

@@ -1,34 +1,5 @@
-import type { PromptKind } from './kinds';
-
-/** Where an LLM call happened: enough to find it in logs and metrics. */
-export interface LlmCallContext {
-  kind: PromptKind;
-  service?: string;
-  model?: string;
-  asin?: string;
-  /** 1-based attempt number of the call that failed. */
-  attempt?: number;
-}
-
-function describe(ctx: LlmCallContext): string {
-  const parts = [`kind=${ctx.kind}`];
-  if (ctx.asin) parts.push(`asin=${ctx.asin}`);
-  if (ctx.model) parts.push(`model=${ctx.model}`);
-  if (ctx.service) parts.push(`service=${ctx.service}`);
-  if (ctx.attempt !== undefined) parts.push(`attempt=${ctx.attempt}`);
-  return parts.join(' ');
-}
-
-export class LlmError extends Error {
-  constructor(
-    message: string,
-    readonly context: LlmCallContext,
-    options?: { cause?: unknown },
-  ) {
-    super(`${message} (${describe(context)})`, options);
-    this.name = 'LlmError';
-  }
-}
+import { LlmError, type LlmCallContext } from '@voc/prompts';
+import type { ThrottleCause } from './limiter';
 
 /** Why a request got no usable HTTP answer. */
 export type FailureReason =
@@ -49,29 +20,10 @@ export class LlmRequestError extends LlmError {
     readonly status: number | undefined,
     readonly retryable: boolean,
     options?: { cause?: unknown },
+    /** For reason 'rate_limited': what the provider said was exceeded. */
+    readonly throttle?: ThrottleCause,
   ) {
     super(message, context, options);
     this.name = 'LlmRequestError';
-  }
-}
-
-/** The answer arrived but does not have the shape the prompt asked for. */
-export class MalformedAnswerError extends LlmError {
-  /** The start of the offending answer, for logs. */
-  readonly answerExcerpt: string;
-
-  constructor(
-    context: LlmCallContext,
-    readonly details: string[],
-    answer: string,
-  ) {
-    super(`malformed ${context.kind} answer: ${details.slice(0, 5).join('; ')}${details.length > 5 ? ` (+${details.length - 5} more)` : ''}`, context);
-    this.name = 'MalformedAnswerError';
-    this.answerExcerpt = answer.length > 300 ? `${answer.slice(0, 300)}…` : answer;
-  }
-
-  /** The same error with the call's context (the parser only knows the kind). */
-  withContext(extra: Partial<LlmCallContext>): MalformedAnswerError {
-    return new MalformedAnswerError({ ...this.context, ...extra }, this.details, this.answerExcerpt);
   }
 }

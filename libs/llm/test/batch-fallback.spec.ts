@@ -1,6 +1,8 @@
-import { MalformedAnswerError, translateBatchWithFallback, type TranslationItem } from '../src';
+import { MalformedAnswerError } from '@voc/prompts';
+import { translateBatchWithFallback, type TranslationItem } from '../src';
 import { testClient } from './support/client';
-import { fingerprintTag, startSimProcess, type SimProcess } from './support/sim-process';
+import { translationTag, type LlmSim } from '@voc/llm-sim';
+import { startTestSim } from './support/sim';
 
 /** 240 distinct reviews in the classifier's batch sizes: 20 short ones a batch, 5 standard ones a batch. */
 function reviewBatches(): TranslationItem[][] {
@@ -16,9 +18,9 @@ function reviewBatches(): TranslationItem[][] {
 }
 
 describe('translateBatchWithFallback against llm-sim with LLM_SIM_MALFORMED_RATE=0.2', () => {
-  let sim: SimProcess;
+  let sim: LlmSim;
   beforeAll(async () => {
-    sim = await startSimProcess({ LLM_SIM_MALFORMED_RATE: '0.2', LLM_SIM_RPS_LIMIT: '0', LLM_SIM_SEED: 'fallback' });
+    sim = await startTestSim({ malformedRate: 0.2, rpsLimit: 0, seed: 'fallback' });
   }, 60_000);
   afterAll(() => sim?.stop());
 
@@ -58,11 +60,11 @@ describe('translateBatchWithFallback against llm-sim with LLM_SIM_MALFORMED_RATE
     for (const item of all) {
       const text = translated.get(item.id)!;
       // Its own fingerprint, once, and nobody else's.
-      expect(text.startsWith(fingerprintTag(item.text))).toBe(true);
+      expect(text.startsWith(translationTag(item.text))).toBe(true);
       expect(text.match(/【译文·/g)).toHaveLength(1);
     }
     expect(fallbacks).toBeGreaterThan(0);
-    const stats = await sim.stats();
+    const stats = sim.stats();
     expect(stats.malformed).toBeGreaterThan(0);
     // Every call is accounted for: no hidden retries, none lost.
     expect(stats.requests).toBe(calls);

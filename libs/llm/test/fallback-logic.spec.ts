@@ -1,14 +1,7 @@
-import {
-  LlmRequestError,
-  MalformedAnswerError,
-  readTranslateBatchRequest,
-  readTranslateSingleRequest,
-  translateBatchWithFallback,
-  type ChatRequest,
-  type ChatResult,
-  type LlmClient,
-  type ParsedChatResult,
-} from '../src';
+import { MalformedAnswerError, readTranslateBatchRequest, readTranslateSingleRequest } from '@voc/prompts';
+import { translateBatchWithFallback, type LlmClient } from '../src';
+import type { ChatRequest, ChatResult, ParsedChatResult } from '../src/client';
+import { LlmRequestError } from '../src/errors';
 
 /**
  * A scripted LlmClient for the fallback algorithm's edge cases that the
@@ -42,7 +35,7 @@ class ScriptedClient implements LlmClient {
       content = `T(${text})`;
     }
     const value = parse(content);
-    return { content, finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 }, model: this.model, attempts: 1, value };
+    return { content, finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2, cachedTokens: 0 }, model: this.model, attempts: 1, value };
   }
 }
 

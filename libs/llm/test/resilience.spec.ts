@@ -1,7 +1,10 @@
 import { createServer } from 'node:net';
-import { LlmRequestError, MalformedAnswerError, translateSingle } from '../src';
+import { MalformedAnswerError } from '@voc/prompts';
+import { LlmRequestError } from '../src/errors';
+import { translateSingle } from '../src/tasks/translate';
 import { metricSum, testClient } from './support/client';
-import { fingerprintTag, startSimProcess, type SimProcess } from './support/sim-process';
+import { translationTag, type LlmSim } from '@voc/llm-sim';
+import { startTestSim } from './support/sim';
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -12,17 +15,17 @@ async function closedPort(): Promise<number> {
 }
 
 describe('LLM client resilience against llm-sim', () => {
-  let flaky: SimProcess;
-  let limited: SimProcess;
-  let slowWithKey: SimProcess;
-  let garbled: SimProcess;
+  let flaky: LlmSim;
+  let limited: LlmSim;
+  let slowWithKey: LlmSim;
+  let garbled: LlmSim;
 
   beforeAll(async () => {
     [flaky, limited, slowWithKey, garbled] = await Promise.all([
-      startSimProcess({ LLM_SIM_ERROR_RATE: '0.3', LLM_SIM_RPS_LIMIT: '0', LLM_SIM_SEED: 'flaky' }),
-      startSimProcess({ LLM_SIM_RPS_LIMIT: '3', LLM_SIM_LATENCY_MS: '50', LLM_SIM_JITTER_MS: '10' }),
-      startSimProcess({ LLM_SIM_LATENCY_MS: '3000', LLM_SIM_JITTER_MS: '0', LLM_SIM_API_KEY: 'secret' }),
-      startSimProcess({ LLM_SIM_MALFORMED_RATE: '1' }),
+      startTestSim({ errorRate: 0.3, rpsLimit: 0, seed: 'flaky' }),
+      startTestSim({ rpsLimit: 3, latencyMs: 50, jitterMs: 10 }),
+      startTestSim({ latencyMs: 3000, jitterMs: 0, apiKey: 'secret' }),
+      startTestSim({ malformedRate: 1 }),
     ]);
   }, 90_000);
   afterAll(async () => {
@@ -33,8 +36,8 @@ describe('LLM client resilience against llm-sim', () => {
     const t = testClient(flaky.baseUrl, { maxRetries: 10 });
     const texts = Array.from({ length: 40 }, (_, i) => `Review ${i} about the battery.`);
     const out = await Promise.all(texts.map((text) => translateSingle(t.client, { text })));
-    out.forEach((o, i) => expect(o.startsWith(fingerprintTag(texts[i]!))).toBe(true));
-    const stats = await flaky.stats();
+    out.forEach((o, i) => expect(o.startsWith(translationTag(texts[i]!))).toBe(true));
+    const stats = flaky.stats();
     expect(stats.errors5xx).toBeGreaterThan(0);
     expect(await metricSum(t.registry, 'llm_requests_total', { outcome: 'server_error' })).toBe(stats.errors5xx);
     expect(await metricSum(t.registry, 'llm_retries_total', { reason: 'server_error' })).toBe(stats.errors5xx);
@@ -46,12 +49,14 @@ describe('LLM client resilience against llm-sim', () => {
     const t = testClient(limited.baseUrl, { maxRetries: 10 });
     const texts = Array.from({ length: 9 }, (_, i) => `Burst review ${i}.`);
     const out = await Promise.all(texts.map((text) => translateSingle(t.client, { text, asin: 'B0RATE' })));
-    out.forEach((o, i) => expect(o.startsWith(fingerprintTag(texts[i]!))).toBe(true));
-    const stats = await limited.stats();
+    out.forEach((o, i) => expect(o.startsWith(translationTag(texts[i]!))).toBe(true));
+    const stats = limited.stats();
     expect(stats.rejected429).toBeGreaterThan(0);
     // The sim sends Retry-After: 1, so the whole fleet pauses 1 s per 429.
     expect(t.limiter.pauses.length).toBe(stats.rejected429);
-    for (const p of t.limiter.pauses) expect(p).toEqual({ ms: 1000, reason: expect.stringContaining('429') });
+    for (const p of t.limiter.pauses) expect(p).toEqual({ ms: 1000, reason: expect.stringContaining('429'), cause: 'requests' });
+    // A refused call counted no tokens: its reservation was given back.
+    expect(t.limiter.acquires.filter((a) => a.settled === 0)).toHaveLength(stats.rejected429);
     expect(await metricSum(t.registry, 'llm_retries_total', { reason: 'rate_limited' })).toBe(stats.rejected429);
   }, 60_000);
 
@@ -99,7 +104,7 @@ describe('LLM client resilience against llm-sim', () => {
         throw new Error('db down');
       },
     });
-    await expect(translateSingle(t.client, { text: 'hook' })).resolves.toContain(fingerprintTag('hook'));
+    await expect(translateSingle(t.client, { text: 'hook' })).resolves.toContain(translationTag('hook'));
     await new Promise((r) => setImmediate(r));
     expect(errors).toHaveLength(1);
   }, 30_000);

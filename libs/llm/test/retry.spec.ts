@@ -1,6 +1,5 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, InternalServerError, RateLimitError, BadRequestError } from 'openai';
-import { DEFAULT_RETRY_POLICY, backoffDelayMs, retryAfterMs } from '../src';
-import { classifyFailure } from '../src/retry';
+import { DEFAULT_RETRY_POLICY, backoffDelayMs, classifyFailure, retryAfterMs } from '../src/retry';
 
 describe('backoffDelayMs', () => {
   const max = () => 0.999999;

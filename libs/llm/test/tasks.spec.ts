@@ -1,15 +1,9 @@
-import {
-  FIVE_W,
-  extractInsights,
-  extractThemes,
-  learnProduct,
-  translateBatch,
-  translateBatchWithFallback,
-  translateBulletPoints,
-  translateSingle,
-} from '../src';
+import { FIVE_W } from '@voc/prompts';
+import { extractInsights, extractThemes, learnProduct, translateBatchWithFallback, translateBulletPoints } from '../src';
+import { translateBatch, translateSingle } from '../src/tasks/translate';
 import { metricSum, testClient, type TestClient } from './support/client';
-import { fingerprintTag, startSimProcess, type SimProcess } from './support/sim-process';
+import { translationTag, type LlmSim } from '@voc/llm-sim';
+import { startTestSim } from './support/sim';
 
 const REVIEWS = [
   'Total lemon. Stopped working after 2 days! I bought it for my kids as a Christmas gift.',
@@ -18,11 +12,11 @@ const REVIEWS = [
 ];
 
 describe('task functions against llm-sim (happy paths)', () => {
-  let sim: SimProcess;
+  let sim: LlmSim;
   let t: TestClient;
 
   beforeAll(async () => {
-    sim = await startSimProcess({ LLM_SIM_SEED: 'tasks' });
+    sim = await startTestSim({ seed: 'tasks' });
   }, 60_000);
   afterAll(() => sim?.stop());
   beforeEach(() => {
@@ -32,7 +26,7 @@ describe('task functions against llm-sim (happy paths)', () => {
   it('translateSingle: the review gets its own translation; usage and metrics are reported', async () => {
     const text = REVIEWS[0]!;
     const out = await translateSingle(t.client, { text, rating: 1, asin: 'B0A', priority: 'vip' });
-    expect(out.startsWith(fingerprintTag(text))).toBe(true);
+    expect(out.startsWith(translationTag(text))).toBe(true);
     expect(t.limiter.acquired).toEqual(['vip']);
     expect(t.usage).toEqual([
       expect.objectContaining({ service: 'llm-test', model: 'qwen-plus-latest', asin: 'B0A', kind: 'translate_single', ok: true }),
@@ -48,7 +42,7 @@ describe('task functions against llm-sim (happy paths)', () => {
     const items = REVIEWS.map((text, i) => ({ id: `rev-${i}`, text }));
     const out = await translateBatch(t.client, items, { asin: 'B0A' });
     expect([...out.keys()]).toEqual(items.map((i) => i.id));
-    for (const item of items) expect(out.get(item.id)!.startsWith(fingerprintTag(item.text))).toBe(true);
+    for (const item of items) expect(out.get(item.id)!.startsWith(translationTag(item.text))).toBe(true);
     expect(t.limiter.acquired).toEqual(['normal']);
   });
 
@@ -56,13 +50,13 @@ describe('task functions against llm-sim (happy paths)', () => {
     const items = REVIEWS.map((text, i) => ({ id: i, text }));
     const res = await translateBatchWithFallback(t.client, items);
     expect(res).toMatchObject({ calls: 1, fallbacks: 0, failed: [] });
-    for (const item of items) expect(res.translations.get(item.id)!.startsWith(fingerprintTag(item.text))).toBe(true);
+    for (const item of items) expect(res.translations.get(item.id)!.startsWith(translationTag(item.text))).toBe(true);
   });
 
   it('translateBulletPoints: translations in bullet order', async () => {
     const bullets = ['LONG BATTERY: 40 hours of playtime.', 'COMFORT FIT: three ear tip sizes.'];
     const out = await translateBulletPoints(t.client, { bulletPoints: bullets, asin: 'B0A' });
-    expect(out.map((s, i) => s.startsWith(fingerprintTag(bullets[i]!)))).toEqual([true, true]);
+    expect(out.map((s, i) => s.startsWith(translationTag(bullets[i]!)))).toEqual([true, true]);
   });
 
   it('extractInsights: 3–5 insights on the given dimensions, quoting the review', async () => {

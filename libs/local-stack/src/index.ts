@@ -4,3 +4,5 @@ export { startNats, startPostgres, startRedis, type RunningServer, type NatsOpti
 export { startStack, type Stack, type StackOptions } from './stack';
 export { startTestStack, type TestStack } from './testing';
 export { startApp, waitReady, type RunningApp } from './fleet';
+export { startFaultProxy, type FaultMode, type FaultProxy } from './fault-proxy';
+export { startNatsCluster, type NatsCluster } from './cluster';

@@ -1,83 +1,63 @@
-export {
-  QUEUE_NAMES,
-  QUEUES,
-  DLQ,
-  isQueueName,
-  queueOfStream,
-  queueOfDlqSubject,
-  type QueueName,
-  type QueueDefinition,
-  type ConsumerSettings,
-} from './queues';
-export {
-  ReviewInputSchema,
-  IngestJobSchema,
-  TranslateJobSchema,
-  LearningJobSchema,
-  InsightJobSchema,
-  ThemeJobSchema,
-  ReportJobSchema,
-  JOB_SCHEMAS,
-  REVIEW_CATEGORIES,
-  LEARNING_REASONS,
-  validateJob,
-  decodeJob,
-  type ReviewInput,
-  type IngestJob,
-  type TranslateJob,
-  type LearningJob,
-  type InsightJob,
-  type ThemeJob,
-  type ReportJob,
-  type ReviewCategory,
-  type LearningReason,
-  type Jobs,
-  type JobOf,
-  type DecodeResult,
+/**
+ * @voc/messaging: the JetStream work queues of the pipeline. Public API:
+ * queue definitions and job schemas, provisioning, publishing, the bounded
+ * consumer runner and its error classes, the dependency gate (outages hold
+ * messages instead of spending their deliveries), queue stats with the
+ * fleet's runner states, and the dead-letter tools. What only tests need is in `@voc/messaging/testing`.
+ */
+export { QUEUES, type ConsumerSettings, type QueueDefinition, type QueueName } from './queues';
+export type {
+  IngestJob,
+  InsightJob,
+  Jobs,
+  LearningJob,
+  LearningReason,
+  ReportJob,
+  ReviewCategory,
+  ReviewInput,
+  ThemeJob,
+  TranslateJob,
 } from './jobs';
+export { InvalidJobError, JS_ERR, PermanentError, PublishError, TransientError, isNatsUnavailable, jsErrorCode } from './errors';
 export {
-  TransientError,
-  PermanentError,
-  InvalidJobError,
-  PublishError,
-  errorMessage,
-  jsErrorCode,
-  JS_ERR,
-} from './errors';
-export {
-  ensureStreams,
-  ensureConsumer,
-  streamConfigs,
-  consumerConfig,
-  DEFAULT_DUPLICATE_WINDOW_MS,
-  type StreamOptions,
-  type ConsumerOverrides,
-  type EnsureConsumerOptions,
-} from './provision';
+  createDependencyGate,
+  type DependencyGate,
+  type DependencyGateOptions,
+  type DependencyProbe,
+  type GateState,
+  type Outage,
+} from './gate';
+export { collectRunnerStatus, serveRunnerStatus, RUNNER_STATUS_SUBJECT } from './fleet-status';
+export { ensureConsumer, ensureStreams, type ConsumerOverrides, type EnsureConsumerOptions, type StreamOptions } from './provision';
 export { connectNats, type ConnectNatsOptions, type MessagingLogger } from './connection';
-export { publish, defaultMsgId, type PublishOptions, type PublishResult } from './publisher';
+export { publish, type PublishOptions, type PublishResult } from './publisher';
 export {
   createConsumerRunner,
+  type BackupOptions,
   type ConsumerRunner,
-  type RunnerOptions,
-  type RunnerStats,
   type HandlerContext,
   type JobHandler,
-  type BackupOptions,
+  type RunnerOptions,
+  type RunnerStats,
+  type RunnerStatus,
 } from './runner';
 export {
-  DLQ_HEADERS,
-  dlqMsgId,
-  publishDeadLetter,
-  deadLetterStoredMessage,
-  watchMaxDeliveries,
-  maxDeliveriesAdvisorySubject,
-  type DeadLetter,
-  type DeadLetterReason,
-  type StoredMoveResult,
-  type MaxDeliveriesWatcher,
-  type WatchOptions,
-} from './dead-letter';
-export { METRIC_NAMES, runnerMetrics, type Outcome, type RunnerMetrics } from './metrics';
-export { queueStats, dlqCountsBySubject, type QueueStats, type ConsumerStats, type AllQueueStats } from './stats';
-export { listDeadLetters, requeueDeadLetter, type DeadLetterEntry, type RequeueResult } from './dlq';
+  queueStats,
+  type AllQueueStats,
+  type ConsumerStats,
+  type QueueRunners,
+  type QueueStats,
+  type QueueStatsOptions,
+} from './stats';
+// The dead-letter tools; `npm run dlq` (tools/dlq) is their entry point.
+export {
+  DeadLetterNotFoundError,
+  dropDeadLetter,
+  getDeadLetter,
+  listDeadLetters,
+  requeueAllDeadLetters,
+  requeueDeadLetter,
+  type DeadLetterEntry,
+  type RequeueResult,
+} from './dlq';
+export { DEAD_LETTER_REASONS, type DeadLetterReason } from './dead-letter';

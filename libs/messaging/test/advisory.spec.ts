@@ -3,8 +3,8 @@ import {
   deadLetterStoredMessage,
   listDeadLetters,
   publish,
-} from '../src';
-import { dlqCount, registry, reportJob, silentLog, sleep, streamMessages, useQueues, waitFor } from './helpers';
+} from '../src/testing';
+import { dlqCount, registry, reportJob, silentLog, sleep, streamMessages, useQueues, waitFor } from './support';
 
 jest.setTimeout(90_000);
 

@@ -1,5 +1,5 @@
-import { createConsumerRunner, publish, type HandlerContext } from '../src';
-import { registry, silentLog, sleep, useQueues, waitFor } from './helpers';
+import { createConsumerRunner, publish, type HandlerContext } from '../src/testing';
+import { registry, silentLog, sleep, useQueues, waitFor } from './support';
 
 jest.setTimeout(90_000);
 

@@ -1,6 +1,6 @@
 import { freePort } from '@voc/local-stack';
-import { connectNats } from '../src';
-import { startEnv, type Env } from './helpers';
+import { connectNats } from '../src/testing';
+import { startEnv, type Env } from './support';
 
 jest.setTimeout(60_000);
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { createConsumerRunner, publish, type ConsumerRunner } from '../src';
-import { registry, resetQueues, silentLog, sleep, startEnv, waitFor, type Env } from './helpers';
+import { createConsumerRunner, publish, type ConsumerRunner } from '../src/testing';
+import { registry, resetQueues, silentLog, sleep, startEnv, waitFor, type Env } from './support';
 
 jest.setTimeout(90_000);
 
@@ -26,7 +26,7 @@ describe('a worker process killed with SIGKILL', () => {
       published.push(r.seq);
     }
 
-    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/hold-forever.ts')], {
+    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support/hold-forever.ts')], {
       env: { ...process.env, NATS_URL: env.stack.natsUrl, QUEUE: 'TRANSLATE', CONCURRENCY: '3' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,4 +1,4 @@
-import { decodeJob, validateJob, type IngestJob } from '../src';
+import { decodeJob, validateJob, type IngestJob } from '../src/testing';
 
 const te = new TextEncoder();
 

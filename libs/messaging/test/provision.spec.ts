@@ -1,6 +1,6 @@
 import { connect, RetentionPolicy, nanos } from 'nats';
-import { DLQ, QUEUE_NAMES, QUEUES, consumerConfig, ensureConsumer, ensureStreams } from '../src';
-import { startEnv, type Env } from './helpers';
+import { DLQ, QUEUE_NAMES, QUEUES, consumerConfig, ensureConsumer, ensureStreams } from '../src/testing';
+import { startEnv, type Env } from './support';
 
 jest.setTimeout(60_000);
 

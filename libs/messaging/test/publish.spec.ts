@@ -1,6 +1,6 @@
 import { connect } from 'nats';
-import { InvalidJobError, PublishError, createConsumerRunner, defaultMsgId, ensureStreams, publish, type TranslateJob } from '../src';
-import { registry, resetQueues, silentLog, startEnv, streamMessages, waitFor, sleep, type Env } from './helpers';
+import { InvalidJobError, PublishError, createConsumerRunner, defaultMsgId, ensureStreams, publish, type TranslateJob } from '../src/testing';
+import { registry, resetQueues, silentLog, startEnv, streamMessages, waitFor, sleep, type Env } from './support';
 
 jest.setTimeout(60_000);
 

@@ -6,8 +6,8 @@ import {
   publish,
   queueStats,
   requeueDeadLetter,
-} from '../src';
-import { dlqCount, gate, registry, reportJob, resetQueues, silentLog, sleep, streamMessages, useQueues, waitFor } from './helpers';
+} from '../src/testing';
+import { dlqCount, gate, registry, reportJob, resetQueues, silentLog, sleep, streamMessages, useQueues, waitFor } from './support';
 
 jest.setTimeout(90_000);
 

@@ -1,7 +1,7 @@
-import type { FiveW } from '@voc/llm';
+import type { FiveW } from '@voc/prompts';
 
 /** The 5W label categories of seed 001's "5W modelling": defined once, by the prompts that use them. */
-export { FIVE_W, type FiveW } from '@voc/llm';
+export { FIVE_W, type FiveW } from '@voc/prompts';
 
 export const FIVE_W_TITLES: Record<FiveW, string> = {
   who: 'Who (用户是谁)',

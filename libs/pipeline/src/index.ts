@@ -1,26 +1,48 @@
-export { FIVE_W, FIVE_W_TITLES, type FiveW } from './domain';
-export { needLlm, needRedis, pipelineDepsFrom, type PipelineDeps } from './deps';
-export { DEFAULT_PIPELINE_SETTINGS, pipelineEnv, pipelineSchema, pipelineSettingsFromEnv, type PipelineSettings } from './settings';
+/**
+ * @voc/pipeline: the stages (one handler per queue), the sweeper, the
+ * hand-over between stages, the state machines of reviews and products
+ * (lifecycle), the outage classifier, and the read models the gateway serves.
+ */
+export { pipelineDepsFrom, type PipelineDeps } from './deps';
+export { pipelineSettingsFromEnv, SERVICE_SETTINGS, type PipelineSettings, type WorkerServiceName } from './settings';
+export { requestReport } from './handover';
 export {
-  enqueueAnalysis,
-  enqueueBullets,
-  enqueueTranslation,
-  releaseAnalysis,
+  ANALYSABLE_STATES,
+  LEARNABLE_FROM,
+  STAGE_TRANSITIONS,
+  analysisVersion,
+  learningDue,
+  learningRetryDelayMs,
   requestLearning,
-  requestReport,
-  type AnalysisStage,
-  type ReviewToTranslate,
-} from './handover';
-export { InvalidCursorError, listReviews, productStatus, type ProductStatus, type ReviewPage, type ReviewView } from './status';
+  type LearningRequest,
+  type LearningState,
+  type ReviewStage,
+  type StageStatus,
+} from './lifecycle';
+export { DEPENDENCIES, dependencyOf, isRefusal, type Dependency } from './outage';
+export { type StageContext } from './context';
+export {
+  InvalidCursorError,
+  InvalidReviewFilterError,
+  REVIEW_LIST_STATUSES,
+  listReviews,
+  productStatus,
+  type ListReviewsOptions,
+  type ProductStatus,
+  type RejectedReviewView,
+  type ReviewListStatus,
+  type ReviewPage,
+  type ReviewView,
+} from './status';
 export { renderReportHtml } from './report/render-html';
 export type { DimensionSummary, LabelShare, ReportContent } from './report/types';
 export { handleIngest, type IngestResult } from './ingest';
 export { handleTranslate, type TranslateResult } from './translate';
 export { handleLearning, type LearningResult } from './learning';
+export { learningBackup } from './learning-backup';
 export { handleInsight } from './insight';
 export { handleTheme } from './theme';
-export { runAnalysis, type AnalysisResult, type AnalysisSpec } from './analysis';
-export { cacheLabelMap, getLabelMap, loadLabelMap, type LabelMap } from './label-cache';
-export { buildReport } from './report/build';
+export { type AnalysisResult } from './analysis';
 export { handleReport } from './report/handle';
 export { Sweeper, type SweepResult, type SweeperOptions } from './sweeper';
+export { productUsage, usageSummary, USAGE_GROUPS, type UsageFilter, type UsageGroup, type UsageRow } from './usage';

@@ -1,3 +1,8 @@
+/**
+ * @voc/rate-limiter (C3): the fleet-wide two-dimensional LLM limiter over
+ * Redis, one key per model (createRateLimiters), its settings from the
+ * environment, and the seed's start-up jitter.
+ */
 export type {
   AcquireOptions,
   Grant,

@@ -8,7 +8,7 @@ import {
   type ClassifierOverrides,
   type ReviewBatch,
 } from '../src';
-import { prng, randomBody, randomInt } from './helpers';
+import { prng, randomBody, randomInt } from './support';
 
 interface TestReview {
   id: number;

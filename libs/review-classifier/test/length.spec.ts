@@ -1,5 +1,5 @@
 import { codePointLength } from '../src';
-import { prng, randomInt } from './helpers';
+import { prng, randomInt } from './support';
 
 describe('codePointLength', () => {
   it.each([

@@ -1,6 +1,8 @@
+/**
+ * @voc/service-kit: what every process of the fleet shares: the logger, the
+ * HTTP server with /healthz /readyz /metrics, ordered shutdown on SIGTERM.
+ */
 export { createLogger, type Logger } from './logger';
-export { createMetricsRegistry } from './metrics';
-export { mountHealthRoutes, runChecks, type ReadinessCheck } from './health';
-export { Shutdown } from './shutdown';
+export type { ReadinessCheck } from './health';
 export { main, runService, type RunServiceOptions, type RunningService, type ServiceContext } from './run-service';
 export { sleep, jitter } from './time';

@@ -63,7 +63,7 @@ describe('runService', () => {
   });
 
   it('runs closers and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/service.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support/service.ts')], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, LOG_LEVEL: 'silent' },
     });

@@ -1,4 +1,8 @@
-export { workerEnv, workerSchema, type WorkerConfig } from './config';
+/**
+ * @voc/worker: how a worker service runs (runWorker), the connection helpers
+ * the gateway shares, and the worker's settings schema (for the doctor). The
+ * start-up test every service app runs is `@voc/worker/testing`.
+ */
+export { workerEnv, type WorkerConfig } from './config';
 export { useDb, useNats, useRedis, type NatsDeps } from './connect';
-export { UsageRecorder } from './usage';
-export { runWorker, startWorker, type BackgroundTask, type ConsumerSpec, type WorkerDeps, type WorkerSpec } from './worker';
+export { runWorker, type BackgroundTask, type ConsumerSpec, type WorkerDeps, type WorkerSpec } from './worker';

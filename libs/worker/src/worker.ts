@@ -1,12 +1,13 @@
 import type Redis from 'ioredis';
 import { z } from 'zod';
-import { loadConfig, type ServiceName } from '@voc/config';
+import { loadServiceConfig, type ServiceName } from '@voc/config';
 import type { PrismaClient } from '@voc/db';
 import { createLlmClient, llmConfigFromEnv, type LlmClient } from '@voc/llm';
-import { createConsumerRunner, ensureConsumer, type QueueName, type RunnerOptions } from '@voc/messaging';
-import { createRateLimiter, limiterConfigFromEnv, startupJitter, type Priority, type RateLimiter } from '@voc/rate-limiter';
+import { createConsumerRunner, ensureConsumer, serveRunnerStatus, type ConsumerRunner, type QueueName, type RunnerOptions } from '@voc/messaging';
+import { createRateLimiter, limiterConfigFromEnv, limiterOptionsFor, startupJitter, type Priority, type RateLimiter } from '@voc/rate-limiter';
 import { runService, type ServiceContext } from '@voc/service-kit';
 import { useDb, useNats, useRedis, type NatsDeps } from './connect';
+import { useDependencyGate } from './outages';
 import { workerEnv, type WorkerConfig } from './config';
 import { retryStartup } from './retry';
 import { UsageRecorder } from './usage';
@@ -41,6 +42,13 @@ export interface WorkerSpec<S extends z.ZodRawShape> {
   /** Declares that the worker calls the LLM; `priority` picks the seed's start-up jitter. */
   llm?: { priority: Priority };
   consumers: (deps: WorkerDeps, cfg: WorkerConfig & z.infer<z.ZodObject<S>>) => ConsumerSpec[];
+  /**
+   * Names the dependency an error shows to be down (the pipeline's
+   * `dependencyOf`), or undefined for the message's own failure. With it, the
+   * consumers hold messages through outages instead of spending their
+   * deliveries (see @voc/messaging "Outages"), and readiness names what is down.
+   */
+  outages?: (err: unknown) => string | undefined;
   tasks?: (deps: WorkerDeps, cfg: WorkerConfig & z.infer<z.ZodObject<S>>) => BackgroundTask[];
 }
 
@@ -53,7 +61,7 @@ export interface WorkerSpec<S extends z.ZodRawShape> {
  */
 export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) {
   const schema = z.object({ ...workerEnv, ...(spec.env ?? ({} as S)) });
-  const cfg = loadConfig(spec.name, schema) as WorkerConfig & z.infer<z.ZodObject<S>>;
+  const cfg = loadServiceConfig(spec.name, schema) as WorkerConfig & z.infer<z.ZodObject<S>>;
   const llmCfg = spec.llm ? { llm: llmConfigFromEnv(), limiter: limiterConfigFromEnv(process.env, spec.name) } : undefined;
 
   return runService({
@@ -67,16 +75,11 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
       const deps: WorkerDeps = { ctx, nats, db, redis };
 
       if (llmCfg) {
-        const limiter = createRateLimiter({
-          redis,
-          key: llmCfg.llm.model,
-          rps: llmCfg.limiter.rps,
-          marginMs: llmCfg.limiter.marginMs,
-          registry: ctx.registry,
-          log: ctx.log,
-        });
+        // Both budgets of LLM_MODEL (MAX_API_RPS, MAX_API_TPM), its lanes and tuning.
+        const limiter = createRateLimiter({ redis, ...limiterOptionsFor(llmCfg.limiter, llmCfg.llm.model), registry: ctx.registry, log: ctx.log });
         ctx.onShutdown('limiter', () => limiter.close());
         const usage = new UsageRecorder(db, ctx.log);
+        // Registered after the database, so it runs before it on shutdown: the last tallies are written.
         usage.start();
         ctx.onShutdown('llm-usage', () => usage.stop());
         deps.limiter = limiter;
@@ -86,12 +89,9 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
           model: llmCfg.llm.model,
           timeoutMs: llmCfg.llm.timeoutMs,
           maxRetries: llmCfg.llm.maxRetries,
-          // @voc/llm's LlmLimiter predates grants (tokens, settle): until the
-          // client reserves tokens it counts against the request limit only.
-          limiter: {
-            acquire: async (o) => void (await limiter.acquire(o)),
-            pause: (ms, reason) => limiter.pause(ms, reason),
-          },
+          prices: llmCfg.llm.prices,
+          haltProbeEveryMs: llmCfg.llm.haltProbeEveryMs,
+          limiter,
           service: spec.name,
           registry: ctx.registry,
           log: ctx.log,
@@ -102,6 +102,7 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
         ctx.log.info({ sleptMs: Math.round(slept) }, 'start-up jitter');
       }
 
+      const gate = spec.outages ? useDependencyGate(ctx, { classify: spec.outages, nats, db, redis, llm: deps.llm, watchRedis: !!spec.llm }) : undefined;
       const consumers = spec.consumers(deps, cfg);
       for (const c of consumers) {
         await retryStartup(`provisioning consumer ${c.queue}`, () => ensureConsumer(nats.jsm, c.queue), ctx.log);
@@ -109,6 +110,11 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
         const backup = c.backup?.queue;
         if (backup) await retryStartup(`provisioning consumer ${backup}`, () => ensureConsumer(nats.jsm, backup, {}, { update: false }), ctx.log);
       }
+      const runners: ConsumerRunner[] = [];
+      const status = serveRunnerStatus(nats.nc, () => runners.map((r) => r.status()), ctx.log);
+      ctx.onShutdown('runner status', () => {
+        if (!nats.nc.isClosed()) status.unsubscribe();
+      });
       for (const c of consumers) {
         const runner = createConsumerRunner({
           ...(c as RunnerOptions<QueueName>),
@@ -117,8 +123,11 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
           log: ctx.log,
           registry: ctx.registry,
           shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,
+          identity: { service: spec.name, node: process.env.NODE_NAME ?? 'local' },
+          ...(gate ? { gate } : {}),
         });
         await runner.start();
+        runners.push(runner);
         ctx.onShutdown(`consumer ${c.queue}`, () => runner.stop());
         ctx.log.info({ queue: c.queue, backup: c.backup?.queue, concurrency: c.concurrency ?? cfg.CONCURRENCY }, 'consuming');
       }

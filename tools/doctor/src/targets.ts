@@ -15,7 +15,7 @@ import {
   NATS_NODES,
   ref,
   variablesOf,
-} from '../../../infra/src';
+} from '@voc/infra';
 
 export interface NatsServerTarget {
   /** Node name when derived, else the URL. */

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { applyMigrations } from '@voc/db/migrate';
 import { startTestStack, type TestStack } from '@voc/local-stack';
-import { PG_BACKUP, PG_DUMP_COMMAND, PG_RESTORE_COMMAND } from '../../../infra/src';
+import { PG_BACKUP, PG_DUMP_COMMAND, PG_RESTORE_COMMAND } from '@voc/infra';
 import { checkPostgres } from '../src/checks/postgres';
 
 jest.setTimeout(120_000);

@@ -15,7 +15,7 @@ import { applyMigrations } from '@voc/db/migrate';
 import { startLlmSim, type LlmSim } from '@voc/llm-sim';
 import { freePort, startTestStack, type TestStack } from '@voc/local-stack';
 import { ensureStreams } from '@voc/messaging';
-import { sampleEnv } from '../../../infra/src';
+import { sampleEnv } from '@voc/infra';
 import { runDoctor } from '../src/doctor';
 import { exitCode, renderTable, type CheckResult } from '../src/report';
 

@@ -1,4 +1,4 @@
-import { interpolate, interpolateEnvironment, references, sampleEnv } from '../../../infra/src';
+import { interpolate, interpolateEnvironment, references, sampleEnv } from '@voc/infra';
 import { checkServiceConfigs } from '../src/checks/services';
 import { checkVariables, isNonPublicIpv4, parseIpv4 } from '../src/checks/variables';
 import { EnvFileError, mergeEnvironment, parseEnvFile } from '../src/env-file';

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEPLOY_ROLES, type DeployRole } from '@voc/config';
-import { composeFile, interpolateEnvironment, NATS_NODES, OVERRIDES, sampleEnv, variablesOf } from '../../../infra/src';
+import { composeFile, interpolateEnvironment, NATS_NODES, OVERRIDES, sampleEnv, variablesOf } from '@voc/infra';
 
 // Each docker-compose run is a Python start-up (~0.3 s, more on a loaded machine).
 jest.setTimeout(120_000);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { commented, toYaml, type YamlMap } from '../../../infra/src/yaml';
-import { stripComments } from '../../../infra/src';
+import { commented, toYaml, type YamlMap } from '@voc/infra/yaml';
+import { stripComments } from '@voc/infra';
 import { parseYamlSubset, YamlSubsetError } from './support/yaml-subset';
 
 jest.setTimeout(30_000);

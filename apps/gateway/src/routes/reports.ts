@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { renderReportHtml, type ReportContent } from '@voc/pipeline';
+import { reportContentOf } from '@voc/db';
+import { renderReportHtml } from '@voc/pipeline';
 import type { GatewayDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
 
@@ -21,10 +22,11 @@ export function reportRoutes(deps: GatewayDeps): Router {
     }
     const report = await deps.db.report.findUnique({ where: { id } });
     if (!report) throw notFound(`report ${id}`);
+    const content = reportContentOf(report);
     res.vary('Accept');
     // JSON first: `*/*` (curl, fetch) gets JSON; a browser asking for text/html gets the page.
-    if (report.status === 'ready' && report.content && req.accepts(['application/json', 'text/html']) === 'text/html') {
-      res.set('Content-Security-Policy', REPORT_CSP).type('html').send(renderReportHtml(report.content as unknown as ReportContent));
+    if (report.status === 'ready' && content && req.accepts(['application/json', 'text/html']) === 'text/html') {
+      res.set('Content-Security-Policy', REPORT_CSP).type('html').send(renderReportHtml(content));
       return;
     }
     res.json({
@@ -33,7 +35,7 @@ export function reportRoutes(deps: GatewayDeps): Router {
       status: report.status,
       createdAt: report.createdAt.toISOString(),
       readyAt: report.readyAt?.toISOString() ?? null,
-      ...(report.status === 'ready' ? { report: report.content } : {}),
+      ...(report.status === 'ready' ? { report: content } : {}),
       ...(report.status === 'failed' ? { error: report.error ?? 'unknown error' } : {}),
     });
   });

@@ -1,4 +1,4 @@
-import { FIVE_W, type InsightInput, type ThemeInput } from '@voc/llm';
+import { FIVE_W, type InsightInput, type ThemeInput } from '@voc/prompts';
 import { Rng } from '../random';
 import { excerpt, pseudoChinese, sentenceSpans, type Span } from '../text';
 import { SENTIMENT_PHRASES, sentimentOf } from './sentiment';

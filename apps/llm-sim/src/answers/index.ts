@@ -1,4 +1,5 @@
 import {
+  detectPromptKind,
   lastUserText,
   readInsightRequest,
   readLearningRequest,
@@ -7,7 +8,7 @@ import {
   readTranslateSingleRequest,
   type PromptKind,
   type WireMessage,
-} from '@voc/llm';
+} from '@voc/prompts';
 import { pseudoChinese } from '../text';
 import { answerInsight, answerTheme } from './analysis';
 import { answerLearning } from './learning';
@@ -36,4 +37,9 @@ export function generateAnswer(kind: PromptKind, messages: readonly WireMessage[
     case 'other':
       return { kind, content: `这是 llm-sim 的模拟回答：${pseudoChinese(lastUserText(messages), seed)}` };
   }
+}
+
+/** The well-formed answer llm-sim gives to `messages` (for tests: e.g. that max_tokens never cuts one). */
+export function simulatedAnswer(messages: readonly WireMessage[], seed = 'llm-sim'): string {
+  return generateAnswer(detectPromptKind(messages), messages, seed).content;
 }

@@ -1,4 +1,4 @@
-import { FIVE_W, type FiveW, type LearningInput } from '@voc/llm';
+import { FIVE_W, type FiveW, type LearningInput } from '@voc/prompts';
 import { Rng } from '../random';
 import { jsonAnswer, type SimAnswer } from './types';
 

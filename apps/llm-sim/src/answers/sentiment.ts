@@ -1,4 +1,4 @@
-import type { Sentiment } from '@voc/llm';
+import type { Sentiment } from '@voc/prompts';
 
 const POSITIVE = /\b(love|loved|great|excellent|perfect|good|amazing|awesome|happy|recommend|works well|best|nice|sturdy|comfortable|easy)\b/i;
 const NEGATIVE = /\b(broke|broken|bad|terrible|awful|stopped|return(ed)?|waste|poor|disappoint\w*|cheap|doa|lemon|worst|useless|refund|leak\w*|defective)\b/i;

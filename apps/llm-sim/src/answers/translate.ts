@@ -1,4 +1,4 @@
-import type { TranslateSingleInput } from '@voc/llm';
+import type { TranslateSingleInput } from '@voc/prompts';
 import { simulatedTranslation } from '../text';
 import { jsonAnswer, type SimAnswer } from './types';
 

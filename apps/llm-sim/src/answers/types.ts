@@ -1,4 +1,4 @@
-import type { PromptKind } from '@voc/llm';
+import type { PromptKind } from '@voc/prompts';
 
 /** A well-formed answer: its text, and for JSON kinds the object it encodes (the fault injector mutates it). */
 export interface SimAnswer {

@@ -1,9 +1,28 @@
 import type { LlmClient } from '../client';
-import type { Insight, LearnedModel, NamedRef, Theme } from '../domain';
-import { buildInsightMessages, parseInsightAnswer } from '../prompts/insight';
-import { buildLearningMessages, parseLearningAnswer } from '../prompts/learning';
-import { buildThemeMessages, parseThemeAnswer, type LabelRefs } from '../prompts/theme';
+import {
+  buildInsightMessages,
+  buildLearningMessages,
+  buildThemeMessages,
+  parseInsightAnswer,
+  parseLearningAnswer,
+  parseThemeAnswer,
+  reviewFields,
+  type Insight,
+  type LabelRefs,
+  type LearnedModel,
+  type NamedRef,
+  type Theme,
+} from '@voc/prompts';
+import { truncateForAnalysis, truncationNote } from '../tokens/truncate';
 import { requestOptions, withMalformedRetry, type TaskOptions } from './common';
+
+/** The review (and translation) as analysis sees them: cut by the long-review rule (tokens/truncate.ts). */
+function analysedFields(req: { review: string; translation?: string; rating?: number }) {
+  const review = truncateForAnalysis(req.review);
+  const translation = req.translation !== undefined ? truncateForAnalysis(req.translation) : undefined;
+  const fields = reviewFields({ ...req, review: review.text, ...(translation ? { translation: translation.text } : {}) });
+  return { fields, review };
+}
 
 const EXTRACTION_TEMPERATURE = 0.2;
 
@@ -19,23 +38,22 @@ export interface ExtractInsightsRequest extends TaskOptions {
 /**
  * 3–5 validated insights of one review. A blank review has nothing to quote
  * and yields [] without a call. Malformed answers are retried once, then
- * MalformedAnswerError.
+ * MalformedAnswerError. A review longer than the long-review rule allows is
+ * analysed from its first sentences, and its first insight's analysis says so.
  */
 export async function extractInsights(client: LlmClient, req: ExtractInsightsRequest): Promise<Insight[]> {
   if (req.dimensions.length === 0) throw new TypeError(`extractInsights: no dimensions for asin ${req.asin ?? '?'} (product not learned)`);
   if (!req.review.trim()) return [];
-  const input = {
-    review: req.review,
-    dimensions: req.dimensions,
-    ...(req.translation !== undefined ? { translation: req.translation } : {}),
-    ...(req.rating !== undefined ? { rating: req.rating } : {}),
-  };
+  const { fields, review } = analysedFields(req);
+  const input = { ...fields, dimensions: req.dimensions };
   const { value } = await withMalformedRetry(() =>
     client.chatParsed(
       { kind: 'insight', messages: buildInsightMessages(input), jsonMode: true, temperature: EXTRACTION_TEMPERATURE, ...requestOptions(req) },
       (answer) => parseInsightAnswer(answer, input),
     ),
   );
+  const [first] = value;
+  if (review.truncated && first) first.analysis = `${first.analysis}${truncationNote(review)}`;
   return value;
 }
 
@@ -56,12 +74,7 @@ export async function extractThemes(client: LlmClient, req: ExtractThemesRequest
     throw new TypeError(`extractThemes: no labels for asin ${req.asin ?? '?'} (product not learned)`);
   }
   if (!req.review.trim()) return [];
-  const input = {
-    review: req.review,
-    labels: req.labels,
-    ...(req.translation !== undefined ? { translation: req.translation } : {}),
-    ...(req.rating !== undefined ? { rating: req.rating } : {}),
-  };
+  const input = { ...analysedFields(req).fields, labels: req.labels };
   const { value } = await withMalformedRetry(() =>
     client.chatParsed(
       { kind: 'theme', messages: buildThemeMessages(input), jsonMode: true, temperature: EXTRACTION_TEMPERATURE, ...requestOptions(req) },

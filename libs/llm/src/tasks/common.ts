@@ -1,4 +1,5 @@
-import { LlmRequestError, MalformedAnswerError } from '../errors';
+import { MalformedAnswerError } from '@voc/prompts';
+import { LlmRequestError } from '../errors';
 import type { Priority } from '../limiter';
 
 /** Options every task function takes. */

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
-import { createLlmClient, type LlmClient, type LlmClientOptions, type LlmUsage, type RetryPolicy } from '../../src';
+import { createLlmClient, type LlmClient, type LlmClientOptions, type LlmUsage } from '../../src';
+import type { RetryPolicy } from '../../src/retry';
 import { MemoryLimiter } from './memory-limiter';
 
 /** Short backoffs: the tests exercise the retry paths, not the production waits. */

@@ -1,4 +1,3 @@
-import { Prisma } from '@voc/db';
 import type { HandlerContext, ReportJob } from '@voc/messaging';
 import type { PipelineDeps } from '../deps';
 import { handleStageFailure } from '../failures';
@@ -14,7 +13,7 @@ export async function handleReport(deps: PipelineDeps, job: ReportJob, ctx: Pick
     const content = await buildReport(db, job.asin);
     await db.report.update({
       where: { id: job.reportId },
-      data: { status: 'ready', content: content as unknown as Prisma.InputJsonValue, readyAt: new Date(), error: null },
+      data: { status: 'ready', content, readyAt: new Date(), error: null },
     });
     deps.log.info({ reportId: job.reportId, asin: job.asin, reviews: content.reviews.total }, 'report ready');
     return 'ready';

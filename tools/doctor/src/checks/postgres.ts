@@ -6,7 +6,7 @@
 import { Client } from 'pg';
 import { DEPLOY_ROLES } from '@voc/config';
 import { DEFAULT_MIGRATIONS_DIR, listMigrations, redactUrl } from '@voc/db/migrate';
-import { poolConnections } from '../../../../infra/src';
+import { poolConnections } from '@voc/infra';
 import { fail, ok, warn, type CheckResult } from '../report';
 
 interface AppliedRow {

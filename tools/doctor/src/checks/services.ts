@@ -4,7 +4,7 @@
  * service's own loaders.
  */
 import { placement, servicesOn, type DeployRole } from '@voc/config';
-import { appEnvironment, interpolateEnvironment } from '../../../../infra/src';
+import { appEnvironment, interpolateEnvironment } from '@voc/infra';
 import { fail, ok, type CheckResult } from '../report';
 import { serviceConfigProblems } from '../service-config';
 

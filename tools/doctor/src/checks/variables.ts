@@ -3,8 +3,8 @@
  * present (or has a default) and well-formed. Secrets are never printed.
  */
 import type { DeployRole } from '@voc/config';
-import { parseModelLimits } from '@voc/rate-limiter/src/env';
-import { NATS_NODES, variablesOf, type HostVariable, type VariableFormat } from '../../../../infra/src';
+import { parseModelLimits } from '@voc/rate-limiter';
+import { NATS_NODES, variablesOf, type HostVariable, type VariableFormat } from '@voc/infra';
 import { fail, ok, warn, type CheckResult } from '../report';
 
 /** A problem with a value: FAIL, or only a warning. */

@@ -1,0 +1,3 @@
+import { describeServiceLifecycle } from '@voc/worker/testing';
+
+describeServiceLifecycle('theme-svc');
