@@ -139,3 +139,12 @@ export function useRedis(): { readonly clients: Clients; readonly url: string } 
 
 /** Tuning for tests about something else than the ramp or the fence: full limits from the first grant. */
 export const QUICK = { rampMs: 0, fenceMs: 0 } as const;
+
+/**
+ * For tests that count how many grants the limiter makes (rates, ramps,
+ * shares): a slot may be used up to 200 ms after its time instead of 10, so
+ * a loaded machine's late timers do not drop most slots (the schedule runs
+ * at 1000 / 1200 of the limits; the tests' bounds allow for it). The limits
+ * still hold exactly; `npm run bench:limiter` measures the default margin.
+ */
+export const TOLERANT = { ...QUICK, marginMs: 200 } as const;
