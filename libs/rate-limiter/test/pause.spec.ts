@@ -33,9 +33,10 @@ describe('pause (provider 429)', () => {
     await load.end();
     await Promise.all([pauser.close(), subscribed.close(), unsubscribed.close()]);
 
-    // Slots already held when the pause began reach at most one horizon (100 ms) further.
+    // Slots already held when the pause began reach at most one horizon
+    // (≤ 150 ms) further, and are used at most marginMs late.
     for (const who of ['pauser', 'subscribed', 'unsubscribed']) {
-      expect(load.times((g) => g.who === who && g.at > pausedAt + 300 && g.at < pausedAt + 1400)).toEqual([]);
+      expect(load.times((g) => g.who === who && g.at > pausedAt + 150 + QUICK.marginMs && g.at < pausedAt + 1400)).toEqual([]);
     }
     expect(maxInSlidingWindow(load.times()).count).toBeLessThanOrEqual(R);
     // Paused until 1.5 s after the script ran (Redis' clock is this machine's).
@@ -73,7 +74,8 @@ describe('pause (provider 429)', () => {
     await load.end();
     await Promise.all([pauser.close(), farSighted.close()]);
 
-    expect(load.times((g) => g.at > pausedAt + 150 && g.at < pausedAt + 1300)).toEqual([]);
+    // (A slot due before the notification came may still be used marginMs late.)
+    expect(load.times((g) => g.at > pausedAt + 150 + QUICK.marginMs && g.at < pausedAt + 1300)).toEqual([]);
     // It did hold slots inside the pause, and dropped them.
     expect(await metricValue(registry, 'rate_limiter_dropped_slots_total', { key: 'p2', reason: 'paused' })).toBeGreaterThan(0);
   });

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { createRateLimiter, maxInSlidingWindow } from '../src';
-import { Load, metricValue, TOLERANT, sleep, useRedis } from './support';
+import { Load, metricValue, sleep, useRedis, QUICK } from './support';
 
 jest.setTimeout(60_000);
 
@@ -11,7 +11,7 @@ const count = (times: number[], from: number, to: number) => times.filter((t) =>
 describe('ramp (slow start)', () => {
   it('a cold fleet rises from the floor to its limit over rampMs instead of stepping to it', async () => {
     const R = 40;
-    const opts = { key: 'ramp-cold', rps: R, rampMs: 2000, rampFloor: 0.1, fenceMs: 0, marginMs: TOLERANT.marginMs };
+    const opts = { key: 'ramp-cold', rps: R, rampMs: 2000, rampFloor: 0.1, fenceMs: 0, marginMs: QUICK.marginMs };
     const a = createRateLimiter({ redis: env.clients.create(), ...opts });
     const b = createRateLimiter({ redis: env.clients.create(), ...opts });
     const load = new Load().saturate(a, 20, 'a').saturate(b, 20, 'b');
@@ -31,7 +31,7 @@ describe('ramp (slow start)', () => {
 
   it('ramps again after a pause', async () => {
     const R = 40;
-    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'ramp-pause', rps: R, rampMs: 2000, fenceMs: 0, marginMs: TOLERANT.marginMs });
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'ramp-pause', rps: R, rampMs: 2000, fenceMs: 0, marginMs: QUICK.marginMs });
     const load = new Load().saturate(limiter, 20, 'a');
     await sleep(2500);
     await limiter.pause(300, { reason: 'test', cause: 'unknown' });
@@ -53,7 +53,7 @@ describe('429 by cause', () => {
   it('requests: pauses everyone and cuts the request budget, which recovers over recoveryMs', async () => {
     const R = 40;
     const registry = new Registry();
-    const opts = { key: 'cause-req', rps: R, ...TOLERANT, backoffFactor: 0.5, recoveryMs: 60_000 };
+    const opts = { key: 'cause-req', rps: R, ...QUICK, backoffFactor: 0.5, recoveryMs: 60_000 };
     const limiter = createRateLimiter({ redis: env.clients.create(), registry, ...opts });
     const peer = createRateLimiter({ redis: env.clients.create(), ...opts });
     const load = new Load().saturate(limiter, 20, 'a').saturate(peer, 20, 'b');
@@ -76,7 +76,7 @@ describe('429 by cause', () => {
 
   it('tokens: cuts the token budget only', async () => {
     const TPM = 120_000; // 2000 per second
-    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'cause-tok', rps: 40, tpm: TPM, ...TOLERANT, backoffFactor: 0.5 });
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'cause-tok', rps: 40, tpm: TPM, ...QUICK, backoffFactor: 0.5 });
     const grants: { at: number; tokens: number }[] = [];
     const stop = new AbortController();
     const loops = Array.from({ length: 10 }, async () => {
@@ -104,7 +104,7 @@ describe('429 by cause', () => {
   });
 
   it('burst: restarts the ramp even without Retry-After', async () => {
-    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'cause-burst', rps: 20, rampMs: 3000, fenceMs: 0, marginMs: TOLERANT.marginMs });
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'cause-burst', rps: 20, rampMs: 3000, fenceMs: 0, marginMs: QUICK.marginMs });
     await limiter.acquire();
     await limiter.pause(0, { reason: 'Throttling.BurstRate', cause: 'burst' });
     const s = await limiter.stats();

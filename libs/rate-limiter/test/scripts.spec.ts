@@ -71,8 +71,8 @@ describe('reserve.lua: requests', () => {
 
   it('places vip demands first and further ahead, so vip lands before later normal reservations', async () => {
     const keys = freshKeys();
-    // 10 RPS: a new slot enters a horizon only every 100 ms, however slow the machine.
-    const slow = { ...base, iv: 100_000, hn: 300_000, hv: 600_000, fence: 0 };
+    // 1 RPS: a new slot enters a horizon only every second, however slow the machine.
+    const slow = { ...base, iv: 1_000_000, hn: 3_000_000, hv: 6_000_000, fence: 0 };
     await reserve(keys, slow, { normal: zeros(64) }); // the normal horizon is now full
     const normal = await reserve(keys, slow, { normal: [0] });
     expect(normal.slots).toEqual([]);
