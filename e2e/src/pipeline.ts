@@ -19,6 +19,8 @@ export interface Pipeline {
   sim: LlmSim;
   apps: Map<ServiceName, RunningApp>;
   gatewayUrl: string;
+  /** The gateway's /metrics (its own port). */
+  gatewayMetricsUrl: string;
   apiKey: string;
   env: Record<string, string>;
   logDir: string;
@@ -47,6 +49,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const apps = new Map<ServiceName, RunningApp>();
   let sim: LlmSim | undefined;
   let dbProxy: FaultProxy | undefined;
+  let gatewayMetricsPort = 0;
   const stop = async () => {
     await dbProxy?.setMode('pass');
     await Promise.all([...apps.values()].map((a) => a.stop()));
@@ -72,10 +75,12 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     const startService = async (name: ServiceName, extraEnv: Record<string, string> = {}) => {
       const def = SERVICES[name];
       const port = await freePort();
+      // The gateway serves /metrics on a port of its own: a free one here, not its default.
+      const metrics: Record<string, string> = name === 'gateway' ? { GATEWAY_METRICS_PORT: String((gatewayMetricsPort = await freePort())) } : {};
       const app = startApp(
         ROOT,
         name,
-        { ...serviceEnvironment(name), ...env, ...opts.serviceEnv?.[name], ...extraEnv, [def.portVar]: String(port) },
+        { ...serviceEnvironment(name), ...env, ...metrics, ...opts.serviceEnv?.[name], ...extraEnv, [def.portVar]: String(port) },
         path.join(logDir, `${name}.log`),
         { port },
       );
@@ -86,7 +91,19 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     const names = opts.services ?? (['gateway', ...WORKERS] as ServiceName[]);
     await Promise.all(names.map((n) => startService(n)));
     const gw = apps.get('gateway');
-    return { stack, sim, apps, gatewayUrl: gw ? `http://127.0.0.1:${gw.port}` : '', apiKey, env, logDir, ...(dbProxy ? { dbProxy } : {}), startService, stop };
+    return {
+      stack,
+      sim,
+      apps,
+      gatewayUrl: gw ? `http://127.0.0.1:${gw.port}` : '',
+      gatewayMetricsUrl: gw ? `http://127.0.0.1:${gatewayMetricsPort}/metrics` : '',
+      apiKey,
+      env,
+      logDir,
+      ...(dbProxy ? { dbProxy } : {}),
+      startService,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
