@@ -24,7 +24,7 @@ describe('ramp (slow start)', () => {
     // Linear from 4 to 40 per second: ≈ 6 in the first half second, ≈ 40 per second after 2 s.
     expect(count(t, first, first + 500)).toBeLessThanOrEqual(10);
     // The lower bound is loose on purpose (loaded CI machines): the benchmark measures the rate.
-    expect(count(t, first + 2200, first + 3200)).toBeGreaterThanOrEqual(0.4 * R);
+    expect(count(t, first + 2200, first + 3200)).toBeGreaterThanOrEqual(0.25 * R);
     expect(maxInSlidingWindow(t).count).toBeLessThanOrEqual(R);
     expect(s.ramp).toBeNull();
   });
