@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A server process this stack started; `stop()` sends SIGTERM and waits for it to exit. */
@@ -92,4 +93,61 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** The parent pid of `pid` from /proc/<pid>/stat (Linux), or undefined when it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live descendant of `pid` (children, their children, …), read from /proc. */
+export function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    const p = Number(entry);
+    if (!Number.isInteger(p) || p <= 0) continue;
+    const parent = parentOf(p);
+    if (parent === undefined) continue;
+    const list = children.get(parent);
+    if (list) list.push(p);
+    else children.set(parent, [p]);
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
+}
+
+/**
+ * Sends `signal` to `pid` first, then to every descendant: SIGSTOP of a
+ * PostgreSQL postmaster and its backends leaves the port accepting TCP
+ * connections (the kernel's backlog) while nothing answers. The root goes
+ * first so that a stopped postmaster forks no new backend while the tree is
+ * read. Returns the pids signalled.
+ */
+export function signalProcessTree(pid: number, signal: NodeJS.Signals): number[] {
+  const sent: number[] = [];
+  const send = (p: number) => {
+    try {
+      process.kill(p, signal);
+      sent.push(p);
+    } catch {
+      // exited meanwhile
+    }
+  };
+  send(pid);
+  for (const p of descendantsOf(pid)) send(p);
+  return sent;
 }
