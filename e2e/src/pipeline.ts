@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
 import { applyMigrations } from '@voc/db/migrate';
-import { startLlmSim, type LlmSim, type SimConfig } from '@voc/llm-sim';
+import { startLlmSim, type LlmSim, type SimConfig, type SimStatsSnapshot } from '@voc/llm-sim';
 import { freePort, startApp, startTestStack, waitReady, type RunningApp, type TestStack } from '@voc/local-stack';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -16,14 +16,19 @@ export const WORKERS: ServiceName[] = ['ingest-svc', 'translate-svc', 'learning-
 
 export interface Pipeline {
   stack: TestStack;
-  sim: LlmSim;
+  /** The running simulator (a new object after startSim()). */
+  readonly sim: LlmSim;
   apps: Map<ServiceName, RunningApp>;
   gatewayUrl: string;
   apiKey: string;
   env: Record<string, string>;
   logDir: string;
-  /** Starts (again) one service, e.g. after killing it. */
+  /** Starts (again) one service, e.g. after killing it; a service started before keeps its port (the gateway its URL). */
   startService(name: ServiceName, extraEnv?: Record<string, string>): Promise<RunningApp>;
+  /** Stops llm-sim (the provider is gone: connections refused) and returns its last stats. */
+  stopSim(): Promise<SimStatsSnapshot>;
+  /** Starts llm-sim again on its port with the pipeline's settings and `overrides` (other faults, latency…). */
+  startSim(overrides?: Partial<SimConfig>): Promise<LlmSim>;
   stop(): Promise<void>;
 }
 
@@ -34,14 +39,17 @@ export interface PipelineOptions {
   /** Per-service environment. */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   services?: ServiceName[];
+  /** Server options: a NATS cluster of `natsNodes` (streams then get 3 replicas), Redis with its append-only file. */
+  stack?: { natsNodes?: number; redisAppendOnly?: boolean };
 }
 
 export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
-  const stack = await startTestStack();
+  const stack = await startTestStack({}, opts.stack ?? {});
   const logDir = path.join(stack.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const apps = new Map<ServiceName, RunningApp>();
   let sim: LlmSim | undefined;
+  const ports = new Map<ServiceName, number>();
   const stop = async () => {
     await Promise.all([...apps.values()].map((a) => a.stop()));
     await sim?.stop();
@@ -49,10 +57,13 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   };
   try {
     await applyMigrations(stack.databaseUrl);
-    sim = await startLlmSim({ port: 0, host: '127.0.0.1', latencyMs: 20, jitterMs: 10, rpsLimit: 250, errorRate: 0, malformedRate: 0, ...opts.sim });
+    const simConfig: Partial<SimConfig> = { host: '127.0.0.1', latencyMs: 20, jitterMs: 10, rpsLimit: 250, errorRate: 0, malformedRate: 0, ...opts.sim };
+    sim = await startLlmSim({ ...simConfig, port: 0 });
+    const simPort = sim.port;
     const apiKey = 'e2e-key';
     const env: Record<string, string> = {
       NATS_URL: stack.natsUrl,
+      ...((opts.stack?.natsNodes ?? 1) >= 3 ? { NATS_REPLICAS: '3' } : {}),
       REDIS_URL: stack.redisUrl,
       DATABASE_URL: stack.databaseUrl,
       LLM_BASE_URL: sim.baseUrl,
@@ -63,7 +74,8 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     };
     const startService = async (name: ServiceName, extraEnv: Record<string, string> = {}) => {
       const def = SERVICES[name];
-      const port = await freePort();
+      const port = ports.get(name) ?? (await freePort());
+      ports.set(name, port);
       const app = startApp(
         ROOT,
         name,
@@ -78,7 +90,35 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     const names = opts.services ?? (['gateway', ...WORKERS] as ServiceName[]);
     await Promise.all(names.map((n) => startService(n)));
     const gw = apps.get('gateway');
-    return { stack, sim, apps, gatewayUrl: gw ? `http://127.0.0.1:${gw.port}` : '', apiKey, env, logDir, startService, stop };
+    const stopSim = async () => {
+      if (!sim) throw new Error('llm-sim is not running');
+      const last = sim.stats();
+      await sim.stop();
+      sim = undefined;
+      return last;
+    };
+    const startSim = async (overrides: Partial<SimConfig> = {}) => {
+      if (sim) await stopSim();
+      // The same port: every service's LLM_BASE_URL points there.
+      sim = await startLlmSim({ ...simConfig, ...overrides, port: simPort });
+      return sim;
+    };
+    return {
+      stack,
+      get sim() {
+        if (!sim) throw new Error('llm-sim is stopped (startSim() starts it again)');
+        return sim;
+      },
+      apps,
+      gatewayUrl: gw ? `http://127.0.0.1:${gw.port}` : '',
+      apiKey,
+      env,
+      logDir,
+      startService,
+      stopSim,
+      startSim,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
