@@ -9,6 +9,8 @@ import { toUpload, type DataReview, type GatewayClient } from '@voc/e2e';
 export interface UploadChunk {
   asin: string;
   reviews: DataReview[];
+  /** Product fields sent with the chunk, as a plug-in sends the listing it scraped. */
+  product?: { title?: string; bulletPoints?: string[] };
 }
 
 export interface UploadPlan {
@@ -82,6 +84,8 @@ function dedupe(reviews: DataReview[]): DataReview[] {
 export interface UploadOutcome {
   sent: number;
   accepted: number;
+  /** The chunks that got their 202 (whose reviews the pipeline now owes). */
+  acceptedChunks: UploadChunk[];
   /** Answers worth retrying (503, connection errors) that were retried. */
   retries: number;
   /** Chunks that were never accepted, with the last answer. */
@@ -95,7 +99,7 @@ export interface UploadOutcome {
  * as the plug-in does; any other answer but 202 is a failure.
  */
 export async function sendUploads(gw: GatewayClient, chunksToSend: UploadChunk[], concurrency: number, retryForMs: number): Promise<UploadOutcome> {
-  const out: UploadOutcome = { sent: chunksToSend.length, accepted: 0, retries: 0, failures: [] };
+  const out: UploadOutcome = { sent: chunksToSend.length, accepted: 0, acceptedChunks: [], retries: 0, failures: [] };
   let next = 0;
   const worker = async () => {
     while (next < chunksToSend.length) {
@@ -104,9 +108,10 @@ export async function sendUploads(gw: GatewayClient, chunksToSend: UploadChunk[]
       for (;;) {
         let answer: string;
         try {
-          const res = await gw.upload(c.asin, c.reviews.map(toUpload));
+          const res = await gw.upload(c.asin, c.reviews.map(toUpload), c.product);
           if (res.status === 202) {
             out.accepted++;
+            out.acceptedChunks.push(c);
             break;
           }
           answer = `${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
