@@ -96,9 +96,16 @@ export interface UploadOutcome {
  * Sends the chunks through the gateway, `concurrency` at a time. A 503 (the
  * gateway could not get JetStream's ack, e.g. while a stream leader moves to
  * another node) or a refused connection is retried for up to `retryForMs`,
- * as the plug-in does; any other answer but 202 is a failure.
+ * as the plug-in does; any other answer but 202 is a failure. `onAccepted`
+ * hears of each 202 as it comes (a test can act mid-way through the uploads).
  */
-export async function sendUploads(gw: GatewayClient, chunksToSend: UploadChunk[], concurrency: number, retryForMs: number): Promise<UploadOutcome> {
+export async function sendUploads(
+  gw: GatewayClient,
+  chunksToSend: UploadChunk[],
+  concurrency: number,
+  retryForMs: number,
+  opts: { onAccepted?: (chunk: UploadChunk) => void } = {},
+): Promise<UploadOutcome> {
   const out: UploadOutcome = { sent: chunksToSend.length, accepted: 0, acceptedChunks: [], retries: 0, failures: [] };
   let next = 0;
   const worker = async () => {
@@ -112,6 +119,7 @@ export async function sendUploads(gw: GatewayClient, chunksToSend: UploadChunk[]
           if (res.status === 202) {
             out.accepted++;
             out.acceptedChunks.push(c);
+            opts.onAccepted?.(c);
             break;
           }
           answer = `${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
