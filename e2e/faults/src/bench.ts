@@ -1,0 +1,223 @@
+/**
+ * The test bench a group of scenarios runs on: the whole pipeline of
+ * `@voc/e2e` (real NATS, Redis and PostgreSQL, every service as a process,
+ * llm-sim in this process), plus what a fault test needs around it — a
+ * database pool that survives the database going away, a NATS connection of
+ * its own (direct publishing, the DLQ, queue depths), the ledger of LLM
+ * calls over llm-sim restarts, and the service and server controls.
+ */
+import { Pool } from 'pg';
+import type { NatsConnection, JetStreamManager } from 'nats';
+import type { ServiceName } from '@voc/config';
+import { GatewayClient, startPipeline, type Pipeline, type PipelineOptions } from '@voc/e2e';
+import type { SimConfig } from '@voc/llm-sim';
+import { connectNats, listDeadLetters, queueStats, QUEUES, type QueueName } from '@voc/messaging';
+import { parsePrometheus, sumSamples } from '@voc/two-hosts/metrics';
+import { CallLedger, type SimMode } from './ledger';
+
+export type Say = (msg: string) => void;
+
+export interface BenchOptions {
+  label: string;
+  sim: Partial<SimConfig>;
+  env: Record<string, string>;
+  stack?: PipelineOptions['stack'];
+  say: Say;
+}
+
+/** Where each stage of a set of products stands. */
+export interface Progress {
+  stored: number;
+  translated: number;
+  insights: number;
+  themes: number;
+  /** Reviews whose every stage is done or failed. */
+  final: number;
+  learning: number;
+  learned: number;
+}
+
+const QUIET_POLL_MS = 500;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class FaultBench {
+  readonly ledger = new CallLedger();
+  private simRunning = true;
+
+  private constructor(
+    readonly label: string,
+    readonly p: Pipeline,
+    readonly gw: GatewayClient,
+    /** Polls and audits; queries time out instead of hanging on a hung server. */
+    readonly pool: Pool,
+    readonly nc: NatsConnection,
+    readonly jsm: JetStreamManager,
+    readonly simConfig: Partial<SimConfig>,
+    private readonly say: Say,
+  ) {}
+
+  static async start(o: BenchOptions): Promise<FaultBench> {
+    const p = await startPipeline({ sim: o.sim, env: o.env, ...(o.stack ? { stack: o.stack } : {}) });
+    try {
+      const pool = new Pool({ connectionString: p.stack.databaseUrl, max: 3, connectionTimeoutMillis: 3000, query_timeout: 5000, idleTimeoutMillis: 5000 });
+      // A server that goes away mid-scenario breaks idle connections: the pool replaces them.
+      pool.on('error', () => undefined);
+      const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+      const nc = await connectNats({ url: p.stack.natsUrl, name: `faults-${o.label}`, log });
+      const jsm = await nc.jetstreamManager();
+      return new FaultBench(o.label, p, new GatewayClient(p.gatewayUrl, p.apiKey), pool, nc, jsm, o.sim, o.say);
+    } catch (err) {
+      await p.stop();
+      throw err;
+    }
+  }
+
+  get databaseUrl(): string {
+    return this.p.stack.databaseUrl;
+  }
+
+  /** llm-sim's account limit (its 429 threshold). */
+  get accountLimit(): number {
+    return this.simConfig.rpsLimit ?? 250;
+  }
+
+  async stop(): Promise<void> {
+    await this.nc.drain().catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
+    await this.p.stop();
+  }
+
+  // ---- llm-sim ----
+
+  /** llm-sim's stats now, or undefined while it is stopped. */
+  simStats() {
+    return this.simRunning ? this.p.sim.stats() : undefined;
+  }
+
+  /** A new scenario: llm-sim back to normal if a previous one left it otherwise, its stats zeroed. */
+  async beginCalls(): Promise<void> {
+    if (!this.simRunning || this.ledger.currentMode !== 'normal') await this.switchSim('normal');
+    this.p.sim.resetStats();
+    this.ledger.begin('normal');
+  }
+
+  /** Restarts llm-sim on its port in `mode` with these settings on top of the bench's (`stopped`: leaves it down). */
+  async switchSim(mode: SimMode | 'stopped', overrides: Partial<SimConfig> = {}): Promise<void> {
+    if (this.simRunning) {
+      const last = await this.p.stopSim();
+      this.ledger.close(last, mode === 'stopped' ? 'down' : mode);
+      this.simRunning = false;
+    } else if (mode !== 'stopped') {
+      this.ledger.close({ requests: 0, rejected429: 0, errors5xx: 0, malformed: 0, maxRequestsIn1s: 0 }, mode);
+    }
+    if (mode === 'stopped') return;
+    await this.p.startSim(overrides);
+    this.simRunning = true;
+  }
+
+  // ---- services ----
+
+  /** Messages the service holds right now (its runners' in_flight gauges), or undefined if it does not answer. */
+  async heldBy(name: ServiceName): Promise<number | undefined> {
+    const app = this.p.apps.get(name);
+    if (!app) return undefined;
+    try {
+      const res = await fetch(`http://127.0.0.1:${app.port}/metrics`, { signal: AbortSignal.timeout(2000) });
+      return sumSamples(parsePrometheus(await res.text()), 'in_flight');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** SIGKILL: the process dies holding whatever it holds. */
+  async kill(name: ServiceName): Promise<void> {
+    const app = this.p.apps.get(name);
+    if (!app) throw new Error(`${name} is not running on bench ${this.label}`);
+    app.kill('SIGKILL');
+    await app.exited;
+  }
+
+  /** Starts the service again (same port), as compose's restart policy would, and waits until it is ready. */
+  async restart(name: ServiceName, extraEnv: Record<string, string> = {}): Promise<void> {
+    await this.p.startService(name, extraEnv);
+  }
+
+  /** Restarts every given service with SIGTERM (a deploy), e.g. to apply other settings. */
+  async redeploy(names: ServiceName[], extraEnv: Record<string, string>): Promise<void> {
+    await Promise.all(names.map((n) => this.p.apps.get(n)?.stop()));
+    await Promise.all(names.map((n) => this.p.startService(n, extraEnv)));
+  }
+
+  // ---- progress and audits ----
+
+  /** Where the products stand, or undefined while the database does not answer. */
+  async progress(asins: readonly string[]): Promise<Progress | undefined> {
+    try {
+      const r = await this.pool.query(
+        `SELECT count(*) AS stored,
+                count(*) FILTER (WHERE translate_status = 'done') AS translated,
+                count(*) FILTER (WHERE insight_status = 'done') AS insights,
+                count(*) FILTER (WHERE theme_status = 'done') AS themes,
+                count(*) FILTER (WHERE translate_status IN ('done', 'failed') AND insight_status IN ('done', 'failed') AND theme_status IN ('done', 'failed')) AS final,
+                (SELECT count(*) FROM products WHERE asin = ANY($1::text[]) AND learning_state = 'learning') AS learning,
+                (SELECT count(*) FROM products WHERE asin = ANY($1::text[]) AND learning_state = 'learned') AS learned
+         FROM reviews WHERE asin = ANY($1::text[])`,
+        [asins],
+      );
+      const row = r.rows[0] as Record<keyof Progress, string>;
+      return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as unknown as Progress;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Polls `done` every `everyMs` until it holds or `timeoutMs` passes; returns whether it held. */
+  async until(what: string, done: () => Promise<boolean>, timeoutMs: number, everyMs = 200): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await done().catch(() => false)) return true;
+      if (Date.now() > deadline) {
+        this.say(`${what}: not reached within ${Math.round(timeoutMs / 1000)} s`);
+        return false;
+      }
+      await sleep(everyMs);
+    }
+  }
+
+  /** Until every work stream has nothing pending or in flight (what is left of a scenario is done). */
+  async quiet(timeoutMs: number): Promise<boolean> {
+    return this.until(
+      'queues quiet',
+      async () => {
+        const q = await queueStats(this.jsm);
+        return Object.values(q).every((s) => s.pending === 0 && s.inFlight === 0);
+      },
+      timeoutMs,
+      QUIET_POLL_MS,
+    );
+  }
+
+  /** Messages stranded in the work streams (out of deliveries, never dead-lettered). */
+  async stranded(): Promise<number> {
+    const q = await queueStats(this.jsm);
+    return Object.values(q).reduce((n, s) => n + s.stranded, 0);
+  }
+
+  /** Dead letters whose job belongs to one of `asins`, with their reasons. */
+  async deadLetters(asins: readonly string[]): Promise<{ queue: QueueName; reason: string; error: string }[]> {
+    const wanted = new Set(asins);
+    const out: { queue: QueueName; reason: string; error: string }[] = [];
+    for (const queue of Object.keys(QUEUES) as QueueName[]) {
+      for (let from = 1, guard = 0; guard < 100; guard++) {
+        const page = await listDeadLetters(this.jsm, queue, 200, from);
+        for (const e of page) {
+          const asin = (e.job as { asin?: unknown } | undefined)?.asin;
+          if (typeof asin === 'string' && wanted.has(asin)) out.push({ queue, reason: e.reason, error: e.error });
+        }
+        if (page.length < 200) break;
+        from = page[page.length - 1]!.seq + 1;
+      }
+    }
+    return out;
+  }
+}

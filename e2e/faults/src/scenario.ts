@@ -1,0 +1,220 @@
+/**
+ * How one scenario runs on a bench, the same way for all of them: wait until
+ * the previous one has left nothing in the queues, zero llm-sim's counters,
+ * let the scenario send its work and inject its fault, wait (bounded) until
+ * every review it got accepted is final, wait for the queues to go quiet
+ * again (so late duplicates are counted here), then audit its own products
+ * and compute its figures. A scenario's `restore` always runs, so a failed
+ * one leaves the bench usable for the next.
+ */
+import { serviceEnvironment, type ServiceName } from '@voc/config';
+import { pipelineSettingsFromEnv } from '@voc/pipeline';
+import { limiterConfigFromEnv } from '@voc/rate-limiter';
+import { auditReviews, rejectedReviews, stageEvents } from './audit';
+import type { FaultBench, Progress, Say } from './bench';
+import { computeFigures, type Acceptance, type BoundPart, type ScenarioFigures, type ScenarioObservation } from './figures';
+import { summarizeCalls } from './ledger';
+import { plannedCalls, type PlannedCalls } from './plan';
+import type { Rng } from './random';
+import type { Schedule } from './schedule';
+import { longestStall } from './stalls';
+import { ReviewPool, Workload } from './workload';
+
+export interface ScenarioContext {
+  bench: FaultBench;
+  work: Workload;
+  rng: Rng;
+  schedule: Schedule;
+  say: Say;
+  /** The fault begins now (the scenario's clock reads from here for the timeline). */
+  faultStarts(): void;
+  /** The fault is over (the dependency is back, the service restarted): recovery is timed from here. */
+  faultEnds(): void;
+  note(msg: string): void;
+  /** Reports the scenario requested (report-svc's scenario). */
+  reports: string[];
+  /**
+   * Waits (bounded) until every accepted review is final; the first time it
+   * is, that is the scenario's recovery time. runScenario calls it after
+   * run(); a scenario that must act after recovery (bring a node back) calls it itself.
+   */
+  waitFinal(timeoutMs: number): Promise<boolean>;
+}
+
+export interface ScenarioDef {
+  id: string;
+  name: string;
+  bench: 'main' | 'cluster';
+  /** The fault, one line, for the notes under the table. */
+  fault(schedule: Schedule): string;
+  /** Extra LLM calls allowed besides the fault answers, each with its reason. */
+  redo(planned: PlannedCalls): BoundPart[];
+  acceptance: Acceptance;
+  /** Time allowed, after the fault ended, for every accepted review to become final. */
+  recoverMs: number;
+  run(ctx: ScenarioContext): Promise<void>;
+  /** Undoes the fault if run() stopped half-way (a server left down or paused, llm-sim stopped). */
+  restore?(ctx: ScenarioContext): Promise<void>;
+}
+
+export interface ScenarioResult {
+  observation: ScenarioObservation;
+  figures: ScenarioFigures;
+}
+
+const QUIET_BEFORE_MS = 90_000;
+const QUIET_AFTER_MS = 60_000;
+
+/** Messages a service can hold at once (its CONCURRENCY as deployed by `npm start` and the e2e fixture). */
+export function concurrencyOf(name: ServiceName): number {
+  return Number(serviceEnvironment(name).CONCURRENCY ?? 1);
+}
+
+/**
+ * Work in flight when a fault hit a stage may be done again once: at most
+ * what its processes hold (CONCURRENCY messages, each one LLM call for
+ * translation and learning, ANALYSIS_CHUNK_SIZE calls for insight and
+ * theme), and never more than the stage's planned calls.
+ */
+export function heldWork(stages: readonly ('translate' | 'learning' | 'insight' | 'theme')[], planned: PlannedCalls): BoundPart[] {
+  const chunk = pipelineSettingsFromEnv({}).ANALYSIS_CHUNK_SIZE;
+  const parts: Record<(typeof stages)[number], BoundPart> = {
+    translate: { calls: Math.min(planned.translate + planned.bullets, concurrencyOf('translate-svc')), why: 'translation redone (messages translate-svc held)' },
+    learning: {
+      // insight-svc and theme-svc hold LEARNING messages too, as its backup.
+      calls: Math.min(planned.learning, concurrencyOf('learning-svc') + concurrencyOf('insight-svc') + concurrencyOf('theme-svc')),
+      why: 'learning redone',
+    },
+    insight: { calls: Math.min(planned.insight, concurrencyOf('insight-svc') * chunk), why: 'insights redone (messages insight-svc held)' },
+    theme: { calls: Math.min(planned.theme, concurrencyOf('theme-svc') * chunk), why: 'themes redone (messages theme-svc held)' },
+  };
+  return stages.map((s) => parts[s]);
+}
+
+export const ALL_LLM_STAGES = ['translate', 'learning', 'insight', 'theme'] as const;
+
+/**
+ * Waits until `stage` has reached `fraction` of the scenario's reviews (all
+ * it sends, accepted yet or not; bounded) and says where it stood; false
+ * when it ran out of time.
+ */
+export async function midRun(ctx: ScenarioContext, stage: keyof Progress, fraction: number, timeoutMs = 120_000): Promise<boolean> {
+  const total = ctx.work.products.reduce((n, p) => n + p.reviews.length, 0);
+  const target = Math.max(1, Math.floor(total * fraction));
+  const ok = await ctx.bench.until(`${stage} at ${Math.round(fraction * 100)} %`, async () => ((await ctx.bench.progress(ctx.work.asins))?.[stage] ?? 0) >= target, timeoutMs, 100);
+  const now = await ctx.bench.progress(ctx.work.asins);
+  ctx.note(`fault at ${stage} ${now?.[stage] ?? '?'} of ${total} (target ${Math.round(fraction * 100)} %)${ok ? '' : ', target not reached in time'}`);
+  return ok;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runScenario(def: ScenarioDef, n: number, bench: FaultBench, pool: ReviewPool, rng: Rng, schedule: Schedule, say: Say): Promise<ScenarioResult> {
+  const log: Say = (msg) => say(`${def.id}: ${msg}`);
+  const notes: string[] = [];
+  if (!(await bench.quiet(QUIET_BEFORE_MS))) notes.push('the queues were not quiet when it started');
+  await bench.beginCalls();
+  const t0 = Date.now();
+  let faultAt: number | undefined;
+  let faultEndedAt: number | undefined;
+  let recoveredAt: number | null = null;
+  const asins = () => ctx.work.asins;
+  const ctx: ScenarioContext = {
+    bench,
+    work: new Workload(n, pool),
+    rng,
+    schedule,
+    say: log,
+    faultStarts: () => {
+      faultAt = Date.now() - t0;
+      log('fault injected');
+    },
+    faultEnds: () => {
+      faultEndedAt = Date.now() - t0;
+      log(`fault over after ${((faultEndedAt - (faultAt ?? faultEndedAt)) / 1000).toFixed(1)} s`);
+    },
+    note: (msg) => {
+      notes.push(msg);
+      log(msg);
+    },
+    reports: [],
+    async waitFinal(timeoutMs) {
+      if (recoveredAt !== null) return true;
+      // Final: every stored review done or failed at every stage, and every accepted one stored or recorded as rejected.
+      const ok = await bench.until(
+        'every accepted review final',
+        async () => {
+          const p = await bench.progress(asins());
+          if (!p || ctx.work.accepted.size === 0) return false;
+          const rejected = (await rejectedReviews(bench.pool, asins())).size;
+          return p.final === p.stored && p.stored + rejected >= ctx.work.accepted.size;
+        },
+        timeoutMs,
+        500,
+      );
+      if (ok) recoveredAt = Date.now() - t0;
+      return ok;
+    },
+  };
+  log(`${def.name}: ${def.fault(schedule)}`);
+  try {
+    await def.run(ctx);
+  } catch (err) {
+    ctx.note(`the scenario stopped early: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    if (def.restore) await def.restore(ctx).catch((e: unknown) => ctx.note(`restore failed: ${(e as Error).message}`));
+  }
+  faultAt ??= Date.now() - t0;
+  faultEndedAt ??= Date.now() - t0;
+
+  const finished = await ctx.waitFinal(def.recoverMs);
+  log(finished ? `every accepted review final ${((recoveredAt! - faultEndedAt) / 1000).toFixed(1)} s after the fault` : 'did not recover in time');
+  const products = asins();
+  if (!(await bench.quiet(QUIET_AFTER_MS))) notes.push('the queues were not quiet at the end');
+
+  const planned = plannedCalls(ctx.work.messages, ctx.work.bullets);
+  const calls = summarizeCalls(bench.ledger.segments(bench.simStats()));
+  const { reviews, duplicates } = await auditReviews(bench.pool, bench.databaseUrl, products, ctx.work.accepted, ctx.work.poison);
+  const dead = await bench.deadLetters(products);
+  for (const d of dead.slice(0, 3)) notes.push(`dead letter (${d.queue}, ${d.reason}): ${d.error.slice(0, 160)}`);
+  const redo = def.redo(planned).filter((p) => p.calls > 0);
+  if (ctx.work.poisonBullets.size) redo.push({ calls: ctx.work.poisonBullets.size, why: 'storable bullet points of a poisoned list translated' });
+  if (calls.restarts > 0) {
+    // Stopping llm-sim aborts the answers in flight: at most the fleet's rate times the longest answer time.
+    const perRestart = Math.ceil((limiterConfigFromEnv(bench.p.env).rps * ((bench.simConfig.latencyMs ?? 0) + (bench.simConfig.jitterMs ?? 0))) / 1000);
+    redo.push({ calls: calls.restarts * perRestart, why: `answers in flight when llm-sim restarted (${calls.restarts} × ${perRestart})` });
+  }
+  let stalls: Record<string, number> | undefined;
+  if (def.acceptance.maxStallMs !== undefined) {
+    const events = await stageEvents(bench.pool, products);
+    const from = t0 + faultAt;
+    const to = t0 + (recoveredAt ?? Date.now() - t0);
+    stalls = Object.fromEntries(Object.entries(events).map(([stage, ev]) => [stage, longestStall(ev, from, to)]));
+  }
+  let reports: ScenarioObservation['reports'];
+  if (ctx.reports.length) {
+    const r = await bench.pool.query<{ n: string }>(`SELECT count(*) AS n FROM reports WHERE id = ANY($1::text[]) AND status = 'ready'`, [ctx.reports]);
+    reports = { requested: ctx.reports.length, ready: Number(r.rows[0]?.n ?? 0) };
+  }
+  const observation: ScenarioObservation = {
+    id: def.id,
+    name: def.name,
+    fault: def.fault(schedule),
+    reviews,
+    duplicates,
+    planned,
+    calls,
+    redo,
+    accountLimit: bench.accountLimit,
+    dlq: dead.length,
+    stranded: await bench.stranded(),
+    timeline: { faultAt, faultEndedAt, recoveredAt },
+    ...(stalls ? { stalls } : {}),
+    ...(reports ? { reports } : {}),
+    acceptance: def.acceptance,
+    notes,
+  };
+  const figures = computeFigures(observation);
+  log(figures.ok ? 'PASS' : `FAIL: ${figures.checks.filter((c) => !c.ok).map((c) => c.name).join('; ')}`);
+  return { observation, figures };
+}
