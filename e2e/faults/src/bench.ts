@@ -40,9 +40,26 @@ export interface Progress {
 const QUIET_POLL_MS = 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A service that exited without the bench stopping or killing it. */
+export interface Crash {
+  service: ServiceName;
+  code: number | null;
+  at: number;
+}
+
+/** Like compose's `restart: unless-stopped`: a service that exits on its own is started again after this long. */
+const RESTART_DELAY_MS = 1000;
+
 export class FaultBench {
   readonly ledger = new CallLedger();
+  /** Every service exit the bench did not cause, in order (each was started again). */
+  readonly crashes: Crash[] = [];
   private simRunning = true;
+  private stopping = false;
+  /** Pids the bench kills or stops on purpose. */
+  private readonly expectedExits = new Set<number>();
+  private readonly watched = new Set<number>();
+  private supervisor?: NodeJS.Timeout;
 
   private constructor(
     readonly label: string,
@@ -65,7 +82,9 @@ export class FaultBench {
       const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
       const nc = await connectNats({ url: p.stack.natsUrl, name: `faults-${o.label}`, log });
       const jsm = await nc.jetstreamManager();
-      return new FaultBench(o.label, p, new GatewayClient(p.gatewayUrl, p.apiKey), pool, nc, jsm, o.sim, o.say);
+      const bench = new FaultBench(o.label, p, new GatewayClient(p.gatewayUrl, p.apiKey), pool, nc, jsm, o.sim, o.say);
+      bench.supervise();
+      return bench;
     } catch (err) {
       await p.stop();
       throw err;
@@ -81,10 +100,37 @@ export class FaultBench {
     return this.simConfig.rpsLimit ?? 250;
   }
 
-  async stop(): Promise<void> {
-    await this.nc.drain().catch(() => undefined);
-    await this.pool.end().catch(() => undefined);
-    await this.p.stop();
+  /** Watches every service process; one that exits on its own is recorded and started again. */
+  private supervise(): void {
+    const watch = () => {
+      for (const [name, app] of this.p.apps) {
+        if (this.watched.has(app.pid)) continue;
+        this.watched.add(app.pid);
+        void app.exited.then(async (code) => {
+          if (this.stopping || this.expectedExits.has(app.pid)) return;
+          this.crashes.push({ service: name, code, at: Date.now() });
+          this.say(`${name} exited on its own (code ${code}); starting it again`);
+          await sleep(RESTART_DELAY_MS);
+          if (!this.stopping) await this.p.startService(name).catch((e: unknown) => this.say(`${name} did not start again: ${(e as Error).message}`));
+        });
+      }
+    };
+    watch();
+    this.supervisor = setInterval(watch, 250);
+  }
+
+  private stopped?: Promise<void>;
+
+  /** Stops everything the bench started (services, llm-sim, servers, temp dir); idempotent. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      clearInterval(this.supervisor);
+      await this.nc.drain().catch(() => undefined);
+      await this.pool.end().catch(() => undefined);
+      await this.p.stop();
+    })();
+    return this.stopped;
   }
 
   // ---- llm-sim ----
@@ -133,6 +179,7 @@ export class FaultBench {
   async kill(name: ServiceName): Promise<void> {
     const app = this.p.apps.get(name);
     if (!app) throw new Error(`${name} is not running on bench ${this.label}`);
+    this.expectedExits.add(app.pid);
     app.kill('SIGKILL');
     await app.exited;
   }
@@ -140,12 +187,6 @@ export class FaultBench {
   /** Starts the service again (same port), as compose's restart policy would, and waits until it is ready. */
   async restart(name: ServiceName, extraEnv: Record<string, string> = {}): Promise<void> {
     await this.p.startService(name, extraEnv);
-  }
-
-  /** Restarts every given service with SIGTERM (a deploy), e.g. to apply other settings. */
-  async redeploy(names: ServiceName[], extraEnv: Record<string, string>): Promise<void> {
-    await Promise.all(names.map((n) => this.p.apps.get(n)?.stop()));
-    await Promise.all(names.map((n) => this.p.startService(n, extraEnv)));
   }
 
   // ---- progress and audits ----
@@ -197,10 +238,10 @@ export class FaultBench {
     );
   }
 
-  /** Messages stranded in the work streams (out of deliveries, never dead-lettered). */
-  async stranded(): Promise<number> {
-    const q = await queueStats(this.jsm);
-    return Object.values(q).reduce((n, s) => n + s.stranded, 0);
+  /** Messages stranded in the work streams (out of deliveries, never dead-lettered), and the DLQ's size, over the whole bench. */
+  async streamTotals(): Promise<{ stranded: number; dlq: number }> {
+    const q = Object.values(await queueStats(this.jsm));
+    return { stranded: q.reduce((n, s) => n + s.stranded, 0), dlq: q.reduce((n, s) => n + s.dlq, 0) };
   }
 
   /** Dead letters whose job belongs to one of `asins`, with their reasons. */

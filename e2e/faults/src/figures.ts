@@ -80,6 +80,8 @@ export interface ScenarioObservation {
   /** Longest time each stage completed nothing while it had work, ms. */
   stalls?: Record<string, number>;
   reports?: { requested: number; ready: number };
+  /** Services that exited on their own during the scenario (the bench started them again, as compose would). */
+  crashes: { service: string; code: number | null }[];
   acceptance: Acceptance;
   notes: string[];
 }
@@ -124,6 +126,11 @@ export function computeFigures(o: ScenarioObservation): ScenarioFigures {
     ),
     check('no duplicate rows', duplicated === 0, `${d.extraRows} extra review rows, ${d.insightsOver5} reviews with over 5 insights, ${d.duplicateThemes} repeated themes`),
     check('every translation is its own review\'s', d.wrongTranslations === 0, `${d.wrongTranslations} wrong`),
+    check(
+      'no service exited on its own',
+      o.crashes.length === 0,
+      o.crashes.length ? o.crashes.map((c) => `${c.service} (code ${c.code})`).join(', ') : 'none',
+    ),
     check(
       'LLM calls <= planned + bound',
       extraCalls <= bound,

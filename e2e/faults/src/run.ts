@@ -4,10 +4,11 @@
  *
  *   node --import tsx e2e/faults/src/run.ts [--only a,b] [--seed N] [--full] [--keep-logs] [--list]
  *
- * Two benches: the main one (single NATS server, Redis with its append-only
- * file) runs every scenario but the NATS node loss, which runs on a second
- * bench with a three-node NATS cluster. Each scenario sends products of its
- * own, so they stay independent on one bench. Writes
+ * Two benches at once (they share nothing but the machine): the main one
+ * (one NATS server, Redis with its append-only file) runs the kills, poison
+ * and the server outages; the cluster one (three NATS nodes) the LLM
+ * scenarios and the node loss. Each scenario sends products of its own, so
+ * scenarios stay independent on one bench. Writes
  * bench/results/faults-<timestamp>.json; exits 0 only when every scenario
  * passed, else 1 (the failed invariants are printed by name).
  */
@@ -24,6 +25,9 @@ import { buildSchedule, type Schedule } from './schedule';
 import { formatTable } from './table';
 import { ReviewPool } from './workload';
 
+// llm-sim runs in this process and restarts often: its start and stop lines would drown the progress.
+process.env.LOG_LEVEL ??= 'warn';
+
 const t0 = Date.now();
 const say = (msg: string) => process.stdout.write(`[faults ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
 
@@ -35,44 +39,97 @@ const BENCHES: { name: ScenarioDef['bench']; stack: { natsNodes?: number; redisA
   { name: 'cluster', stack: { natsNodes: 3 } },
 ];
 
-let current: FaultBench | undefined;
+/** How long a scenario waits for the other bench's signal (`after`) at most. */
+const AFTER_TIMEOUT_MS = 30 * 60_000;
+
+/** Named moments one bench waits for on the other: "<scenario>:fault", "<bench>:done". */
+class Gates {
+  private readonly fired = new Set<string>();
+  private readonly waiters: { names: string[]; resolve: (ok: boolean) => void }[] = [];
+
+  fire(name: string): void {
+    this.fired.add(name);
+    for (const w of this.waiters.filter((x) => x.names.includes(name))) {
+      this.waiters.splice(this.waiters.indexOf(w), 1);
+      w.resolve(true);
+    }
+  }
+
+  /** Until any of `names` has fired; false after `timeoutMs`. */
+  wait(names: string[], timeoutMs: number): Promise<boolean> {
+    if (names.some((n) => this.fired.has(n))) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const w = { names, resolve };
+      this.waiters.push(w);
+      setTimeout(() => {
+        const i = this.waiters.indexOf(w);
+        if (i >= 0) {
+          this.waiters.splice(i, 1);
+          resolve(false);
+        }
+      }, timeoutMs).unref();
+    });
+  }
+}
+
+const running = new Set<FaultBench>();
 let stopping = false;
 
+/** One bench and its scenarios, in order; the services' logs are kept when a scenario failed (or with --keep-logs). */
+async function runLane(
+  b: (typeof BENCHES)[number],
+  defs: ScenarioDef[],
+  all: ScenarioDef[],
+  lane: { opts: RunOptions; schedule: Schedule; pool: ReviewPool; rng: Rng; gates: Gates; logsDir: string },
+): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  const other = BENCHES.find((x) => x.name !== b.name)!.name;
+  say(`starting the ${b.name} bench (${b.stack.natsNodes ? `${b.stack.natsNodes}-node NATS cluster` : 'one NATS server, Redis with its append-only file'})`);
+  const bench = await FaultBench.start({ label: b.name, sim: SIM, env: lane.schedule.env, stack: b.stack, say });
+  running.add(bench);
+  let failed = false;
+  try {
+    for (const def of defs) {
+      if (stopping) break;
+      if (def.after) {
+        say(`${def.id}: waiting until ${def.after} has injected its fault on the other bench`);
+        if (!(await lane.gates.wait([`${def.after}:fault`, `${other}:done`], AFTER_TIMEOUT_MS))) say(`${def.id}: waited long enough; starting`);
+      }
+      const r = await runScenario(def, all.indexOf(def) + 1, bench, lane.pool, lane.rng, lane.schedule, say, () => lane.gates.fire(`${def.id}:fault`));
+      results.push(r);
+      if (!r.figures.ok) failed = true;
+    }
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    lane.gates.fire(`${b.name}:done`);
+    if (failed || lane.opts.keepLogs) {
+      const to = path.join(lane.logsDir, b.name);
+      mkdirSync(to, { recursive: true });
+      cpSync(bench.p.logDir, to, { recursive: true });
+      say(`services' logs kept in ${path.relative(ROOT, to)}`);
+    }
+    running.delete(bench);
+    await bench.stop();
+  }
+  return results;
+}
+
+/** Both benches at once, each with its own scenarios; the results in the order of allScenarios(). */
 async function runBenches(opts: RunOptions, schedule: Schedule, logsDir: string): Promise<ScenarioResult[]> {
   const all = allScenarios();
   const selected = all.filter((d) => opts.only.length === 0 || opts.only.includes(d.id));
   const pool = new ReviewPool(loadReviewsByProduct());
-  const rng = new Rng(opts.seed);
-  const results: ScenarioResult[] = [];
-  for (const b of BENCHES) {
-    const defs = selected.filter((d) => d.bench === b.name);
-    if (defs.length === 0) continue;
-    say(`starting the ${b.name} bench (${b.stack.natsNodes ? `${b.stack.natsNodes}-node NATS cluster` : 'one NATS server, Redis with its append-only file'})`);
-    const bench = await FaultBench.start({ label: b.name, sim: SIM, env: schedule.env, stack: b.stack, say });
-    current = bench;
-    let failed = false;
-    try {
-      for (const def of defs) {
-        if (stopping) break;
-        const r = await runScenario(def, all.indexOf(def) + 1, bench, pool, rng, schedule, say);
-        results.push(r);
-        if (!r.figures.ok) failed = true;
-      }
-    } catch (err) {
-      failed = true;
-      throw err;
-    } finally {
-      if (failed || opts.keepLogs) {
-        const to = path.join(logsDir, b.name);
-        mkdirSync(to, { recursive: true });
-        cpSync(bench.p.logDir, to, { recursive: true });
-        say(`services' logs kept in ${path.relative(ROOT, to)}`);
-      }
-      current = undefined;
-      await bench.stop();
-    }
-  }
-  return results;
+  const gates = new Gates();
+  const lanes = BENCHES.map((b, i) => ({ b, defs: selected.filter((d) => d.bench === b.name), rng: new Rng((opts.seed + i * 0x9e3779b9) >>> 0) }))
+    .filter((l) => l.defs.length > 0);
+  for (const b of BENCHES) if (!lanes.some((l) => l.b === b)) gates.fire(`${b.name}:done`);
+  const settled = await Promise.allSettled(lanes.map((l) => runLane(l.b, l.defs, all, { opts, schedule, pool, rng: l.rng, gates, logsDir })));
+  const failure = settled.find((s) => s.status === 'rejected');
+  if (failure) throw (failure as PromiseRejectedResult).reason;
+  const results = settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
+  return results.sort((x, y) => all.findIndex((d) => d.id === x.observation.id) - all.findIndex((d) => d.id === y.observation.id));
 }
 
 async function main(): Promise<number> {
@@ -106,11 +163,13 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
+const stopAll = () => Promise.allSettled([...running].map((b) => b.stop()));
+
 const onSignal = (sig: NodeJS.Signals) => {
   if (stopping) return;
   stopping = true;
   say(`${sig}: stopping every process`);
-  void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  void stopAll().finally(() => process.exit(130));
 };
 process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
@@ -119,6 +178,6 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n${USAGE}\n`);
-    void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+    void stopAll().finally(() => process.exit(1));
   },
 );

@@ -45,6 +45,13 @@ export interface ScenarioDef {
   id: string;
   name: string;
   bench: 'main' | 'cluster';
+  /**
+   * Waits, on its own bench, until this scenario of the other bench has
+   * injected its fault (or that bench is done): a scenario that measures
+   * stalls runs while the other bench sits out a long outage, not while it
+   * is busy (the two benches share the machine's CPU).
+   */
+  after?: string;
   /** The fault, one line, for the notes under the table. */
   fault(schedule: Schedule): string;
   /** Extra LLM calls allowed besides the fault answers, each with its reason. */
@@ -63,7 +70,9 @@ export interface ScenarioResult {
 }
 
 const QUIET_BEFORE_MS = 90_000;
+/** After a recovery: long enough for late redeliveries; after a scenario that did not recover, what is left will not go away. */
 const QUIET_AFTER_MS = 60_000;
+const QUIET_AFTER_FAILURE_MS = 10_000;
 
 /** Messages a service can hold at once (its CONCURRENCY as deployed by `npm start` and the e2e fixture). */
 export function concurrencyOf(name: ServiceName): number {
@@ -109,7 +118,17 @@ export async function midRun(ctx: ScenarioContext, stage: keyof Progress, fracti
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runScenario(def: ScenarioDef, n: number, bench: FaultBench, pool: ReviewPool, rng: Rng, schedule: Schedule, say: Say): Promise<ScenarioResult> {
+export async function runScenario(
+  def: ScenarioDef,
+  n: number,
+  bench: FaultBench,
+  pool: ReviewPool,
+  rng: Rng,
+  schedule: Schedule,
+  say: Say,
+  /** Told when the fault is injected (the other bench may be waiting for it). */
+  onFault: () => void = () => undefined,
+): Promise<ScenarioResult> {
   const log: Say = (msg) => say(`${def.id}: ${msg}`);
   const notes: string[] = [];
   if (!(await bench.quiet(QUIET_BEFORE_MS))) notes.push('the queues were not quiet when it started');
@@ -128,6 +147,7 @@ export async function runScenario(def: ScenarioDef, n: number, bench: FaultBench
     faultStarts: () => {
       faultAt = Date.now() - t0;
       log('fault injected');
+      onFault();
     },
     faultEnds: () => {
       faultEndedAt = Date.now() - t0;
@@ -140,6 +160,8 @@ export async function runScenario(def: ScenarioDef, n: number, bench: FaultBench
     reports: [],
     async waitFinal(timeoutMs) {
       if (recoveredAt !== null) return true;
+      // Before the fault (a scenario preparing its ground) being final is no recovery.
+      const recovering = faultAt !== undefined;
       // Final: every stored review done or failed at every stage, and every accepted one stored or recorded as rejected.
       const ok = await bench.until(
         'every accepted review final',
@@ -152,7 +174,7 @@ export async function runScenario(def: ScenarioDef, n: number, bench: FaultBench
         timeoutMs,
         500,
       );
-      if (ok) recoveredAt = Date.now() - t0;
+      if (ok && recovering) recoveredAt = Date.now() - t0;
       return ok;
     },
   };
@@ -170,12 +192,19 @@ export async function runScenario(def: ScenarioDef, n: number, bench: FaultBench
   const finished = await ctx.waitFinal(def.recoverMs);
   log(finished ? `every accepted review final ${((recoveredAt! - faultEndedAt) / 1000).toFixed(1)} s after the fault` : 'did not recover in time');
   const products = asins();
-  if (!(await bench.quiet(QUIET_AFTER_MS))) notes.push('the queues were not quiet at the end');
+  if (!(await bench.quiet(finished ? QUIET_AFTER_MS : QUIET_AFTER_FAILURE_MS))) notes.push('the queues were not quiet at the end');
 
   const planned = plannedCalls(ctx.work.messages, ctx.work.bullets);
   const calls = summarizeCalls(bench.ledger.segments(bench.simStats()));
+  notes.push(
+    `LLM: ${calls.requests} calls (${planned.total} planned), busiest second ${calls.busiestSecond}, ` +
+      `${calls.rejected429} × 429, ${calls.errors5xx} × 5xx, ${calls.malformed} malformed` +
+      (calls.restarts ? `, llm-sim restarted ${calls.restarts} times` : ''),
+  );
   const { reviews, duplicates } = await auditReviews(bench.pool, bench.databaseUrl, products, ctx.work.accepted, ctx.work.poison);
   const dead = await bench.deadLetters(products);
+  const totals = await bench.streamTotals();
+  if (totals.dlq) notes.push(`${dead.length} dead letters of this scenario's products (${totals.dlq} in the bench's DLQ)`);
   for (const d of dead.slice(0, 3)) notes.push(`dead letter (${d.queue}, ${d.reason}): ${d.error.slice(0, 160)}`);
   const redo = def.redo(planned).filter((p) => p.calls > 0);
   if (ctx.work.poisonBullets.size) redo.push({ calls: ctx.work.poisonBullets.size, why: 'storable bullet points of a poisoned list translated' });
@@ -207,10 +236,11 @@ export async function runScenario(def: ScenarioDef, n: number, bench: FaultBench
     redo,
     accountLimit: bench.accountLimit,
     dlq: dead.length,
-    stranded: await bench.stranded(),
+    stranded: totals.stranded,
     timeline: { faultAt, faultEndedAt, recoveredAt },
     ...(stalls ? { stalls } : {}),
     ...(reports ? { reports } : {}),
+    crashes: bench.crashes.filter((c) => c.at >= t0).map((c) => ({ service: c.service, code: c.code })),
     acceptance: def.acceptance,
     notes,
   };

@@ -39,6 +39,11 @@ describe('computeFigures', () => {
     expect(failedNames(cleanObservation({ calls: { ...cleanObservation().calls, busiestSecond: 251 } }))).toEqual(['no 429 caused by exceeding the account limit (250)']);
   });
 
+  it('fails when a service exited on its own, naming it', () => {
+    const f = computeFigures(cleanObservation({ crashes: [{ service: 'insight-svc', code: 1 }] }));
+    expect(f.checks.filter((c) => !c.ok).map((c) => [c.name, c.detail])).toEqual([['no service exited on its own', 'insight-svc (code 1)']]);
+  });
+
   it('fails a scenario that did not recover in time', () => {
     const f = computeFigures(cleanObservation({ timeline: { faultAt: 1, faultEndedAt: 2, recoveredAt: null } }));
     expect(f.recoverS).toBeNull();

@@ -26,6 +26,7 @@ export function clusterScenario(): ScenarioDef {
     id: 'nats-node-loss',
     name: 'NATS node lost (3-node cluster)',
     bench: 'cluster',
+    after: 'pg-hung',
     fault: () => 'SIGKILL of the cluster node most services are connected to, mid-run; it comes back once the work is done',
     redo: (p) => heldWork(ALL_LLM_STAGES, p),
     acceptance: { maxStallMs: MAX_STALL_MS },

@@ -1,8 +1,11 @@
 /**
- * Every scenario, in the order a run takes them: the ones that end quickly
- * first (a broken build fails fast), the long outages last on the main
- * bench, then the cluster bench. The position numbers the scenario's ASINs,
- * so they stay the same when only some scenarios run.
+ * Every scenario, in the order its bench takes them: the main bench (one
+ * NATS server) runs the quick ones first (a broken build fails fast) and
+ * the long PostgreSQL outages last; the cluster bench (three NATS nodes),
+ * running at the same time, takes the LLM scenarios and then the node loss,
+ * which waits for the main bench's PostgreSQL hang so that it measures
+ * stalls on a quiet machine. The position numbers a scenario's ASINs, so
+ * they stay the same when only some scenarios run.
  */
 import type { ScenarioDef } from '../scenario';
 import { clusterScenario } from './cluster';
@@ -14,16 +17,14 @@ import { serverScenarios } from './servers';
 export function allScenarios(): ScenarioDef[] {
   const servers = serverScenarios();
   const byId = (id: string) => servers.find((s) => s.id === id)!;
-  const [faults, down] = llmScenarios();
   return [
     poisonScenario(),
     ...killScenarios(),
     byId('redis-restart'),
     byId('nats-restart'),
-    faults!,
     byId('pg-down'),
     byId('pg-hung'),
-    down!,
+    ...llmScenarios(),
     clusterScenario(),
   ];
 }

@@ -2,9 +2,9 @@
  * The LLM provider misbehaving, played by llm-sim restarted on its port with
  * other settings: 10 % 5xx and 10 % malformed answers throughout a run with
  * a 429 storm in the middle (the provider throttling far below the account
- * limit), and the provider down for everyone — 5xx, then no answer before the
- * client's timeout, then connections refused — longer than the whole retry
- * schedule.
+ * limit), and the provider down for everyone — no answer before the
+ * client's timeout, connections refused, then 5xx — longer than the whole
+ * retry schedule.
  */
 import { ALL_LLM_STAGES, heldWork, midRun, sleep, type ScenarioDef } from '../scenario';
 import { outage } from './outage';
@@ -23,7 +23,7 @@ export function llmScenarios(): ScenarioDef[] {
     {
       id: 'llm-faults',
       name: 'LLM 5xx + malformed + 429 storm',
-      bench: 'main',
+      bench: 'cluster',
       fault: () =>
         `llm-sim at ${FAULTY.errorRate * 100} % 5xx and ${FAULTY.malformedRate * 100} % malformed answers for the whole run, ` +
         `with a ${STORM_MS / 1000} s 429 storm (provider limit ${STORM_RPS}/s) mid-run`,
@@ -46,23 +46,25 @@ export function llmScenarios(): ScenarioDef[] {
     {
       id: 'llm-down',
       name: 'LLM provider down',
-      bench: 'main',
+      bench: 'cluster',
       fault: (s) =>
-        `llm-sim down for everyone mid-run for ${sec(s.llmDown.ms)} (a third 5xx, a third no answer before the client's timeout, ` +
-        `a third connections refused), longer than ${s.llmDown.why}; uploads go on meanwhile`,
+        `llm-sim down for everyone mid-run for ${sec(s.llmDown.ms)} (20 % of it no answer before the client's timeout, 20 % ` +
+        `connections refused, then 5xx), longer than ${s.llmDown.why}; uploads go on meanwhile`,
       redo: (p) => heldWork(ALL_LLM_STAGES, p),
       acceptance: { allGoodDone: true, dlqEmpty: true },
       recoverMs: 180_000,
       run: (ctx) => {
-        const third = ctx.schedule.llmDown.ms / 3;
+        const L = ctx.schedule.llmDown.ms;
+        // Timeouts and refused connections first, then 5xx: every kind of failure, and the fast ones last
+        // (a backlog of messages cycles through its deliveries fastest when each attempt fails at once).
         return outage(
           ctx,
-          ctx.schedule.llmDown.ms,
-          () => ctx.bench.switchSim('down', { errorRate: 1 }),
+          L,
+          () => ctx.bench.switchSim('down', { latencyMs: NO_ANSWER_MS, jitterMs: 0 }),
           () => ctx.bench.switchSim('normal'),
           [
-            { atMs: third, run: () => ctx.bench.switchSim('down', { latencyMs: NO_ANSWER_MS, jitterMs: 0 }) },
-            { atMs: 2 * third, run: () => ctx.bench.switchSim('stopped') },
+            { atMs: L * 0.2, run: () => ctx.bench.switchSim('stopped') },
+            { atMs: L * 0.4, run: () => ctx.bench.switchSim('down', { errorRate: 1 }) },
           ],
         );
       },

@@ -15,6 +15,7 @@ export function cleanObservation(over: Partial<ScenarioObservation> = {}): Scena
     dlq: 0,
     stranded: 0,
     timeline: { faultAt: 5000, faultEndedAt: 7000, recoveredAt: 40_000 },
+    crashes: [],
     acceptance: {},
     notes: [],
     ...over,
