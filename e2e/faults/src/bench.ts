@@ -7,11 +7,11 @@
  * calls over llm-sim restarts, and the service and server controls.
  */
 import { Pool } from 'pg';
-import type { NatsConnection, JetStreamManager } from 'nats';
+import type { JetStreamManager, MsgRequest, NatsConnection } from 'nats';
 import type { ServiceName } from '@voc/config';
 import { GatewayClient, startPipeline, type Pipeline, type PipelineOptions } from '@voc/e2e';
 import type { SimConfig } from '@voc/llm-sim';
-import { connectNats, listDeadLetters, queueStats, QUEUES, type QueueName } from '@voc/messaging';
+import { connectNats, JS_ERR, jsErrorCode, listDeadLetters, queueStats, QUEUES, type QueueName } from '@voc/messaging';
 import { parsePrometheus, sumSamples } from '@voc/two-hosts/metrics';
 import { CallLedger, type SimMode } from './ledger';
 
@@ -225,13 +225,41 @@ export class FaultBench {
     }
   }
 
-  /** Until every work stream has nothing pending or in flight (what is left of a scenario is done). */
-  async quiet(timeoutMs: number): Promise<boolean> {
+  /** Whether every work stream has nothing pending or in flight right now (false when NATS does not answer). */
+  async idle(): Promise<boolean> {
+    try {
+      return Object.values(await queueStats(this.jsm)).every((s) => s.pending === 0 && s.inFlight === 0);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Each work stream's last sequence now: what is published later is a scenario's own work. */
+  async streamMarks(): Promise<Record<QueueName, number>> {
+    const queues = Object.keys(QUEUES) as QueueName[];
+    const seqs = await Promise.all(queues.map(async (q) => (await this.jsm.streams.info(QUEUES[q].stream)).state.last_seq));
+    return Object.fromEntries(queues.map((q, i) => [q, seqs[i]!])) as Record<QueueName, number>;
+  }
+
+  /**
+   * Until no message published after `marks` is left in its work stream (a
+   * work queue removes what is acked): the scenario's own work is done, late
+   * redeliveries included, whatever an earlier scenario left behind.
+   */
+  async quietSince(marks: Record<QueueName, number>, timeoutMs: number): Promise<boolean> {
     return this.until(
-      'queues quiet',
+      "the scenario's messages settled",
       async () => {
-        const q = await queueStats(this.jsm);
-        return Object.values(q).every((s) => s.pending === 0 && s.inFlight === 0);
+        for (const q of Object.keys(marks) as QueueName[]) {
+          try {
+            const query = { seq: marks[q] + 1, next_by_subj: QUEUES[q].subject } as unknown as MsgRequest;
+            await this.jsm.streams.getMessage(QUEUES[q].stream, query);
+            return false;
+          } catch (err) {
+            if (jsErrorCode(err) !== JS_ERR.NO_MESSAGE_FOUND) throw err;
+          }
+        }
+        return true;
       },
       timeoutMs,
       QUIET_POLL_MS,

@@ -69,7 +69,6 @@ export interface ScenarioResult {
   figures: ScenarioFigures;
 }
 
-const QUIET_BEFORE_MS = 90_000;
 /** After a recovery: long enough for late redeliveries; after a scenario that did not recover, what is left will not go away. */
 const QUIET_AFTER_MS = 60_000;
 const QUIET_AFTER_FAILURE_MS = 10_000;
@@ -131,8 +130,10 @@ export async function runScenario(
 ): Promise<ScenarioResult> {
   const log: Say = (msg) => say(`${def.id}: ${msg}`);
   const notes: string[] = [];
-  if (!(await bench.quiet(QUIET_BEFORE_MS))) notes.push('the queues were not quiet when it started');
+  // What an earlier scenario that did not recover left behind may still call the LLM: say so.
+  if (!(await bench.idle())) notes.push('work of an earlier scenario was still in the queues when it started');
   await bench.beginCalls();
+  const marks = await bench.streamMarks();
   const t0 = Date.now();
   let faultAt: number | undefined;
   let faultEndedAt: number | undefined;
@@ -192,7 +193,7 @@ export async function runScenario(
   const finished = await ctx.waitFinal(def.recoverMs);
   log(finished ? `every accepted review final ${((recoveredAt! - faultEndedAt) / 1000).toFixed(1)} s after the fault` : 'did not recover in time');
   const products = asins();
-  if (!(await bench.quiet(finished ? QUIET_AFTER_MS : QUIET_AFTER_FAILURE_MS))) notes.push('the queues were not quiet at the end');
+  if (!(await bench.quietSince(marks, finished ? QUIET_AFTER_MS : QUIET_AFTER_FAILURE_MS))) notes.push("the scenario's messages had not all settled at the end");
 
   const planned = plannedCalls(ctx.work.messages, ctx.work.bullets);
   const calls = summarizeCalls(bench.ledger.segments(bench.simStats()));
