@@ -9,7 +9,7 @@ import path from 'node:path';
 import { SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
 import { applyMigrations } from '@voc/db/migrate';
 import { startLlmSim, type LlmSim, type SimConfig, type SimStatsSnapshot } from '@voc/llm-sim';
-import { freePort, startApp, startTestStack, waitReady, type RunningApp, type TestStack } from '@voc/local-stack';
+import { freePort, startApp, startFaultProxy, startTestStack, waitReady, type FaultProxy, type RunningApp, type TestStack } from '@voc/local-stack';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const WORKERS: ServiceName[] = ['ingest-svc', 'translate-svc', 'learning-svc', 'insight-svc', 'theme-svc', 'report-svc'];
@@ -23,6 +23,8 @@ export interface Pipeline {
   apiKey: string;
   env: Record<string, string>;
   logDir: string;
+  /** With `databaseProxy`: the proxy every service reaches PostgreSQL through (outages on demand). */
+  dbProxy?: FaultProxy;
   /** Starts (again) one service, e.g. after killing it; a service started before keeps its port (the gateway its URL). */
   startService(name: ServiceName, extraEnv?: Record<string, string>): Promise<RunningApp>;
   /** Stops llm-sim (the provider is gone: connections refused) and returns its last stats. */
@@ -41,6 +43,8 @@ export interface PipelineOptions {
   services?: ServiceName[];
   /** Server options: a NATS cluster of `natsNodes` (streams then get 3 replicas), Redis with its append-only file. */
   stack?: { natsNodes?: number; redisAppendOnly?: boolean };
+  /** Put a fault proxy between the services and PostgreSQL (`Pipeline.dbProxy`). */
+  databaseProxy?: boolean;
 }
 
 export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
@@ -50,13 +54,17 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const apps = new Map<ServiceName, RunningApp>();
   let sim: LlmSim | undefined;
   const ports = new Map<ServiceName, number>();
+  let dbProxy: FaultProxy | undefined;
   const stop = async () => {
+    await dbProxy?.setMode('pass');
     await Promise.all([...apps.values()].map((a) => a.stop()));
     await sim?.stop();
+    await dbProxy?.stop();
     await stack.stop();
   };
   try {
     await applyMigrations(stack.databaseUrl);
+    if (opts.databaseProxy) dbProxy = await startFaultProxy({ host: '127.0.0.1', port: Number(new URL(stack.databaseUrl).port) });
     const simConfig: Partial<SimConfig> = { host: '127.0.0.1', latencyMs: 20, jitterMs: 10, rpsLimit: 250, errorRate: 0, malformedRate: 0, ...opts.sim };
     sim = await startLlmSim({ ...simConfig, port: 0 });
     const simPort = sim.port;
@@ -65,7 +73,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
       NATS_URL: stack.natsUrl,
       ...((opts.stack?.natsNodes ?? 1) >= 3 ? { NATS_REPLICAS: '3' } : {}),
       REDIS_URL: stack.redisUrl,
-      DATABASE_URL: stack.databaseUrl,
+      DATABASE_URL: dbProxy ? dbProxy.url(stack.databaseUrl) : stack.databaseUrl,
       LLM_BASE_URL: sim.baseUrl,
       GATEWAY_API_KEYS: apiKey,
       LOG_LEVEL: 'info',
@@ -114,6 +122,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
       apiKey,
       env,
       logDir,
+      ...(dbProxy ? { dbProxy } : {}),
       startService,
       stopSim,
       startSim,

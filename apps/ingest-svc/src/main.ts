@@ -2,12 +2,14 @@
  * ingest-svc (seed worker-base): stores uploads in bulk and hands the work
  * over; never calls the LLM. Also runs the sweeper (the seeds' beat tasks).
  */
-import { handleIngest, pipelineDepsFrom, SERVICE_SETTINGS, Sweeper } from '@voc/pipeline';
+import { dependencyOf, handleIngest, pipelineDepsFrom, SERVICE_SETTINGS, Sweeper } from '@voc/pipeline';
 import { classifierConfigFromEnv } from '@voc/review-classifier';
 import { runWorker } from '@voc/worker';
 
 runWorker({
   name: 'ingest-svc',
+  // Outages of PostgreSQL, NATS, Redis or the LLM hold messages instead of spending their deliveries.
+  outages: dependencyOf,
   env: SERVICE_SETTINGS['ingest-svc'],
   consumers: (deps, cfg) => {
     const classifier = classifierConfigFromEnv();

@@ -2,11 +2,13 @@
  * theme-svc (seed worker-theme): CONCURRENCY messages × THEME_PARALLEL_SIZE
  * LLM calls each, label map cached in Redis; backs up LEARNING when idle.
  */
-import { handleTheme, learningBackup, pipelineDepsFrom, SERVICE_SETTINGS } from '@voc/pipeline';
+import { dependencyOf, handleTheme, learningBackup, pipelineDepsFrom, SERVICE_SETTINGS } from '@voc/pipeline';
 import { runWorker } from '@voc/worker';
 
 runWorker({
   name: 'theme-svc',
+  // Outages of PostgreSQL, NATS, Redis or the LLM hold messages instead of spending their deliveries.
+  outages: dependencyOf,
   env: SERVICE_SETTINGS['theme-svc'],
   llm: { priority: 'normal' },
   consumers: (deps, cfg) => {

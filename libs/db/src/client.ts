@@ -17,15 +17,26 @@ export interface DbClientOptions {
   applicationName?: string;
   /** How long a query may wait for a free connection (or a new one to open) before failing. Default 30 s. */
   acquireTimeoutMs?: number;
+  /**
+   * How long one statement may run: the server cancels it then (statement_timeout),
+   * and the client gives up a little later on its own (query_timeout), so a hung
+   * server surfaces as an error instead of a handler waiting forever. Default 60 s.
+   */
+  queryTimeoutMs?: number;
 }
+
+/** The client's own deadline comes a little after the server's, so the server's (clearer) error wins when it can answer. */
+const clientTimeoutMs = (queryTimeoutMs: number) => queryTimeoutMs + Math.min(5_000, Math.ceil(queryTimeoutMs / 4));
 
 /**
  * A PrismaClient over a pg pool of `poolSize` connections (Prisma 7 has no
  * built-in engine: @prisma/adapter-pg runs the queries). Connections open
- * lazily; call `$disconnect()` on shutdown to close the pool.
+ * lazily; call `$disconnect()` on shutdown to close the pool. Every wait has
+ * a deadline (acquire, statement, client read), so an unreachable or hung
+ * server ends in an error that `isDatabaseUnavailable` recognises.
  */
 export function createDbClient(options: DbClientOptions): PrismaClient {
-  const { url, poolSize, log, applicationName, acquireTimeoutMs = 30_000 } = options;
+  const { url, poolSize, log, applicationName, acquireTimeoutMs = 30_000, queryTimeoutMs = 60_000 } = options;
   if (!url) throw new Error('createDbClient: no database url (DATABASE_URL)');
   if (!Number.isInteger(poolSize) || poolSize < 1) {
     throw new Error(`createDbClient: poolSize must be a positive integer (DB_POOL_SIZE), got ${poolSize}`);
@@ -35,6 +46,11 @@ export function createDbClient(options: DbClientOptions): PrismaClient {
       connectionString: url,
       max: poolSize,
       connectionTimeoutMillis: acquireTimeoutMs,
+      statement_timeout: queryTimeoutMs,
+      query_timeout: clientTimeoutMs(queryTimeoutMs),
+      // A peer that vanished without closing (a dead host) is noticed by TCP keepalive.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       ...(applicationName ? { application_name: applicationName } : {}),
     },
     // An idle connection dropped by the server is replaced on next use; say so, do not crash.

@@ -15,6 +15,8 @@ const MODEL_TABLES = [
   'learning_jobs',
   'llm_usage',
   'products',
+  'rejected_product_fields',
+  'rejected_reviews',
   'reports',
   'reviews',
   'themes',

@@ -5,3 +5,4 @@ export { startNatsCluster, waitForJetStreamQuorum, type NatsCluster, type NatsCl
 export { startStack, type Stack, type StackOptions } from './stack';
 export { startTestStack, type TestStack } from './testing';
 export { startApp, waitReady, type RunningApp } from './fleet';
+export { startFaultProxy, type FaultMode, type FaultProxy } from './fault-proxy';

@@ -11,7 +11,7 @@ export interface RunningServer {
   port: number;
   /** The current process; start() and restart() replace it. */
   proc: ManagedProcess;
-  /** Stops it the server's graceful way (a paused server is resumed first). */
+  /** Stops it the server's graceful way (a stopped one is resumed first). */
   stop(): Promise<void>;
   /** Stops it with `signal` (SIGKILL: a crash) and waits for the exit. */
   kill(signal: NodeJS.Signals): Promise<void>;
@@ -37,7 +37,8 @@ async function runServer(url: string, port: number, gracefulSignal: NodeJS.Signa
   let proc = await launch();
   let paused = false;
   const kill = async (signal: NodeJS.Signals) => {
-    if (paused) server.resume();
+    // Also when someone stopped it without pause(): a stopped process would not act on a SIGTERM.
+    if (isRunning(proc)) server.resume();
     await proc.stop(signal);
   };
   const server: RunningServer = {

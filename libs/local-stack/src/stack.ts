@@ -53,7 +53,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const want = { nats: true, redis: true, postgres: true, ...o.include };
     const startsNats = !o.external?.natsUrl && want.nats;
     const cluster = startsNats && (o.natsNodes ?? 1) > 1
-      ? await startNatsCluster(bin, { nodes: o.natsNodes!, dataDir: o.dataDir })
+      ? await startNatsCluster(o.natsNodes, { dataDir: path.join(o.dataDir, 'nats-cluster') })
       : undefined;
     const nats = cluster?.nodes ?? (startsNats
       ? [await startNats(bin, {

@@ -21,6 +21,13 @@ export interface ConnectNatsOptions {
   waitOnFirstConnect?: boolean;
   /** Delay between reconnect attempts (default 1 s, the client adds jitter). */
   reconnectTimeWaitMs?: number;
+  /**
+   * How long one connection attempt may take (default 2 s). A node that
+   * vanished still accepts a TCP connection from its kernel, or swallows the
+   * SYN: the client's default of 20 s per attempt is what made a reconnect
+   * after a node loss take half a minute.
+   */
+  connectTimeoutMs?: number;
 }
 
 export async function connectNats(o: ConnectNatsOptions): Promise<NatsConnection> {
@@ -37,6 +44,10 @@ export async function connectNats(o: ConnectNatsOptions): Promise<NatsConnection
       pass: o.password || undefined,
       maxReconnectAttempts: -1,
       reconnectTimeWait: o.reconnectTimeWaitMs ?? 1000,
+      timeout: o.connectTimeoutMs ?? 2000,
+      // An idle connection to a dead node is noticed within ~30 s (runners notice sooner: pull heartbeats).
+      pingInterval: 10_000,
+      maxPingOut: 3,
       // Services may start before NATS is up (compose, npm start): keep trying.
       waitOnFirstConnect: o.waitOnFirstConnect ?? true,
     });

@@ -61,6 +61,17 @@ export interface DeadLetter {
   error: string;
 }
 
+/**
+ * `voc.dlq.<queue>.<reason>`: the reason is part of the subject, so the DLQ
+ * stream's per-subject counts give dead letters by queue AND reason from one
+ * stream info (queueStats), without reading any message.
+ */
+export function dlqSubjectOf(queue: QueueName, reason: DeadLetterReason): string {
+  return `${QUEUES[queue].dlqSubject}.${reason}`;
+}
+
+export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = ['permanent', 'invalid-payload', 'exhausted', 'max-deliveries'];
+
 export function dlqMsgId(stream: string, seq: number): string {
   return `dlq:${stream}:${seq}`;
 }
@@ -96,13 +107,13 @@ export async function publishDeadLetter(js: JetStreamClient, d: DeadLetter): Pro
   h.set(DLQ_HEADERS.error, headerValue(d.error) || '(no message)');
   h.set(DLQ_HEADERS.failedAt, new Date().toISOString());
   try {
-    return await js.publish(q.dlqSubject, d.data, {
+    return await js.publish(dlqSubjectOf(d.queue, d.reason), d.data, {
       msgID: dlqMsgId(q.stream, d.originSeq),
       headers: h,
       expect: { streamName: DLQ.stream },
     });
   } catch (e) {
-    throw new Error(`dead-lettering ${q.stream} seq ${d.originSeq} to ${q.dlqSubject} failed: ${errorMessage(e)}`, { cause: e });
+    throw new Error(`dead-lettering ${q.stream} seq ${d.originSeq} to ${dlqSubjectOf(d.queue, d.reason)} failed: ${errorMessage(e)}`, { cause: e });
   }
 }
 

@@ -60,6 +60,28 @@ export function jsErrorCode(e: unknown): number | undefined {
   return typeof api?.err_code === 'number' ? api.err_code : undefined;
 }
 
+/** nats.js error codes of a server that is away or not answering (not of a bad request). */
+const NATS_UNAVAILABLE_CODES = new Set(['TIMEOUT', '503', 'CONNECTION_CLOSED', 'CONNECTION_DRAINING', 'CONNECTION_REFUSED', 'CONNECTION_TIMEOUT', 'DISCONNECT']);
+/** JetStream API errors of a cluster that cannot serve right now (no leader, no quorum, starting). */
+const JS_UNAVAILABLE_ERR_CODES = new Set([10008 /* JetStream temporarily unavailable */, 10023 /* insufficient resources */]);
+
+/**
+ * True when `err` (or its cause: a PublishError wraps the client's error)
+ * says NATS or JetStream is unreachable or not answering, rather than that
+ * the request itself was wrong.
+ */
+export function isNatsUnavailable(err: unknown): boolean {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NATS_UNAVAILABLE_CODES.has(code)) return true;
+    const jsCode = jsErrorCode(e);
+    if (jsCode !== undefined && JS_UNAVAILABLE_ERR_CODES.has(jsCode)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** JetStream API error codes this library reacts to. */
 export const JS_ERR = {
   CONSUMER_NOT_FOUND: 10014,

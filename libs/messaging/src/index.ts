@@ -1,8 +1,9 @@
 /**
  * @voc/messaging: the JetStream work queues of the pipeline. Public API:
  * queue definitions and job schemas, provisioning, publishing, the bounded
- * consumer runner and its error classes, queue stats, and the dead-letter
- * tools. What only tests need is in `@voc/messaging/testing`.
+ * consumer runner and its error classes, the dependency gate (outages hold
+ * messages instead of spending their deliveries), queue stats with the
+ * fleet's runner states, and the dead-letter tools. What only tests need is in `@voc/messaging/testing`.
  */
 export { QUEUES, type ConsumerSettings, type QueueDefinition, type QueueName } from './queues';
 export type {
@@ -17,7 +18,16 @@ export type {
   ThemeJob,
   TranslateJob,
 } from './jobs';
-export { InvalidJobError, JS_ERR, PermanentError, PublishError, TransientError, jsErrorCode } from './errors';
+export { InvalidJobError, JS_ERR, PermanentError, PublishError, TransientError, isNatsUnavailable, jsErrorCode } from './errors';
+export {
+  createDependencyGate,
+  type DependencyGate,
+  type DependencyGateOptions,
+  type DependencyProbe,
+  type GateState,
+  type Outage,
+} from './gate';
+export { collectRunnerStatus, serveRunnerStatus, RUNNER_STATUS_SUBJECT } from './fleet-status';
 export { ensureConsumer, ensureStreams, type ConsumerOverrides, type EnsureConsumerOptions, type StreamOptions } from './provision';
 export { connectNats, type ConnectNatsOptions, type MessagingLogger } from './connection';
 export { publish, type PublishOptions, type PublishResult } from './publisher';
@@ -29,7 +39,25 @@ export {
   type JobHandler,
   type RunnerOptions,
   type RunnerStats,
+  type RunnerStatus,
 } from './runner';
-export { queueStats, type AllQueueStats, type ConsumerStats, type QueueStats } from './stats';
-// No caller yet: the dead-letter CLI of the fault-tolerance issue (`npm run dlq`) is their entry point.
-export { listDeadLetters, requeueDeadLetter, type DeadLetterEntry, type RequeueResult } from './dlq';
+export {
+  queueStats,
+  type AllQueueStats,
+  type ConsumerStats,
+  type QueueRunners,
+  type QueueStats,
+  type QueueStatsOptions,
+} from './stats';
+// The dead-letter tools; `npm run dlq` (tools/dlq) is their entry point.
+export {
+  DeadLetterNotFoundError,
+  dropDeadLetter,
+  getDeadLetter,
+  listDeadLetters,
+  requeueAllDeadLetters,
+  requeueDeadLetter,
+  type DeadLetterEntry,
+  type RequeueResult,
+} from './dlq';
+export { DEAD_LETTER_REASONS, type DeadLetterReason } from './dead-letter';

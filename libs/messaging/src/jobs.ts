@@ -59,7 +59,7 @@ export const TranslateJobSchema = z.discriminatedUnion('kind', [
 ]);
 export type TranslateJob = z.infer<typeof TranslateJobSchema>;
 
-export const LEARNING_REASONS = ['new', 'manual', 'grown', 'quiet', 'sweeper'] as const;
+export const LEARNING_REASONS = ['new', 'manual', 'grown', 'quiet', 'sweeper', 'retry'] as const;
 export type LearningReason = (typeof LEARNING_REASONS)[number];
 
 export const LearningJobSchema = z.object({

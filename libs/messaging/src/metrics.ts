@@ -16,9 +16,10 @@ export const METRIC_NAMES = {
  * - retry: failed, nak'ed with a delay;
  * - dead_letter: moved to the DLQ (PermanentError, or failed on its last delivery);
  * - invalid: undecodable payload, moved to the DLQ;
- * - released: handed back unfinished (nak, no delay) because the runner stopped.
+ * - released: handed back unfinished (nak, no delay) because the runner stopped;
+ * - held: failed because a dependency was down; kept (no delivery spent) and run again once it is back.
  */
-export type Outcome = 'success' | 'retry' | 'dead_letter' | 'invalid' | 'released';
+export type Outcome = 'success' | 'retry' | 'dead_letter' | 'invalid' | 'released' | 'held';
 
 export interface RunnerMetrics {
   processed: Counter<'queue' | 'outcome'>;
@@ -37,7 +38,7 @@ export function runnerMetrics(registry: Registry): RunnerMetrics {
     processed: reuse(registry, METRIC_NAMES.processed, () =>
       new Counter({
         name: METRIC_NAMES.processed,
-        help: 'Messages handled, by queue and outcome (success, retry, dead_letter, invalid, released)',
+        help: 'Messages handled, by queue and outcome (success, retry, dead_letter, invalid, released, held)',
         labelNames: ['queue', 'outcome'] as const,
         registers,
       }),

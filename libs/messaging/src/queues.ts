@@ -40,7 +40,7 @@ export interface QueueDefinition {
   stream: string;
   subject: string;
   durable: string;
-  /** Where this queue's dead letters go, in the DLQ stream. */
+  /** Where this queue's dead letters go, in the DLQ stream: `<dlqSubject>.<reason>` (earlier ones: `<dlqSubject>` alone). */
   dlqSubject: string;
   description: string;
   consumer: ConsumerSettings;
@@ -98,7 +98,13 @@ export function isQueueName(s: string): s is QueueName {
   return (QUEUE_NAMES as readonly string[]).includes(s);
 }
 
-/** The queue whose dead letters live on `dlqSubject`, if any. */
-export function queueOfDlqSubject(dlqSubject: string): QueueDefinition | undefined {
-  return QUEUE_NAMES.map((q) => QUEUES[q]).find((q) => q.dlqSubject === dlqSubject);
+/** The queue whose dead letters live on `subject` (`voc.dlq.<queue>[.<reason>]`), if any. */
+export function queueOfDlqSubject(subject: string): QueueDefinition | undefined {
+  return QUEUE_NAMES.map((q) => QUEUES[q]).find((q) => subject === q.dlqSubject || subject.startsWith(`${q.dlqSubject}.`));
+}
+
+/** The reason part of a DLQ subject; undefined for an entry from before reasons were in the subject. */
+export function reasonOfDlqSubject(subject: string): string | undefined {
+  const q = queueOfDlqSubject(subject);
+  return q && subject.length > q.dlqSubject.length ? subject.slice(q.dlqSubject.length + 1) : undefined;
 }

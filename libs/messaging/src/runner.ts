@@ -17,6 +17,15 @@
  *   delay, or the DLQ on the last delivery; PermanentError or an invalid
  *   payload → the DLQ at once. Never nak to wait for capacity: every nak
  *   spends a delivery.
+ * - Outages (with a `gate`): a failure the gate classifies as a dependency
+ *   outage is not the message's: the runner keeps the message (heartbeats,
+ *   no nak, no delivery spent), stops pulling, and runs the handler again
+ *   once the gate has seen the dependency answer. A message is held through
+ *   an outage of any length; see gate.ts.
+ * - Node loss: each fetch asks the server for idle heartbeats; two missed
+ *   ones (a server that died, or a consumer leader that moved) end the fetch
+ *   and, if the connection does not answer a ping either, force a reconnect
+ *   to another node, so a pull never waits out its expiry on a dead node.
  * - Backup: when the primary fetch comes back empty, the free slots fetch from
  *   the backup queue's durable (the SAME durable its own service pulls: a
  *   work-queue stream allows no second, overlapping consumer). Primary first.
@@ -36,9 +45,11 @@ import type {
   Subscription,
 } from 'nats';
 import type { Registry } from 'prom-client';
+import { ConsumerEvents, Events } from 'nats';
 import type { MessagingLogger } from './connection';
 import { publishDeadLetter, watchMaxDeliveries, type DeadLetterReason, type MaxDeliveriesWatcher } from './dead-letter';
 import { errorMessage, PermanentError, TransientError } from './errors';
+import type { DependencyGate } from './gate';
 import { decodeJob, type JobOf } from './jobs';
 import { runnerMetrics, type Outcome, type RunnerMetrics } from './metrics';
 import { QUEUES, type QueueName } from './queues';
@@ -61,6 +72,13 @@ export interface HandlerContext {
   signal: AbortSignal;
   /** An extra keep-alive; the runner already sends one every heartbeatMs. */
   working(): void;
+  /**
+   * Runs `fn`, and when it fails because a dependency is away (as the
+   * runner's gate classifies it), waits for the dependency and runs it again,
+   * holding the message meanwhile: for a write whose inputs (LLM results)
+   * must not be thrown away. Other errors are thrown. Without a gate: `fn()`.
+   */
+  retryOnOutage<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export type JobHandler<Q extends QueueName> = (job: JobOf<Q>, ctx: HandlerContext) => Promise<void>;
@@ -95,6 +113,12 @@ export interface RunnerOptions<Q extends QueueName> {
   retry?: { baseMs?: number; maxMs?: number };
   /** Watch MAX_DELIVERIES advisories and dead-letter those messages (default true). */
   deadLetterWatcher?: boolean;
+  /** The process's dependency gate: outages hold messages instead of spending their deliveries. */
+  gate?: DependencyGate;
+  /** Who runs this consumer, for the fleet's view of the runners (`runnerStatus`, /v1/queues). */
+  identity?: { service: string; node: string };
+  /** Server idle heartbeats of a fetch; two missed end it (node loss). Default 1 s (half the expiry if shorter). */
+  pullHeartbeatMs?: number;
 }
 
 export interface RunnerStats {
@@ -108,6 +132,27 @@ export interface RunnerStats {
   advisoryMoves: number;
   /** The most messages held at once since start. */
   maxInFlight: number;
+  /** Handler failures that were a dependency's outage: the message was held, not retried. */
+  heldForOutage: number;
+  /** Fetches ended because the server's heartbeats stopped (a dead node, a moved leader). */
+  stalledPulls: number;
+}
+
+/** What one runner is doing, as the fleet view (`collectRunnerStatus`) shows it. */
+export interface RunnerStatus {
+  service: string;
+  node: string;
+  pid: number;
+  queue: QueueName;
+  backup?: QueueName;
+  /** running: pulling; waiting: a dependency is down, nothing is pulled; stopping: shutting down. */
+  state: 'running' | 'waiting' | 'stopping';
+  waitingFor: { dependency: string; since: string; error: string }[];
+  concurrency: number;
+  inFlight: number;
+  /** Messages held until a dependency is back. */
+  heldForOutage: number;
+  stats: RunnerStats;
 }
 
 export interface ConsumerRunner {
@@ -117,6 +162,8 @@ export interface ConsumerRunner {
   stop(): Promise<void>;
   /** Messages being handled right now. */
   inFlight(): number;
+  /** This runner's state, for readiness and the fleet view. */
+  status(): RunnerStatus;
   readonly stats: Readonly<RunnerStats>;
 }
 
@@ -141,7 +188,16 @@ interface Held {
   settled: boolean;
   abort: AbortController;
   done?: Promise<void>;
+  /** True while the handler waits for a dependency to come back. */
+  waitingForOutage: boolean;
 }
+
+/**
+ * After this many outages in a row that the dependency's first probe did not
+ * confirm (it answered at once), the failure is the message's own after all:
+ * e.g. a statement that times out on this message's data alone.
+ */
+const MAX_UNCONFIRMED_OUTAGES = 3;
 
 const BACKUP_PULL_EXPIRES_MS = 1000;
 const MAX_FETCH_ERROR_PAUSE_MS = 30_000;
@@ -161,6 +217,8 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
     released: 0,
     advisoryMoves: 0,
     maxInFlight: 0,
+    heldForOutage: 0,
+    stalledPulls: 0,
   };
 
   private readonly log: MessagingLogger;
@@ -177,6 +235,8 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
   private loopDone?: Promise<void>;
   private stopping?: Promise<void>;
   private started = false;
+  private unsubscribeGate?: () => void;
+  private stopWatchingConnection?: () => void;
 
   constructor(private readonly o: RunnerOptions<Q>) {
     if (!Number.isInteger(o.concurrency) || o.concurrency < 1) {
@@ -206,6 +266,24 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
     return this.held.size;
   }
 
+  status(): RunnerStatus {
+    const gateState = this.o.gate?.state();
+    const stopping = this.stopCtl.signal.aborted;
+    return {
+      service: this.o.identity?.service ?? 'unknown',
+      node: this.o.identity?.node ?? 'unknown',
+      pid: process.pid,
+      queue: this.o.queue,
+      ...(this.o.backup ? { backup: this.o.backup.queue } : {}),
+      state: stopping ? 'stopping' : gateState && !gateState.open ? 'waiting' : 'running',
+      waitingFor: (gateState?.outages ?? []).map((x) => ({ dependency: x.dependency, since: new Date(x.since).toISOString(), error: x.error })),
+      concurrency: this.o.concurrency,
+      inFlight: this.held.size,
+      heldForOutage: [...this.held].filter((h) => h.waitingForOutage).length,
+      stats: { ...this.stats },
+    };
+  }
+
   async start(): Promise<void> {
     if (this.started) throw new Error(`runner ${this.o.queue}: already started`);
     this.started = true;
@@ -214,6 +292,11 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
     for (const s of this.sources) await this.bind(js, s, s.isBackup ? undefined : this.o.maxDeliver);
     if (this.stopCtl.signal.aborted) return; // stop() came while binding: nothing to start
     if (this.o.deadLetterWatcher !== false) this.watchers = this.sources.map((s) => this.watch(jsm, s));
+    // A closing gate ends the open fetch: what it already brought waits in its handler, nothing more comes.
+    this.unsubscribeGate = this.o.gate?.onChange((st) => {
+      if (!st.open) this.endFetch('a dependency is down', true);
+    });
+    void this.watchConnection();
     this.loopDone = this.loop();
     this.log.info(
       {
@@ -278,6 +361,10 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
         await this.changed();
         continue;
       }
+      if (this.o.gate && !this.o.gate.isOpen()) {
+        await this.o.gate.whenOpen(this.stopCtl.signal);
+        continue;
+      }
       const t0 = Date.now();
       const got = await this.pullFrom(primary, primaryExpires);
       let backupGot = 0;
@@ -301,8 +388,10 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
     this.reserved += max;
     let taken = 0;
     try {
-      const iter = await s.consumer!.fetch({ max_messages: max, expires });
+      const idle_heartbeat = Math.min(this.o.pullHeartbeatMs ?? 1000, Math.floor(expires / 2));
+      const iter = await s.consumer!.fetch({ max_messages: max, expires, idle_heartbeat });
       this.fetching = iter;
+      void this.watchFetch(s, iter);
       if (this.stopCtl.signal.aborted) await drainFetch(iter);
       for await (const msg of iter) {
         if (taken >= max) {
@@ -339,6 +428,58 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
     return taken;
   }
 
+  /**
+   * Two missed heartbeats of the open fetch: the server it went to is gone,
+   * or the consumer's leader moved and the pull went with it. End the fetch
+   * (the loop pulls again), and if the connection itself no longer answers,
+   * force a reconnect to another node instead of waiting out the ping timers.
+   */
+  private async watchFetch(s: Source, iter: ConsumerMessages): Promise<void> {
+    try {
+      for await (const st of await iter.status()) {
+        if (st.type !== ConsumerEvents.HeartbeatsMissed || (st.data as number) < 2 || this.fetching !== iter) continue;
+        this.stats.stalledPulls++;
+        this.log.warn({ queue: s.queue, server: this.o.nc.getServer() }, 'pull heartbeats missed: pulling again');
+        this.endFetch('heartbeats missed', false);
+        const answered = await Promise.race([this.o.nc.flush().then(() => true), delay(500).then(() => false)]).catch(() => false);
+        if (!answered && !this.o.nc.isClosed()) {
+          this.log.warn({ queue: s.queue, server: this.o.nc.getServer() }, 'nats connection does not answer: reconnecting to another node');
+          await this.o.nc.reconnect().catch((e: unknown) => this.log.warn({ err: errorMessage(e) }, 'forced reconnect failed'));
+        }
+        return;
+      }
+    } catch {
+      // the fetch ended: nothing to watch
+    }
+  }
+
+  /**
+   * A disconnect ends the open fetch at once: nats.js would re-pull the same
+   * batch on reconnect, and what that brings beyond our free slots costs a
+   * delivery each. The loop pulls afresh once connected again.
+   */
+  private async watchConnection(): Promise<void> {
+    const statuses = this.o.nc.status();
+    this.stopWatchingConnection = () => (statuses as { stop?: () => void }).stop?.();
+    for await (const st of statuses) {
+      if (this.stopCtl.signal.aborted) return;
+      if (st.type === Events.Disconnect || st.type === Events.Reconnect) this.endFetch(`nats ${st.type}`, false);
+    }
+  }
+
+  /**
+   * Ends the open fetch. `drain` keeps what is already on the wire (it is
+   * handed to handlers; stopping would drop it, to sit until ack_wait and
+   * cost a delivery); without a working connection there is nothing to keep.
+   */
+  private endFetch(why: string, drain: boolean): void {
+    const iter = this.fetching;
+    if (!iter) return;
+    this.log.debug({ queue: this.o.queue, why }, 'ending the open fetch');
+    if (drain) void drainFetch(iter);
+    else iter.stop();
+  }
+
   /** Resolves when a slot frees up or stop() begins. */
   private changed(): Promise<void> {
     if (this.stopCtl.signal.aborted) return Promise.resolve();
@@ -367,7 +508,7 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
   // ---- handling ----
 
   private dispatch(s: Source, msg: JsMsg): void {
-    const h: Held = { source: s, msg, settled: false, abort: new AbortController() };
+    const h: Held = { source: s, msg, settled: false, abort: new AbortController(), waitingForOutage: false };
     this.held.add(h);
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.held.size);
     this.metrics.inFlight.inc({ queue: s.queue });
@@ -395,8 +536,11 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
       await this.deadLetter(h, 'invalid-payload', decoded.error);
       return;
     }
+    const gate = this.o.gate;
     const deliveryCount = msg.info.deliveryCount;
     const isLastDelivery = s.maxDeliver > 0 && deliveryCount >= s.maxDeliver;
+    // Aborted by the handler's own abort (stop's deadline) or by stop() itself: waits for a dependency end then.
+    const waitSignal = AbortSignal.any([h.abort.signal, this.stopCtl.signal]);
     const ctx: HandlerContext = {
       queue: s.queue,
       isBackup: s.isBackup,
@@ -410,32 +554,87 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
       working: () => {
         if (!h.settled) msg.working();
       },
+      retryOnOutage: (fn) =>
+        gate
+          ? this.holdingForOutage(h, () => gate.retry(fn, waitSignal))
+          : fn(),
     };
-    const endTimer = this.metrics.duration.startTimer({ queue: s.queue });
-    let failure: unknown;
-    let failed = false;
-    try {
-      await s.handler(decoded.job, ctx);
-    } catch (e) {
-      failed = true;
-      failure = e;
-    } finally {
-      endTimer();
+    let unconfirmed = 0;
+    for (;;) {
+      // Fetched just before the gate closed: wait with the others (and go back at once on stop).
+      if (gate && !gate.isOpen()) {
+        await this.holdingForOutage(h, () => gate.whenOpen(waitSignal));
+        if (h.settled) return;
+        if (this.stopCtl.signal.aborted) return this.release(h);
+      }
+      const endTimer = this.metrics.duration.startTimer({ queue: s.queue });
+      let failure: unknown;
+      let failed = false;
+      try {
+        await s.handler(decoded.job, ctx);
+      } catch (e) {
+        failed = true;
+        failure = e;
+      } finally {
+        endTimer();
+      }
+      // Released by stop() at its deadline: the message is no longer ours.
+      if (h.settled) return;
+      if (!failed) {
+        gate?.noteSuccess();
+        return this.ack(h);
+      }
+      const dependency = gate?.classify(failure);
+      if (gate && dependency) {
+        // A failure while stopping (an aborted wait, a closed pool) is not worth a delivery either.
+        if (this.stopCtl.signal.aborted) return this.release(h);
+        const outage = gate.report(dependency, failure);
+        this.stats.heldForOutage++;
+        this.record(s, 'held');
+        this.log.warn(
+          { queue: s.queue, seq: msg.seq, deliveryCount, dependency, err: errorMessage(failure) },
+          'dependency unavailable: message held until it is back (no delivery spent)',
+        );
+        await this.holdingForOutage(h, () => gate.whenOpen(waitSignal));
+        if (h.settled) return;
+        if (this.stopCtl.signal.aborted) return this.release(h);
+        unconfirmed = outage.failedProbes === 0 ? unconfirmed + 1 : 0;
+        if (unconfirmed < MAX_UNCONFIRMED_OUTAGES) continue;
+        failure = new Error(
+          `${errorMessage(failure)} (failed ${unconfirmed} times with ${dependency} errors while ${dependency} answered its probe: taken as the message's own failure)`,
+          { cause: failure },
+        );
+      }
+      const error = errorMessage(failure);
+      if (failure instanceof PermanentError) return this.deadLetter(h, 'permanent', error);
+      if (isLastDelivery) return this.deadLetter(h, 'exhausted', error);
+      const delayMs = this.retryDelay(deliveryCount, failure);
+      h.settled = true;
+      msg.nak(delayMs);
+      this.record(s, 'retry');
+      this.log.warn(
+        { queue: s.queue, seq: msg.seq, deliveryCount, maxDeliver: s.maxDeliver, delayMs, err: error },
+        'handler failed; retrying later',
+      );
+      return;
     }
-    // Released by stop() at its deadline: the message is no longer ours.
+  }
+
+  private async holdingForOutage<T>(h: Held, wait: () => Promise<T>): Promise<T> {
+    h.waitingForOutage = true;
+    try {
+      return await wait();
+    } finally {
+      h.waitingForOutage = false;
+    }
+  }
+
+  /** Hands an unfinished message back for another process (nak, no delay). */
+  private release(h: Held): void {
     if (h.settled) return;
-    if (!failed) return this.ack(h);
-    const error = errorMessage(failure);
-    if (failure instanceof PermanentError) return this.deadLetter(h, 'permanent', error);
-    if (isLastDelivery) return this.deadLetter(h, 'exhausted', error);
-    const delayMs = this.retryDelay(deliveryCount, failure);
     h.settled = true;
-    msg.nak(delayMs);
-    this.record(s, 'retry');
-    this.log.warn(
-      { queue: s.queue, seq: msg.seq, deliveryCount, maxDeliver: s.maxDeliver, delayMs, err: error },
-      'handler failed; retrying later',
-    );
+    h.msg.nak();
+    this.record(h.source, 'released');
   }
 
   private async ack(h: Held): Promise<void> {
@@ -501,6 +700,7 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
 
   private record(s: Source, outcome: Outcome): void {
     this.metrics.processed.inc({ queue: s.queue, outcome });
+    if (outcome === 'held') return; // counted where the hold starts (heldForOutage)
     const key = ({ success: 'succeeded', retry: 'retried', dead_letter: 'deadLettered', invalid: 'invalid', released: 'released' } as const)[outcome];
     this.stats[key]++;
   }
@@ -515,6 +715,8 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
   private async drain(): Promise<void> {
     this.stopCtl.abort();
     this.wake();
+    this.unsubscribeGate?.();
+    this.stopWatchingConnection?.();
     if (!this.started) return;
     if (this.fetching) await drainFetch(this.fetching);
     await this.loopDone;
@@ -524,10 +726,8 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
     if (!finished) {
       const unfinished = [...this.held].filter((h) => !h.settled);
       for (const h of unfinished) {
-        h.settled = true;
         h.abort.abort(new Error(`runner ${this.o.queue} stopping: shutdown timeout of ${timeoutMs} ms reached`));
-        h.msg.nak();
-        this.record(h.source, 'released');
+        this.release(h);
       }
       this.log.warn(
         { queue: this.o.queue, released: unfinished.map((h) => ({ queue: h.source.queue, seq: h.msg.seq })) },
@@ -560,6 +760,10 @@ async function drainFetch(iter: ConsumerMessages): Promise<void> {
   } else {
     await iter.close();
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 async function settledWithin(ps: Promise<unknown>[], ms: number): Promise<boolean> {

@@ -4,9 +4,11 @@
  * counts. The numbers come from separate API calls, so under load they are a
  * consistent-enough snapshot, not an atomic one.
  */
-import type { ConsumerInfo, JetStreamManager } from 'nats';
+import type { ConsumerInfo, JetStreamManager, NatsConnection } from 'nats';
 import { errorMessage, jsErrorCode, JS_ERR } from './errors';
-import { DLQ, QUEUE_NAMES, QUEUES, type QueueName } from './queues';
+import { collectRunnerStatus } from './fleet-status';
+import { DLQ, QUEUE_NAMES, QUEUES, queueOfDlqSubject, reasonOfDlqSubject, type QueueName } from './queues';
+import type { RunnerStatus } from './runner';
 
 export interface ConsumerStats {
   name: string;
@@ -42,19 +44,79 @@ export interface QueueStats {
   stranded: number;
   /** Messages of this queue in the DLQ. */
   dlq: number;
+  /**
+   * The same by reason (permanent, invalid-payload, exhausted, max-deliveries;
+   * `unknown` for entries from before the reason was in the subject).
+   */
+  dlqByReason: Record<string, number>;
+  /** With `{ nc }`: the processes consuming this queue (as their own or as backup) and what they do. */
+  runners?: QueueRunners;
+}
+
+export interface QueueRunners {
+  /** Runners that answered. */
+  total: number;
+  /** Waiting for a dependency: they hold their messages and pull nothing. */
+  waiting: number;
+  /** Waiting runners per dependency. */
+  waitingFor: Record<string, number>;
+  /** Messages held until a dependency is back. */
+  heldForOutage: number;
+  list: RunnerStatus[];
 }
 
 export type AllQueueStats = Record<QueueName, QueueStats>;
 
-export async function queueStats(jsm: JetStreamManager): Promise<AllQueueStats> {
-  const dlqCounts = await dlqCountsBySubject(jsm);
-  const entries = await Promise.all(QUEUE_NAMES.map(async (q) => [q, await oneQueue(jsm, q, dlqCounts)] as const));
+export interface QueueStatsOptions {
+  /** Also ask the fleet's runners for their state (see fleet-status.ts). */
+  nc?: NatsConnection;
+  /** How long to collect their answers (default 500 ms). */
+  runnersWaitMs?: number;
+}
+
+export async function queueStats(jsm: JetStreamManager, opts: QueueStatsOptions = {}): Promise<AllQueueStats> {
+  const [dlqCounts, runners] = await Promise.all([
+    dlqCountsBySubject(jsm),
+    opts.nc ? collectRunnerStatus(opts.nc, opts.runnersWaitMs) : Promise.resolve(undefined),
+  ]);
+  const dlq = dlqByQueue(dlqCounts);
+  const entries = await Promise.all(
+    QUEUE_NAMES.map(async (q) => {
+      const stats = await oneQueue(jsm, q, dlq[q]);
+      if (runners) stats.runners = runnersOf(q, runners);
+      return [q, stats] as const;
+    }),
+  );
   return Object.fromEntries(entries) as AllQueueStats;
 }
 
-async function oneQueue(jsm: JetStreamManager, queue: QueueName, dlq: Record<string, number>): Promise<QueueStats> {
+function dlqByQueue(bySubject: Record<string, number>): Record<QueueName, Record<string, number>> {
+  const out = Object.fromEntries(QUEUE_NAMES.map((q) => [q, {}])) as Record<QueueName, Record<string, number>>;
+  for (const [subject, n] of Object.entries(bySubject)) {
+    const q = queueOfDlqSubject(subject);
+    if (!q) continue;
+    const reason = reasonOfDlqSubject(subject) ?? 'unknown';
+    out[q.name][reason] = (out[q.name][reason] ?? 0) + n;
+  }
+  return out;
+}
+
+function runnersOf(queue: QueueName, all: RunnerStatus[]): QueueRunners {
+  const list = all.filter((r) => r.queue === queue || r.backup === queue);
+  const waitingFor: Record<string, number> = {};
+  for (const r of list) for (const w of r.waitingFor) waitingFor[w.dependency] = (waitingFor[w.dependency] ?? 0) + 1;
+  return {
+    total: list.length,
+    waiting: list.filter((r) => r.state === 'waiting').length,
+    waitingFor,
+    heldForOutage: sum(list.map((r) => r.heldForOutage)),
+    list,
+  };
+}
+
+async function oneQueue(jsm: JetStreamManager, queue: QueueName, dlqByReason: Record<string, number>): Promise<QueueStats> {
   const q = QUEUES[queue];
-  const base = { queue, stream: q.stream, subject: q.subject, dlq: dlq[q.dlqSubject] ?? 0 };
+  const base = { queue, stream: q.stream, subject: q.subject, dlq: sum(Object.values(dlqByReason)), dlqByReason };
   // Consumers, stream, consumers again: a message published or acked between
   // the reads is then counted on the consumer side too, so `stranded` does not
   // report work in motion as stuck.
@@ -97,7 +159,7 @@ async function consumersOf(jsm: JetStreamManager, stream: string): Promise<Consu
   }
 }
 
-/** Dead letters per DLQ subject (`voc.dlq.<queue>`), from one stream info. */
+/** Dead letters per DLQ subject (`voc.dlq.<queue>.<reason>`), from one stream info. */
 export async function dlqCountsBySubject(jsm: JetStreamManager): Promise<Record<string, number>> {
   try {
     const info = await jsm.streams.info(DLQ.stream, { subjects_filter: DLQ.subjects });

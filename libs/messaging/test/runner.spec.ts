@@ -128,7 +128,7 @@ describe('consumer runner', () => {
       { deliveryCount: 3, isLastDelivery: true },
     ]);
     expect(await streamMessages(env.jsm, 'REPORT')).toBe(0);
-    const dead = await env.jsm.streams.getMessage(DLQ.stream, { last_by_subj: QUEUES.REPORT.dlqSubject });
+    const dead = await env.jsm.streams.getMessage(DLQ.stream, { last_by_subj: `${QUEUES.REPORT.dlqSubject}.exhausted` });
     expect(dead.json()).toEqual(reportJob('always-fails'));
     const h = (k: string) => dead.header.get(k);
     expect(h(DLQ_HEADERS.originStream)).toBe('REPORT');
@@ -185,7 +185,7 @@ describe('consumer runner', () => {
     runners.push(runner);
     await runner.start();
     await waitFor('the dead letter', async () => (await dlqCount(env.jsm, 'REPORT')) === 1);
-    const dead = await env.jsm.streams.getMessage(DLQ.stream, { last_by_subj: QUEUES.REPORT.dlqSubject });
+    const dead = await env.jsm.streams.getMessage(DLQ.stream, { last_by_subj: `${QUEUES.REPORT.dlqSubject}.permanent` });
     expect(dead.header.get(DLQ_HEADERS.reason)).toBe('permanent');
     expect(dead.header.get(DLQ_HEADERS.deliveries)).toBe('1');
     expect(calls).toBe(1);

@@ -6,14 +6,25 @@
  * flips the reviews' stage status to done where it was not, and inserts
  * results only for the reviews it flipped, so however often a message is
  * redelivered (or two messages overlap) each review gets exactly one set.
+ *
+ * Failures, per review: a malformed answer (after its retry) or a refusal
+ * (400) is that review's own: it is marked failed, the others go on. A
+ * provider or database that is down is nobody's fault: the handler throws
+ * it and the runner holds the message until it is back; the reviews done
+ * meanwhile are skipped on the rerun. A write is awaited by the handler
+ * (never left to reject unobserved) and, under a runner, waits out a
+ * database outage with its results (ctx.retryOnOutage) instead of losing them.
  */
 import pLimit from 'p-limit';
-import { Prisma, type PrismaClient } from '@voc/db';
+import { Prisma } from '@voc/db';
 import { MalformedAnswerError } from '@voc/prompts';
-import { TransientError, type HandlerContext } from '@voc/messaging';
+import { TransientError } from '@voc/messaging';
+import { retrying, type StageContext } from './context';
 import type { PipelineDeps } from './deps';
-import { errorText, markReviewsFailed } from './failures';
+import { errorText } from './failures';
 import type { AnalysisStage } from './handover';
+import { claimDone, markFailed, markRefused } from './lifecycle';
+import { dependencyOf, isRefusal } from './outage';
 
 export interface AnalysisReview {
   id: number;
@@ -38,16 +49,18 @@ export interface AnalysisResult {
   written: number;
   rows: number;
   failed: number;
+  /** Of the failed: refused by the provider. */
+  refused: number;
   retry: number;
 }
 
 /** What a message did when it had nothing to do. */
-export const NOTHING_ANALYSED: Readonly<AnalysisResult> = Object.freeze({ reviews: 0, written: 0, rows: 0, failed: 0, retry: 0 });
+export const NOTHING_ANALYSED: Readonly<AnalysisResult> = Object.freeze({ reviews: 0, written: 0, rows: 0, failed: 0, refused: 0, retry: 0 });
 
 export async function runAnalysis<R>(
   deps: PipelineDeps,
   job: { asin: string; reviewIds: string[] },
-  ctx: Pick<HandlerContext, 'signal' | 'isLastDelivery'>,
+  ctx: StageContext,
   spec: AnalysisSpec<R>,
 ): Promise<AnalysisResult> {
   const { db } = deps;
@@ -61,71 +74,90 @@ export async function runAnalysis<R>(
   if (reviews.length === 0) return out;
 
   let buffer: { review: AnalysisReview; result: R }[] = [];
-  let writes = Promise.resolve();
-  // Writes are chained: one transaction at a time per message, in completion order.
-  const flush = () => {
+  // Writes are chained: one transaction at a time per message, in completion
+  // order. A failed write is kept, not thrown into the void: the chain goes
+  // on catching, and the handler rethrows the first failure once all is settled.
+  let writes: Promise<void> = Promise.resolve();
+  let writeError: { error: unknown } | undefined;
+  const flush = (): void => {
     const batch = buffer;
     buffer = [];
-    if (batch.length === 0) return writes;
+    if (batch.length === 0) return;
     writes = writes.then(async () => {
-      const { claimed, rows } = await writeBatch(db, spec, batch);
-      out.written += claimed;
-      out.rows += rows;
+      if (writeError) return; // the database said no: the rest is retried with the message
+      try {
+        const { claimed, rows } = await retrying(ctx, () => writeBatch(deps, spec, batch));
+        out.written += claimed;
+        out.rows += rows;
+      } catch (error) {
+        writeError = { error };
+      }
     });
-    return writes;
   };
 
-  const transient: { review: AnalysisReview; error: unknown }[] = [];
+  const down: { review: AnalysisReview; error: unknown }[] = [];
+  const own: { review: AnalysisReview; error: unknown }[] = [];
   const malformed: { review: AnalysisReview; error: unknown }[] = [];
+  const refused: { review: AnalysisReview; error: unknown }[] = [];
   const limit = pLimit(spec.parallelSize);
   await Promise.all(
     reviews.map((review) =>
       limit(async () => {
-        if (ctx.signal.aborted) {
-          transient.push({ review, error: ctx.signal.reason });
+        if (ctx.signal.aborted || writeError || down.length > 0) {
+          // Stopping, or a dependency is down: leave the rest for the rerun.
+          down.push({ review, error: ctx.signal.aborted ? ctx.signal.reason : (down[0]?.error ?? writeError?.error) });
           return;
         }
         try {
           const result = await spec.extract(review);
           buffer.push({ review, result });
-          if (buffer.length >= deps.settings.WRITE_BATCH_SIZE) void flush();
+          if (buffer.length >= deps.settings.WRITE_BATCH_SIZE) flush();
         } catch (error) {
-          (error instanceof MalformedAnswerError ? malformed : transient).push({ review, error });
+          if (error instanceof MalformedAnswerError) malformed.push({ review, error });
+          else if (isRefusal(error)) refused.push({ review, error });
+          else if (dependencyOf(error)) down.push({ review, error });
+          else own.push({ review, error });
         }
       }),
     ),
   );
-  await flush();
+  flush();
+  await writes;
+  if (writeError) throw writeError.error;
 
-  // An answer that stayed malformed after its retry is that review's problem, not the batch's.
+  // An answer that stayed malformed after its retry, or a refusal, is that review's problem, not the batch's.
   if (malformed.length > 0) {
-    await markReviewsFailed(db, spec.stage, { ids: malformed.map((m) => m.review.id) }, errorText(malformed[0]!.error));
+    await markFailed(db, spec.stage, { ids: malformed.map((m) => m.review.id) }, errorText(malformed[0]!.error));
     out.failed += malformed.length;
   }
-  if (transient.length > 0) {
-    const message = errorText(transient[0]!.error);
+  for (const r of refused) await markRefused(db, spec.stage, { ids: [r.review.id] }, errorText(r.error));
+  out.failed += refused.length;
+  out.refused = refused.length;
+  // A dependency down: the runner holds the message and reruns it; what is done is skipped then.
+  const outage = down.find((d) => dependencyOf(d.error));
+  if (outage) {
+    out.retry = down.length + own.length;
+    throw outage.error;
+  }
+  const retry = [...down, ...own];
+  if (retry.length > 0) {
+    const message = errorText(retry[0]!.error);
     if (ctx.isLastDelivery) {
-      await markReviewsFailed(db, spec.stage, { ids: transient.map((t) => t.review.id) }, message);
-      out.failed += transient.length;
+      await markFailed(db, spec.stage, { ids: retry.map((t) => t.review.id) }, message);
+      out.failed += retry.length;
     } else {
-      out.retry = transient.length;
-      throw new TransientError(`${spec.stage} ${job.asin}: ${transient.length} of ${reviews.length} reviews to retry (${message})`);
+      out.retry = retry.length;
+      throw new TransientError(`${spec.stage} ${job.asin}: ${retry.length} of ${reviews.length} reviews to retry (${message})`, {
+        cause: retry[0]!.error,
+      });
     }
   }
   return out;
 }
 
-async function writeBatch<R>(db: PrismaClient, spec: AnalysisSpec<R>, batch: { review: AnalysisReview; result: R }[]) {
-  const status = Prisma.raw(`${spec.stage}_status`);
-  const doneAt = Prisma.raw(`${spec.stage}_done_at`);
-  const attempts = Prisma.raw(`${spec.stage}_attempts`);
-  const lastError = Prisma.raw(`${spec.stage}_last_error`);
-  return db.$transaction(async (tx) => {
-    const claimed = await tx.$queryRaw<{ id: number }[]>`
-      UPDATE reviews SET ${status} = 'done', ${doneAt} = now(), ${attempts} = ${attempts} + 1, ${lastError} = NULL, updated_at = now()
-      WHERE id = ANY(${batch.map((b) => b.review.id)}::int[]) AND ${status} <> 'done'
-      RETURNING id`;
-    const ids = new Set(claimed.map((c) => c.id));
+async function writeBatch<R>(deps: PipelineDeps, spec: AnalysisSpec<R>, batch: { review: AnalysisReview; result: R }[]) {
+  return deps.db.$transaction(async (tx) => {
+    const ids = await claimDone(tx, spec.stage, batch.map((b) => b.review.id));
     const rows = ids.size ? await spec.insert(tx, batch.filter((b) => ids.has(b.review.id))) : 0;
     return { claimed: ids.size, rows };
   });

@@ -2,20 +2,34 @@
  * How the stages hand work to each other: publish the next stage's messages,
  * then mark the rows `queued` (with the time, for the sweeper). Publishing
  * first means a crash in between leaves rows `pending` and the message on its
- * queue: the redelivered message or the sweeper publishes again, the msgId
- * (a hash of the content) lets JetStream drop the repeat, and the writers
- * only ever turn a review `done` once, so nothing is duplicated.
+ * queue: the redelivered message or the sweeper publishes again, and the
+ * writers only ever turn a review `done` once, so nothing is duplicated.
+ *
+ * Message ids are deterministic: the content (product, review ids) plus the
+ * rows' generation (their `queued_at`, null before the first publication).
+ * The same work published twice in a row (a redelivered upload, two
+ * sweepers at once) gets the same id and JetStream stores it once; the
+ * sweeper's later re-publication of work that was lost gets a new id,
+ * because publishing moved the rows' queued_at on.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { Prisma, type LearningReason } from '@voc/db';
+import { createHash } from 'node:crypto';
 import { publish } from '@voc/messaging';
 import { planBatches, type ClassifierConfig } from '@voc/review-classifier';
 import type { PipelineDeps } from './deps';
+import { markQueued } from './lifecycle';
 
 export interface ReviewToTranslate {
   reviewId: string;
   body: string;
   rating: number;
+  /** The row's translate_queued_at (its generation); null or absent before the first publication. */
+  translateQueuedAt?: Date | null;
+}
+
+/** A review waiting for analysis, with the generation of that stage's row. */
+export interface ReviewToAnalyse {
+  reviewId: string;
+  queuedAt?: Date | null;
 }
 
 export type AnalysisStage = 'insight' | 'theme';
@@ -31,17 +45,15 @@ export async function enqueueTranslation(
   deps: PipelineDeps,
   asin: string,
   reviews: readonly ReviewToTranslate[],
-  opts: { classifier?: ClassifierConfig; msgIdSuffix?: string } = {},
+  opts: { classifier?: ClassifierConfig } = {},
 ): Promise<{ batches: number }> {
   if (reviews.length === 0) return { batches: 0 };
   const batches = planBatches(reviews, opts.classifier);
   for (const b of batches) {
     const job = { asin, kind: 'reviews' as const, category: b.category, reviewIds: b.reviews.map((r) => r.reviewId) };
-    await publish(deps.js, 'TRANSLATE', job, opts.msgIdSuffix ? { msgId: `${contentId('translate', job)}:${opts.msgIdSuffix}` } : {});
+    await publish(deps.js, 'TRANSLATE', job, { msgId: workMsgId('translate', asin, b.reviews.map((r) => [r.reviewId, r.translateQueuedAt])) });
   }
-  await deps.db.$executeRaw`
-    UPDATE reviews SET translate_status = 'queued', translate_queued_at = now(), updated_at = now()
-    WHERE asin = ${asin} AND review_id = ANY(${reviews.map((r) => r.reviewId)}::text[]) AND translate_status IN ('pending', 'queued')`;
+  await markQueued(deps.db, 'translate', { asin, reviewIds: reviews.map((r) => r.reviewId) });
   return { batches: batches.length };
 }
 
@@ -51,68 +63,43 @@ export async function enqueueAnalysis(
   stage: AnalysisStage,
   asin: string,
   learningVersion: number,
-  reviewIds: readonly string[],
-  opts: { msgIdSuffix?: string } = {},
+  reviews: readonly ReviewToAnalyse[],
 ): Promise<{ messages: number }> {
-  if (reviewIds.length === 0) return { messages: 0 };
+  if (reviews.length === 0) return { messages: 0 };
   const queue = stage === 'insight' ? 'INSIGHT' : 'THEME';
-  const chunks = chunk(reviewIds, deps.settings.ANALYSIS_CHUNK_SIZE);
-  for (const ids of chunks) {
-    const job = { asin, reviewIds: ids, learningVersion };
-    await publish(deps.js, queue, job, opts.msgIdSuffix ? { msgId: `${contentId(stage, job)}:${opts.msgIdSuffix}` } : {});
+  const chunks = chunk(reviews, deps.settings.ANALYSIS_CHUNK_SIZE);
+  for (const part of chunks) {
+    const job = { asin, reviewIds: part.map((r) => r.reviewId), learningVersion };
+    await publish(deps.js, queue, job, { msgId: workMsgId(`${stage}:v${learningVersion}`, asin, part.map((r) => [r.reviewId, r.queuedAt])) });
   }
-  const status = Prisma.raw(`${stage}_status`);
-  const queuedAt = Prisma.raw(`${stage}_queued_at`);
-  await deps.db.$executeRaw`
-    UPDATE reviews SET ${status} = 'queued', ${queuedAt} = now(), updated_at = now()
-    WHERE asin = ${asin} AND review_id = ANY(${[...reviewIds]}::text[]) AND ${status} IN ('pending', 'queued')`;
+  await markQueued(deps.db, stage, { asin, reviewIds: reviews.map((r) => r.reviewId) });
   return { messages: chunks.length };
 }
 
-/** Releases a learned product's waiting insight and theme work (every review still `pending` in that stage). */
-export async function releaseAnalysis(deps: PipelineDeps, asin: string, learningVersion: number): Promise<{ insight: number; theme: number }> {
+/** The reviews of `asin` (among `reviewIds`, if given) still `pending` at `stage`, with their generation. */
+export async function pendingAnalysis(deps: PipelineDeps, stage: AnalysisStage, asin: string, reviewIds?: readonly string[]): Promise<ReviewToAnalyse[]> {
+  const rows = await deps.db.review.findMany({
+    where: { asin, [`${stage}Status`]: 'pending', ...(reviewIds ? { reviewId: { in: [...reviewIds] } } : {}) },
+    select: { reviewId: true, insightQueuedAt: true, themeQueuedAt: true },
+    orderBy: { id: 'asc' },
+  });
+  return rows.map((r) => ({ reviewId: r.reviewId, queuedAt: stage === 'insight' ? r.insightQueuedAt : r.themeQueuedAt }));
+}
+
+/** Releases a product's waiting insight and theme work (every review still `pending` in that stage, or of `reviewIds`). */
+export async function releaseAnalysis(
+  deps: PipelineDeps,
+  asin: string,
+  learningVersion: number,
+  reviewIds?: readonly string[],
+): Promise<{ insight: number; theme: number }> {
   const out = { insight: 0, theme: 0 };
   for (const stage of ['insight', 'theme'] as const) {
-    const rows = await deps.db.review.findMany({
-      where: { asin, [`${stage}Status`]: 'pending' },
-      select: { reviewId: true },
-      orderBy: { id: 'asc' },
-    });
-    await enqueueAnalysis(deps, stage, asin, learningVersion, rows.map((r) => r.reviewId));
+    const rows = await pendingAnalysis(deps, stage, asin, reviewIds);
+    await enqueueAnalysis(deps, stage, asin, learningVersion, rows);
     out[stage] = rows.length;
   }
   return out;
-}
-
-/** States a product may be in for each automatic reason to (re)learn it. */
-const LEARNABLE_FROM: Record<LearningReason, Array<'pending' | 'queued' | 'learning' | 'learned' | 'failed'>> = {
-  new: ['pending'],
-  quiet: ['pending'],
-  grown: ['learned'],
-  manual: ['pending', 'queued', 'learning', 'learned', 'failed'],
-  sweeper: ['queued', 'learning', 'failed'],
-};
-
-/**
- * Queues learning of a product (the VIP lane). The state change is a
- * conditional update, so of several processes that decide at once to learn
- * the same product exactly one queues it; the others get `undefined`.
- */
-export async function requestLearning(
-  deps: PipelineDeps,
-  asin: string,
-  reason: LearningReason,
-): Promise<{ jobId: string } | undefined> {
-  const won = await deps.db.product.updateMany({
-    where: { asin, learningState: { in: LEARNABLE_FROM[reason] } },
-    data: { learningState: 'queued' },
-  });
-  if (won.count === 0) return undefined;
-  const jobId = randomUUID();
-  await deps.db.learningJob.create({ data: { id: jobId, asin, reason } });
-  await publish(deps.js, 'LEARNING', { jobId, asin, reason }, { msgId: `learning:${jobId}` });
-  deps.log.info({ asin, reason, jobId }, 'learning queued');
-  return { jobId };
 }
 
 /** Queues a report; the row exists before the message so GET /v1/reports/:id answers at once. */
@@ -130,21 +117,32 @@ export async function requestReport(deps: PipelineDeps, asin: string): Promise<{
   return { reportId: report.id };
 }
 
-/** Queues translation of a product's bullet points when they are pending. */
-export async function enqueueBullets(deps: PipelineDeps, asin: string, opts: { msgIdSuffix?: string } = {}): Promise<boolean> {
+/**
+ * Queues translation of a product's bullet points. The message id carries a
+ * hash of the list (a changed list is never dropped as a duplicate of the
+ * old one) and the row's generation.
+ */
+export async function enqueueBullets(
+  deps: PipelineDeps,
+  asin: string,
+  bullets: readonly string[],
+  queuedAt: Date | null | undefined,
+): Promise<void> {
   const job = { asin, kind: 'bullets' as const };
-  await publish(deps.js, 'TRANSLATE', job, opts.msgIdSuffix ? { msgId: `translate-bullets:${asin}:${opts.msgIdSuffix}` } : {});
+  const msgId = `translate-bullets:${asin}:${digest(bullets.join('\u0000'))}:${queuedAt?.getTime() ?? 0}`;
+  await publish(deps.js, 'TRANSLATE', job, { msgId });
   await deps.db.product.updateMany({
-    where: { asin, bulletsTranslateStatus: { in: ['pending', 'queued'] } },
+    where: { asin, bulletsTranslateStatus: { in: ['pending', 'queued'] }, bulletPoints: { equals: [...bullets] } },
     data: { bulletsTranslateStatus: 'queued', bulletsTranslateQueuedAt: new Date() },
   });
-  return true;
 }
 
-function contentId(prefix: string, job: { asin: string; reviewIds: readonly string[] }): string {
-  return `${prefix}:${job.asin}:${hashIds(job.reviewIds)}`;
+/** `<prefix>:<asin>:<n>-<hash of the review ids and their generations>`. */
+function workMsgId(prefix: string, asin: string, rows: readonly (readonly [string, Date | null | undefined])[]): string {
+  const content = rows.map(([id, at]) => `${id}@${at?.getTime() ?? 0}`).join('\u0000');
+  return `${prefix}:${asin}:${rows.length}-${digest(content)}`;
 }
 
-function hashIds(ids: readonly string[]): string {
-  return `${ids.length}-${createHash('sha256').update(ids.join('\u0000')).digest('base64url').slice(0, 22)}`;
+function digest(s: string): string {
+  return createHash('sha256').update(s).digest('base64url').slice(0, 22);
 }

@@ -1,18 +1,47 @@
 /**
  * @voc/pipeline: the stages (one handler per queue), the sweeper, the
- * hand-over between stages, and the read models the gateway serves.
+ * hand-over between stages, the state machines of reviews and products
+ * (lifecycle), the outage classifier, and the read models the gateway serves.
  */
 export { pipelineDepsFrom, type PipelineDeps } from './deps';
 export { pipelineSettingsFromEnv, SERVICE_SETTINGS, type PipelineSettings, type WorkerServiceName } from './settings';
-export { requestLearning, requestReport } from './handover';
-export { InvalidCursorError, listReviews, productStatus, type ProductStatus, type ReviewPage, type ReviewView } from './status';
+export { requestReport } from './handover';
+export {
+  ANALYSABLE_STATES,
+  LEARNABLE_FROM,
+  STAGE_TRANSITIONS,
+  analysisVersion,
+  learningDue,
+  learningRetryDelayMs,
+  requestLearning,
+  type LearningRequest,
+  type LearningState,
+  type ReviewStage,
+  type StageStatus,
+} from './lifecycle';
+export { DEPENDENCIES, dependencyOf, isRefusal, type Dependency } from './outage';
+export { type StageContext } from './context';
+export {
+  InvalidCursorError,
+  InvalidReviewFilterError,
+  REVIEW_LIST_STATUSES,
+  listReviews,
+  productStatus,
+  type ListReviewsOptions,
+  type ProductStatus,
+  type RejectedReviewView,
+  type ReviewListStatus,
+  type ReviewPage,
+  type ReviewView,
+} from './status';
 export { renderReportHtml } from './report/render-html';
 export type { DimensionSummary, LabelShare, ReportContent } from './report/types';
-export { handleIngest } from './ingest';
-export { handleTranslate } from './translate';
-export { handleLearning } from './learning';
+export { handleIngest, type IngestResult } from './ingest';
+export { handleTranslate, type TranslateResult } from './translate';
+export { handleLearning, type LearningResult } from './learning';
 export { learningBackup } from './learning-backup';
 export { handleInsight } from './insight';
 export { handleTheme } from './theme';
+export { type AnalysisResult } from './analysis';
 export { handleReport } from './report/handle';
-export { Sweeper, type SweeperOptions } from './sweeper';
+export { Sweeper, type SweepResult, type SweeperOptions } from './sweeper';

@@ -1,7 +1,8 @@
 /** insight-svc's stage: 3–5 insights per review against the product's learned dimensions. */
 import { extractInsights } from '@voc/llm';
 import type { Insight } from '@voc/prompts';
-import type { HandlerContext, InsightJob } from '@voc/messaging';
+import type { InsightJob } from '@voc/messaging';
+import type { StageContext } from './context';
 import { NOTHING_ANALYSED, runAnalysis, type AnalysisResult } from './analysis';
 import { needLlm, type PipelineDeps } from './deps';
 import { learnedVersion } from './not-learned';
@@ -9,7 +10,7 @@ import { learnedVersion } from './not-learned';
 export async function handleInsight(
   deps: PipelineDeps,
   job: InsightJob,
-  ctx: Pick<HandlerContext, 'signal' | 'isLastDelivery'>,
+  ctx: StageContext,
   parallelSize: number,
 ): Promise<AnalysisResult> {
   const llm = needLlm(deps, 'insight');

@@ -4,15 +4,26 @@
  * learning version, refresh the label cache, then release the product's
  * waiting insight and theme work. learning-svc runs it, and insight-svc and
  * theme-svc run it too when their own queues are empty (the backup lane).
+ *
+ * Failures never leave a product stuck: its own failure (malformed answers,
+ * nothing left to sample) marks it `failed` with a retry time (lifecycle:
+ * backoff), the message is done; a provider that is down is the runner's to
+ * hold. A provider refusing the prompt (400) is narrowed down: first without
+ * the listing's text, then by halving the sample, and the reviews it refuses
+ * alone are marked refused and left out, then and in every later sample.
  */
 import { bulletPointsOf } from '@voc/db';
 import { learnProduct } from '@voc/llm';
-import { PermanentError, type HandlerContext, type LearningJob } from '@voc/messaging';
+import type { LearnedModel } from '@voc/prompts';
+import { PermanentError, type LearningJob } from '@voc/messaging';
+import { retrying, type StageContext } from './context';
 import { needLlm, type PipelineDeps } from './deps';
 import { FIVE_W } from './domain';
-import { handleStageFailure } from './failures';
-import { cacheLabelMap, loadLabelMap } from './label-cache';
+import { errorText } from './failures';
 import { releaseAnalysis } from './handover';
+import { cacheLabelMap, loadLabelMap } from './label-cache';
+import { analysisVersion, beginLearning, completeLearning, failLearning } from './lifecycle';
+import { dependencyOf, isRefusal } from './outage';
 
 /** Keeps one long review from crowding the others out of the learning prompt. */
 const SAMPLE_REVIEW_MAX_CHARS = 1500;
@@ -23,51 +34,127 @@ export interface LearningResult {
   dimensions?: number;
   labels?: number;
   released?: { insight: number; theme: number };
+  /** Set when the run failed on its own: when it is retried. */
+  failed?: { error: string; retryAt: Date };
+  /** Sample reviews the provider refused, left out. */
+  refused?: string[];
 }
 
-export async function handleLearning(
-  deps: PipelineDeps,
-  job: LearningJob,
-  ctx: Pick<HandlerContext, 'signal' | 'isLastDelivery'>,
-): Promise<LearningResult> {
+interface SampleReview {
+  id: number;
+  reviewId: string;
+  text: string;
+}
+
+export async function handleLearning(deps: PipelineDeps, job: LearningJob, ctx: StageContext): Promise<LearningResult> {
   const { db } = deps;
   const llm = needLlm(deps, 'learning');
   const product = await db.product.findUnique({ where: { asin: job.asin } });
   if (!product) throw new PermanentError(`learning job ${job.jobId}: unknown product ${job.asin}`);
-  const row = await db.learningJob.upsert({
-    where: { id: job.jobId },
-    create: { id: job.jobId, asin: job.asin, reason: job.reason },
-    update: {},
-  });
-  if (row.status === 'done') return { skipped: 'done' };
-  await db.learningJob.update({ where: { id: job.jobId }, data: { status: 'running', attempts: { increment: 1 }, startedAt: new Date() } });
-  await db.product.update({ where: { asin: job.asin }, data: { learningState: 'learning' } });
+  if ((await beginLearning(db, job)) === 'skip') return { skipped: 'done' };
 
   // Favour the informative reviews: VIP first (the enum orders vip < standard < short), then helpful, then long.
-  const sample = await db.review.findMany({
-    where: { asin: job.asin },
+  const rows = await db.review.findMany({
+    where: { asin: job.asin, refusedReason: null },
     orderBy: [{ category: 'asc' }, { helpfulVotes: 'desc' }, { bodyLength: 'desc' }, { id: 'asc' }],
     take: deps.settings.LEARN_SAMPLE_SIZE,
-    select: { body: true },
+    select: { id: true, reviewId: true, body: true },
   });
-  let model;
-  try {
-    model = await learnProduct(llm, {
+  const sample: SampleReview[] = rows.map((r) => ({ id: r.id, reviewId: r.reviewId, text: [...r.body].slice(0, SAMPLE_REVIEW_MAX_CHARS).join('') }));
+  const listing = { ...(product.title ? { title: product.title } : {}), bulletPoints: bulletPointsOf(product) };
+  const learn = (reviews: SampleReview[], withListing: boolean) =>
+    learnProduct(llm, {
       asin: job.asin,
-      ...(product.title ? { title: product.title } : {}),
-      bulletPoints: bulletPointsOf(product),
-      sampleReviews: sample.map((r) => [...r.body].slice(0, SAMPLE_REVIEW_MAX_CHARS).join('')),
+      ...(withListing ? listing : {}),
+      sampleReviews: reviews.map((r) => r.text),
       signal: ctx.signal,
     });
+
+  let model: LearnedModel;
+  let refused: SampleReview[] = [];
+  try {
+    if (sample.length === 0) throw new Error(`no reviews to learn from (${product.reviewCount} stored, all refused by the provider or none yet)`);
+    try {
+      model = await learn(sample, true);
+    } catch (err) {
+      if (!isRefusal(err)) throw err;
+      ({ model, refused } = await learnAroundRefusals(deps, job.asin, sample, learn, err));
+    }
   } catch (err) {
-    await handleStageFailure(err, ctx, async (message) => {
-      await db.learningJob.update({ where: { id: job.jobId }, data: { status: 'failed', error: message, finishedAt: new Date() } });
-      await db.product.updateMany({ where: { asin: job.asin, learningState: 'learning' }, data: { learningState: 'failed' } });
-    });
-    throw err;
+    if (dependencyOf(err)) throw err; // the runner holds the message until the provider or the database is back
+    const error = errorText(err);
+    const retryAt = await failLearning(db, job, error, deps.settings);
+    deps.log.warn({ asin: job.asin, jobId: job.jobId, error, retryAt }, 'learning failed; it retries by itself');
+    // A relearn that failed keeps serving the previous model: release what waited for the new one.
+    const current = await db.product.findUnique({ where: { asin: job.asin } });
+    const version = current ? analysisVersion(current) : undefined;
+    const released = version !== undefined ? await releaseAnalysis(deps, job.asin, version) : undefined;
+    return { failed: { error, retryAt }, refused: refused.map((r) => r.reviewId), ...(released ? { released } : {}) };
   }
 
-  const version = await db.$transaction(async (tx) => {
+  // The model is paid for: a database outage while storing it waits instead of throwing it away.
+  const version = await retrying(ctx, () => storeModel(deps, job, model));
+
+  if (deps.redis) await cacheLabelMap(deps.redis, await loadLabelMap(db, job.asin, version), deps.settings.LABEL_CACHE_TTL_S);
+  const released = await releaseAnalysis(deps, job.asin, version);
+  const labels = FIVE_W.reduce((n, w) => n + model.labels[w].length, 0);
+  deps.log.info(
+    { asin: job.asin, jobId: job.jobId, reason: job.reason, learningVersion: version, dimensions: model.dimensions.length, labels, released, refused: refused.length },
+    'product learned',
+  );
+  return { learningVersion: version, dimensions: model.dimensions.length, labels, released, refused: refused.map((r) => r.reviewId) };
+}
+
+/**
+ * The provider refused the learning prompt. Try without the listing's title
+ * and bullet points; if still refused, halve the sample until the reviews it
+ * refuses alone are found, mark them refused, and learn from the rest.
+ */
+async function learnAroundRefusals(
+  deps: PipelineDeps,
+  asin: string,
+  sample: SampleReview[],
+  learn: (reviews: SampleReview[], withListing: boolean) => Promise<LearnedModel>,
+  first: unknown,
+): Promise<{ model: LearnedModel; refused: SampleReview[] }> {
+  try {
+    return { model: await learn(sample, false), refused: [] };
+  } catch (err) {
+    if (!isRefusal(err)) throw err;
+  }
+  const refused: SampleReview[] = [];
+  const find = async (group: SampleReview[]): Promise<void> => {
+    try {
+      await learn(group, false);
+    } catch (err) {
+      if (!isRefusal(err)) throw err;
+      if (group.length === 1) {
+        refused.push(group[0]!);
+        return;
+      }
+      const mid = Math.ceil(group.length / 2);
+      await find(group.slice(0, mid));
+      await find(group.slice(mid));
+    }
+  };
+  const mid = Math.ceil(sample.length / 2);
+  await find(sample.slice(0, mid));
+  await find(sample.slice(mid));
+  if (refused.length > 0) {
+    await deps.db.review.updateMany({
+      where: { id: { in: refused.map((r) => r.id) } },
+      data: { refusedReason: `learning prompt refused by the provider: ${errorText(first)}` },
+    });
+    deps.log.warn({ asin, reviewIds: refused.map((r) => r.reviewId) }, 'sample reviews refused by the provider: left out of learning');
+  }
+  const rest = sample.filter((r) => !refused.includes(r));
+  if (rest.length === 0) throw new Error(`every sample review was refused by the provider: ${errorText(first)}`);
+  return { model: await learn(rest, false), refused };
+}
+
+/** Stores the model as the product's next learning version, and marks the product learned (one transaction). */
+async function storeModel(deps: PipelineDeps, job: LearningJob, model: LearnedModel): Promise<number> {
+  return deps.db.$transaction(async (tx) => {
     // The version comes from an atomic increment: two jobs for one product can never share one.
     const p = await tx.product.update({ where: { asin: job.asin }, data: { learningVersion: { increment: 1 } } });
     const v = p.learningVersion;
@@ -87,20 +174,7 @@ export async function handleLearning(
         });
       }
     }
-    await tx.product.update({
-      where: { asin: job.asin },
-      data: { learningState: 'learned', learnedAt: new Date(), learnedReviewCount: p.reviewCount },
-    });
-    await tx.learningJob.update({
-      where: { id: job.jobId },
-      data: { status: 'done', learningVersion: v, finishedAt: new Date(), error: null },
-    });
+    await completeLearning(tx, job, { version: v, reviewCount: p.reviewCount });
     return v;
   });
-
-  if (deps.redis) await cacheLabelMap(deps.redis, await loadLabelMap(db, job.asin, version), deps.settings.LABEL_CACHE_TTL_S);
-  const released = await releaseAnalysis(deps, job.asin, version);
-  const labels = FIVE_W.reduce((n, w) => n + model.labels[w].length, 0);
-  deps.log.info({ asin: job.asin, jobId: job.jobId, reason: job.reason, learningVersion: version, dimensions: model.dimensions.length, labels, released }, 'product learned');
-  return { learningVersion: version, dimensions: model.dimensions.length, labels, released };
 }

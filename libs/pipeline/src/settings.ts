@@ -9,6 +9,12 @@ export const pipelineEnv = {
   LEARN_QUIET_MS: env.int(30_000, 0),
   /** Reviews (VIP first) shown to the model when learning a product. */
   LEARN_SAMPLE_SIZE: env.int(40, 1, 500),
+  /** A failed learning run is retried by itself after this long, doubling per failure in a row… */
+  LEARN_RETRY_BASE_MS: env.int(30_000, 1),
+  /** …up to this long. */
+  LEARN_RETRY_MAX_MS: env.int(3_600_000, 1),
+  /** Translation attempts of a product's bullet points before they are marked failed. */
+  BULLETS_MAX_ATTEMPTS: env.int(3, 1, 100),
   /** Relearn when the product has grown to this multiple of the reviews it was learned from… */
   RELEARN_GROWTH_FACTOR: env.num(2, 1),
   /** …and by at least this many reviews. */

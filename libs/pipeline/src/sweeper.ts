@@ -2,19 +2,29 @@
  * The sweeper: the seeds' periodic beat tasks ("check pending translations"
  * every 15 s). Work pending too long at any stage is published again: rows
  * stored but never handed over, messages lost or dead-lettered, learning
- * stuck, reports never built, and small products whose uploads went quiet
- * before they reached LEARN_MIN_REVIEWS. Re-publishing is safe because every
- * writer turns a row `done` at most once; to avoid needless duplicate LLM
- * calls, `queued` work is only considered lost when its queue has nothing
- * pending or in flight (else after SWEEP_HARD_STALE_MS). One process of the
- * fleet sweeps per interval (a Redis lock).
+ * jobs whose message was lost, failed products whose retry is due, reports
+ * never built, and small products whose uploads went quiet before they
+ * reached LEARN_MIN_REVIEWS (the rules are lifecycle's). Re-publishing is
+ * safe because every writer turns a row `done` at most once; to avoid
+ * needless duplicate LLM calls, `queued` work is only considered lost when
+ * its queue has nothing pending or in flight (else after SWEEP_HARD_STALE_MS),
+ * and message ids are deterministic (content + the rows' generation), so two
+ * sweepers publishing the same work store one message.
+ *
+ * One process of the fleet sweeps per interval: a Redis lock holding a
+ * random token, renewed while the sweep runs (a slow sweep keeps it), and
+ * handed back by compare-and-set (Lua), so a process only ever extends or
+ * releases its own lock. A sweep that loses its lock stops publishing.
  */
+import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { JetStreamManager } from 'nats';
 import { Counter, type Registry } from 'prom-client';
+import { bulletPointsOf } from '@voc/db';
 import { JS_ERR, jsErrorCode, publish, QUEUES, type QueueName } from '@voc/messaging';
 import type { PipelineDeps } from './deps';
-import { enqueueAnalysis, enqueueBullets, enqueueTranslation, requestLearning } from './handover';
+import { enqueueAnalysis, enqueueBullets, enqueueTranslation } from './handover';
+import { ANALYSABLE_STATES, learningDue, republishLearningJob, requestLearning } from './lifecycle';
 
 export interface SweeperOptions {
   intervalMs: number;
@@ -24,10 +34,14 @@ export interface SweeperOptions {
   hardStaleMs: number;
   /** Rows looked at per stage and sweep. */
   maxRows?: number;
+  /** How long the lock lives without renewal (default max(10 s, 2 × interval)); renewed every third of it. */
+  lockTtlMs?: number;
 }
 
 export interface SweepResult {
   skipped?: 'not-leader';
+  /** Set when the sweep lost its lock midway and stopped. */
+  lostLock?: boolean;
   translate: number;
   insight: number;
   theme: number;
@@ -37,6 +51,18 @@ export interface SweepResult {
 }
 
 const LOCK_KEY = 'voc:sweeper:lock';
+
+/**
+ * KEYS[1] = lock, ARGV[1] = our token, ARGV[2] = ms: extend our lock to ms
+ * from now, or delete it when ms is 0; 0 when the lock is not ours (any more).
+ */
+const RENEW_OR_RELEASE = `
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+local ms = tonumber(ARGV[2])
+if ms > 0 then return redis.call('pexpire', KEYS[1], ms) end
+return redis.call('del', KEYS[1])`;
+
+class LostLockError extends Error {}
 
 export class Sweeper {
   readonly name = 'sweeper';
@@ -74,16 +100,54 @@ export class Sweeper {
   /** One sweep; returns what it re-published. `force` skips the leader lock (tests, operators). */
   async sweepOnce(force = false): Promise<SweepResult> {
     const out: SweepResult = { translate: 0, insight: 0, theme: 0, learning: 0, bullets: 0, reports: 0 };
-    if (!force) {
-      const got = await this.deps.redis.set(LOCK_KEY, String(process.pid), 'PX', Math.max(1000, this.opts.intervalMs - 100), 'NX');
-      if (got !== 'OK') return { ...out, skipped: 'not-leader' };
+    if (force) {
+      await this.sweep(out, () => undefined);
+      return this.report(out);
     }
+    const { redis } = this.deps;
+    const token = randomUUID();
+    const ttl = this.opts.lockTtlMs ?? Math.max(10_000, 2 * this.opts.intervalMs);
+    if ((await redis.set(LOCK_KEY, token, 'PX', ttl, 'NX')) !== 'OK') return { ...out, skipped: 'not-leader' };
+    const started = Date.now();
+    let lost = false;
+    const renew = setInterval(() => {
+      redis
+        .eval(RENEW_OR_RELEASE, 1, LOCK_KEY, token, String(ttl))
+        .then((ok) => {
+          if (ok === 0) lost = true;
+        })
+        .catch((err: unknown) => this.deps.log.warn({ err }, 'sweeper: could not renew its lock'));
+    }, Math.max(100, Math.floor(ttl / 3)));
+    try {
+      await this.sweep(out, () => {
+        if (lost) throw new LostLockError('sweeper lock lost');
+      });
+    } catch (err) {
+      if (!(err instanceof LostLockError)) throw err;
+      out.lostLock = true;
+      this.deps.log.warn(out, 'sweeper lost its lock midway: stopped (another process sweeps)');
+    } finally {
+      clearInterval(renew);
+      // Keep the lock for the rest of the interval (one sweep per interval, fleet-wide), then let it go.
+      const rest = this.opts.intervalMs - 100 - (Date.now() - started);
+      await redis.eval(RENEW_OR_RELEASE, 1, LOCK_KEY, token, String(Math.max(0, rest))).catch(() => undefined);
+    }
+    return this.report(out);
+  }
+
+  private report(out: SweepResult): SweepResult {
+    for (const [stage, n] of Object.entries(out)) if (typeof n === 'number' && n > 0) this.requeued.inc({ stage }, n);
+    if (Object.values(out).some((n) => typeof n === 'number' && n > 0)) this.deps.log.info(out, 'sweeper re-published work');
+    return out;
+  }
+
+  /** The sweep itself; `held()` throws once the lock is lost, and is called before every publication. */
+  private async sweep(out: SweepResult, held: () => void): Promise<void> {
     const { db } = this.deps;
-    const now = Date.now();
-    const suffix = `sweep-${now}`;
+    const now = new Date();
     const limit = this.opts.maxRows ?? 5000;
-    const cutoff = async (queue: QueueName) => new Date(now - ((await this.isIdle(queue)) ? this.opts.staleMs : this.opts.hardStaleMs));
-    const stale = new Date(now - this.opts.staleMs);
+    const cutoff = async (queue: QueueName) => new Date(now.getTime() - ((await this.isIdle(queue)) ? this.opts.staleMs : this.opts.hardStaleMs));
+    const stale = new Date(now.getTime() - this.opts.staleMs);
 
     // Translation: stored but never handed over, or handed over and lost.
     const tCut = await cutoff('TRANSLATE');
@@ -94,57 +158,77 @@ export class Sweeper {
           { translateStatus: 'queued', translateQueuedAt: { lt: tCut } },
         ],
       },
-      select: { asin: true, reviewId: true, body: true, rating: true },
+      select: { asin: true, reviewId: true, body: true, rating: true, translateQueuedAt: true },
       orderBy: { id: 'asc' },
       take: limit,
     });
     for (const [asin, reviews] of groupBy(toTranslate, (r) => r.asin)) {
-      await enqueueTranslation(this.deps, asin, reviews, { msgIdSuffix: suffix });
+      held();
+      await enqueueTranslation(this.deps, asin, reviews);
       out.translate += reviews.length;
     }
 
-    // Insight and theme of learned products (unlearned ones wait for learning, by design).
+    // Insight and theme of products with a model to analyse with (the others wait for learning, by design).
     for (const stage of ['insight', 'theme'] as const) {
       const cut = await cutoff(stage === 'insight' ? 'INSIGHT' : 'THEME');
       const rows = await db.review.findMany({
         where: {
-          product: { learningVersion: { gt: 0 } },
+          product: { learningVersion: { gt: 0 }, learningState: { in: [...ANALYSABLE_STATES] } },
           OR: [
             { [`${stage}Status`]: 'pending', createdAt: { lt: stale } },
             { [`${stage}Status`]: 'queued', [`${stage}QueuedAt`]: { lt: cut } },
           ],
         },
-        select: { asin: true, reviewId: true, product: { select: { learningVersion: true } } },
+        select: { asin: true, reviewId: true, insightQueuedAt: true, themeQueuedAt: true, product: { select: { learningVersion: true } } },
         orderBy: { id: 'asc' },
         take: limit,
       });
       for (const [asin, reviews] of groupBy(rows, (r) => r.asin)) {
-        await enqueueAnalysis(this.deps, stage, asin, reviews[0]!.product.learningVersion, reviews.map((r) => r.reviewId), { msgIdSuffix: suffix });
+        held();
+        const work = reviews.map((r) => ({ reviewId: r.reviewId, queuedAt: stage === 'insight' ? r.insightQueuedAt : r.themeQueuedAt }));
+        await enqueueAnalysis(this.deps, stage, asin, reviews[0]!.product.learningVersion, work);
         out[stage] += reviews.length;
       }
     }
 
-    // Small products whose uploads went quiet: learn from what arrived.
-    const quiet = await db.product.findMany({
-      where: { learningState: 'pending', reviewCount: { gt: 0 }, lastUploadAt: { lt: new Date(now - this.deps.settings.LEARN_QUIET_MS) } },
-      select: { asin: true },
+    // Learning the rule asks for: small products gone quiet, failed products whose retry is due,
+    // and any product that should have been queued by ingest but was not.
+    const s = this.deps.settings;
+    const candidates = await db.product.findMany({
+      where: {
+        OR: [
+          { learningState: 'pending', reviewCount: { gt: 0 }, lastUploadAt: { lt: new Date(now.getTime() - s.LEARN_QUIET_MS) } },
+          { learningState: 'pending', reviewCount: { gte: s.LEARN_MIN_REVIEWS } },
+          { learningState: 'failed', learningRetryAt: { lte: now } },
+        ],
+      },
       take: limit,
     });
-    for (const p of quiet) if (await requestLearning(this.deps, p.asin, 'quiet')) out.learning++;
-
-    // Learning jobs lost or stuck: supersede them with a new job.
-    const lCut = await cutoff('LEARNING');
-    const stuck = await db.learningJob.findMany({
-      where: { OR: [{ status: 'queued', createdAt: { lt: lCut } }, { status: 'running', startedAt: { lt: lCut } }] },
-      select: { id: true, asin: true },
-      take: limit,
-    });
-    for (const j of stuck) {
-      await db.learningJob.update({ where: { id: j.id }, data: { status: 'failed', error: 'superseded by the sweeper', finishedAt: new Date() } });
-      if (await requestLearning(this.deps, j.asin, 'sweeper')) out.learning++;
+    for (const p of candidates) {
+      const reason = learningDue(p, s, now);
+      if (!reason) continue;
+      held();
+      if (await requestLearning(this.deps, p.asin, reason)) out.learning++;
     }
 
-    // Bullet points.
+    // Learning jobs whose message was lost (or dead-lettered): publish the same job again.
+    const lCut = await cutoff('LEARNING');
+    const lost = await db.learningJob.findMany({
+      where: {
+        OR: [
+          { status: 'queued', OR: [{ publishedAt: null, createdAt: { lt: stale } }, { publishedAt: { lt: lCut } }] },
+          { status: 'running', startedAt: { lt: lCut } },
+        ],
+      },
+      select: { id: true, asin: true, reason: true, generation: true },
+      take: limit,
+    });
+    for (const j of lost) {
+      held();
+      if (await republishLearningJob(this.deps, j)) out.learning++;
+    }
+
+    // Bullet points (failed ones, after their attempts, are left alone).
     const bCut = await cutoff('TRANSLATE');
     const bullets = await db.product.findMany({
       where: {
@@ -154,11 +238,12 @@ export class Sweeper {
         ],
         NOT: { bulletPoints: { equals: [] } },
       },
-      select: { asin: true },
+      select: { asin: true, bulletPoints: true, bulletsTranslateQueuedAt: true },
       take: limit,
     });
     for (const p of bullets) {
-      await enqueueBullets(this.deps, p.asin, { msgIdSuffix: suffix });
+      held();
+      await enqueueBullets(this.deps, p.asin, bulletPointsOf(p), p.bulletsTranslateQueuedAt);
       out.bullets++;
     }
 
@@ -166,18 +251,15 @@ export class Sweeper {
     const rCut = await cutoff('REPORT');
     const reports = await db.report.findMany({
       where: { status: 'pending', OR: [{ queuedAt: { lt: rCut } }, { queuedAt: null, createdAt: { lt: rCut } }] },
-      select: { id: true, asin: true },
+      select: { id: true, asin: true, queuedAt: true },
       take: limit,
     });
     for (const r of reports) {
-      await publish(this.deps.js, 'REPORT', { reportId: r.id, asin: r.asin }, { msgId: `report:${r.id}:${suffix}` });
+      held();
+      await publish(this.deps.js, 'REPORT', { reportId: r.id, asin: r.asin }, { msgId: `report:${r.id}:${r.queuedAt?.getTime() ?? 0}` });
       await db.report.update({ where: { id: r.id }, data: { queuedAt: new Date() } });
       out.reports++;
     }
-
-    for (const [stage, n] of Object.entries(out)) if (typeof n === 'number' && n > 0) this.requeued.inc({ stage }, n);
-    if (Object.values(out).some((n) => typeof n === 'number' && n > 0)) this.deps.log.info(out, 'sweeper re-published work');
-    return out;
   }
 
   /** Nothing waiting or in flight on the queue's durable: its `queued` rows have lost their messages. */

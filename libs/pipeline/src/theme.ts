@@ -1,7 +1,8 @@
 /** theme-svc's stage: the review's 5W labels from the product's learned label set (label map cached in Redis). */
 import { extractThemes } from '@voc/llm';
 import type { Theme } from '@voc/prompts';
-import type { HandlerContext, ThemeJob } from '@voc/messaging';
+import type { ThemeJob } from '@voc/messaging';
+import type { StageContext } from './context';
 import { NOTHING_ANALYSED, runAnalysis, type AnalysisResult } from './analysis';
 import { needLlm, needRedis, type PipelineDeps } from './deps';
 import { FIVE_W } from './domain';
@@ -11,7 +12,7 @@ import { learnedVersion } from './not-learned';
 export async function handleTheme(
   deps: PipelineDeps,
   job: ThemeJob,
-  ctx: Pick<HandlerContext, 'signal' | 'isLastDelivery'>,
+  ctx: StageContext,
   parallelSize: number,
 ): Promise<AnalysisResult> {
   const llm = needLlm(deps, 'theme');

@@ -65,3 +65,116 @@ describe('Sweeper', () => {
     expect(results.filter((x) => x.skipped === 'not-leader')).toHaveLength(1);
   });
 });
+
+describe('Sweeper: one at a time, and never the same work twice', () => {
+  let env: Env;
+  const MIN = 60_000;
+  const deps = async (db = env.db) => ({ ...env.deps, db, redis: env.redis, jsm: await env.nc.jetstreamManager() });
+  const stale = (asin: string, reviewId: string, extra: object = {}) => ({
+    asin,
+    reviewId,
+    rating: 4,
+    body: 'fine',
+    category: 'short' as const,
+    bodyLength: 4,
+    uploadId: 'u1',
+    createdAt: ago(10 * MIN),
+    translateStatus: 'queued' as const,
+    translateQueuedAt: ago(10 * MIN),
+    insightStatus: 'done' as const,
+    themeStatus: 'done' as const,
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    env = await startEnv();
+  }, 60_000);
+  beforeEach(async () => {
+    // Each test starts from empty queues and tables.
+    for (const q of ['TRANSLATE', 'INSIGHT', 'THEME', 'LEARNING', 'REPORT'] as const) await env.jsm.streams.purge(q);
+    await env.db.product.deleteMany();
+    await env.redis.del('voc:sweeper:lock');
+  });
+  afterAll(async () => env?.stop());
+
+  it('keeps its lock through a sweep slower than its interval: no other process sweeps meanwhile', async () => {
+    await env.db.product.create({ data: { asin: 'B0SLOW0001', reviewCount: 1 } });
+    await env.db.review.createMany({ data: Array.from({ length: 5 }, (_, i) => stale('B0SLOW0001', `s${i}`)) });
+    // Every query of this sweeper takes 250 ms: its sweep lasts several intervals.
+    const slowDb = env.db.$extends({
+      query: {
+        async $allOperations({ args, query }) {
+          await new Promise((r) => setTimeout(r, 250));
+          return query(args);
+        },
+      },
+    }) as unknown as typeof env.db;
+    const slow = new Sweeper(await deps(slowDb), { intervalMs: 500, staleMs: 1000, hardStaleMs: 30 * MIN });
+    const other = new Sweeper(await deps(), { intervalMs: 500, staleMs: 1000, hardStaleMs: 30 * MIN });
+    const sweeping = slow.sweepOnce();
+    const others: string[] = [];
+    const t0 = Date.now();
+    let done = false;
+    void sweeping.finally(() => (done = true));
+    while (!done && Date.now() - t0 < 20_000) {
+      others.push((await other.sweepOnce()).skipped ?? 'swept');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const r = await sweeping;
+    expect(Date.now() - t0).toBeGreaterThan(1500);
+    expect(r).toMatchObject({ translate: 5 });
+    expect(r.lostLock).toBeUndefined();
+    expect(new Set(others)).toEqual(new Set(['not-leader']));
+    expect((await jobsIn(env.nc, 'TRANSLATE')).flatMap((j) => (j.kind === 'reviews' ? j.reviewIds : []))).toHaveLength(5);
+  });
+
+  it('stores the same stale work once when two sweepers publish it at the same moment', async () => {
+    await env.db.product.create({ data: { asin: 'B0TWICE001', reviewCount: 3 } });
+    await env.db.review.createMany({ data: ['a', 'b', 'c'].map((id) => stale('B0TWICE001', id)) });
+    const a = new Sweeper(await deps(), { intervalMs: 1000, staleMs: 1000, hardStaleMs: 30 * MIN });
+    const b = new Sweeper(await deps(), { intervalMs: 1000, staleMs: 1000, hardStaleMs: 30 * MIN });
+    await Promise.all([a.sweepOnce(true), b.sweepOnce(true)]);
+    const ids = (await jobsIn(env.nc, 'TRANSLATE')).flatMap((j) => (j.kind === 'reviews' ? j.reviewIds : []));
+    expect(ids.sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('does not publish analysis for a product being relearned: its new reviews wait for the new version', async () => {
+    await env.db.product.create({ data: { asin: 'B0RELRN001', learningState: 'learning', learningVersion: 1, reviewCount: 2 } });
+    await env.db.review.createMany({
+      data: ['n1', 'n2'].map((id) => stale('B0RELRN001', id, { translateStatus: 'done', insightStatus: 'pending', themeStatus: 'pending' })),
+    });
+    const r = await new Sweeper(await deps(), { intervalMs: 1000, staleMs: 1000, hardStaleMs: 30 * MIN }).sweepOnce(true);
+    expect(r).toMatchObject({ insight: 0, theme: 0 });
+    expect(await jobsIn(env.nc, 'INSIGHT')).toEqual([]);
+  });
+
+  it('retries a failed product once its retry is due, and not before', async () => {
+    await env.db.product.create({ data: { asin: 'B0RETRY001', learningState: 'failed', reviewCount: 3, learningFailures: 2, learningRetryAt: ago(1000) } });
+    await env.db.product.create({ data: { asin: 'B0RETRY002', learningState: 'failed', reviewCount: 3, learningFailures: 1, learningRetryAt: new Date(Date.now() + MIN) } });
+    const r = await new Sweeper(await deps(), { intervalMs: 1000, staleMs: 1000, hardStaleMs: 30 * MIN }).sweepOnce(true);
+    expect(r.learning).toBe(1);
+    expect((await jobsIn(env.nc, 'LEARNING')).map((j) => [j.asin, j.reason])).toEqual([['B0RETRY001', 'retry']]);
+    expect((await env.db.product.findUnique({ where: { asin: 'B0RETRY002' } }))?.learningState).toBe('failed');
+  });
+
+  it('publishes a learning job whose message was lost again as the same job, once, even from two sweepers', async () => {
+    await env.db.product.create({ data: { asin: 'B0LOSTJOB1', learningState: 'queued', reviewCount: 3 } });
+    await env.db.learningJob.create({ data: { id: 'lost-job-1', asin: 'B0LOSTJOB1', reason: 'new', createdAt: ago(10 * MIN), publishedAt: ago(10 * MIN) } });
+    const a = new Sweeper(await deps(), { intervalMs: 1000, staleMs: 1000, hardStaleMs: 30 * MIN });
+    const b = new Sweeper(await deps(), { intervalMs: 1000, staleMs: 1000, hardStaleMs: 30 * MIN });
+    await Promise.all([a.sweepOnce(true), b.sweepOnce(true)]);
+    expect(await jobsIn(env.nc, 'LEARNING')).toEqual([{ jobId: 'lost-job-1', asin: 'B0LOSTJOB1', reason: 'new' }]);
+    expect(await env.db.learningJob.findUnique({ where: { id: 'lost-job-1' } })).toMatchObject({ generation: 1, status: 'queued' });
+    expect(await env.db.learningJob.count()).toBe(1);
+  });
+
+  it('leaves bullet points that failed for good alone', async () => {
+    await env.db.product.create({
+      data: { asin: 'B0BULLET01', bulletPoints: ['x'], bulletsTranslateStatus: 'failed', bulletsTranslateAttempts: 3, updatedAt: ago(10 * MIN) },
+    });
+    await env.db.product.create({ data: { asin: 'B0BULLET02', bulletPoints: ['y'], bulletsTranslateStatus: 'queued', bulletsTranslateQueuedAt: ago(10 * MIN) } });
+    const r = await new Sweeper(await deps(), { intervalMs: 1000, staleMs: 1000, hardStaleMs: 30 * MIN }).sweepOnce(true);
+    expect(r.bullets).toBe(1);
+    expect((await jobsIn(env.nc, 'TRANSLATE')).map((j) => j.asin)).toEqual(['B0BULLET02']);
+  });
+});

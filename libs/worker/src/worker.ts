@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { loadServiceConfig, type ServiceName } from '@voc/config';
 import type { PrismaClient } from '@voc/db';
 import { createLlmClient, llmConfigFromEnv, type LlmClient } from '@voc/llm';
-import { createConsumerRunner, ensureConsumer, type QueueName, type RunnerOptions } from '@voc/messaging';
+import { createConsumerRunner, ensureConsumer, serveRunnerStatus, type ConsumerRunner, type QueueName, type RunnerOptions } from '@voc/messaging';
 import { createRateLimiter, limiterConfigFromEnv, startupJitter, type Priority, type RateLimiter } from '@voc/rate-limiter';
 import { runService, type ServiceContext } from '@voc/service-kit';
 import { useDb, useNats, useRedis, type NatsDeps } from './connect';
+import { useDependencyGate } from './outages';
 import { workerEnv, type WorkerConfig } from './config';
 import { retryStartup } from './retry';
 import { UsageRecorder } from './usage';
@@ -41,6 +42,13 @@ export interface WorkerSpec<S extends z.ZodRawShape> {
   /** Declares that the worker calls the LLM; `priority` picks the seed's start-up jitter. */
   llm?: { priority: Priority };
   consumers: (deps: WorkerDeps, cfg: WorkerConfig & z.infer<z.ZodObject<S>>) => ConsumerSpec[];
+  /**
+   * Names the dependency an error shows to be down (the pipeline's
+   * `dependencyOf`), or undefined for the message's own failure. With it, the
+   * consumers hold messages through outages instead of spending their
+   * deliveries (see @voc/messaging "Outages"), and readiness names what is down.
+   */
+  outages?: (err: unknown) => string | undefined;
   tasks?: (deps: WorkerDeps, cfg: WorkerConfig & z.infer<z.ZodObject<S>>) => BackgroundTask[];
 }
 
@@ -97,6 +105,7 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
         ctx.log.info({ sleptMs: Math.round(slept) }, 'start-up jitter');
       }
 
+      const gate = spec.outages ? useDependencyGate(ctx, { classify: spec.outages, nats, db, redis, llm: deps.llm, watchRedis: !!spec.llm }) : undefined;
       const consumers = spec.consumers(deps, cfg);
       for (const c of consumers) {
         await retryStartup(`provisioning consumer ${c.queue}`, () => ensureConsumer(nats.jsm, c.queue), ctx.log);
@@ -104,6 +113,11 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
         const backup = c.backup?.queue;
         if (backup) await retryStartup(`provisioning consumer ${backup}`, () => ensureConsumer(nats.jsm, backup, {}, { update: false }), ctx.log);
       }
+      const runners: ConsumerRunner[] = [];
+      const status = serveRunnerStatus(nats.nc, () => runners.map((r) => r.status()), ctx.log);
+      ctx.onShutdown('runner status', () => {
+        if (!nats.nc.isClosed()) status.unsubscribe();
+      });
       for (const c of consumers) {
         const runner = createConsumerRunner({
           ...(c as RunnerOptions<QueueName>),
@@ -112,8 +126,11 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
           log: ctx.log,
           registry: ctx.registry,
           shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,
+          identity: { service: spec.name, node: process.env.NODE_NAME ?? 'local' },
+          ...(gate ? { gate } : {}),
         });
         await runner.start();
+        runners.push(runner);
         ctx.onShutdown(`consumer ${c.queue}`, () => runner.stop());
         ctx.log.info({ queue: c.queue, backup: c.backup?.queue, concurrency: c.concurrency ?? cfg.CONCURRENCY }, 'consuming');
       }

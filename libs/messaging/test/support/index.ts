@@ -95,8 +95,8 @@ export async function streamMessages(jsm: JetStreamManager, stream: string): Pro
 }
 
 export async function dlqCount(jsm: JetStreamManager, queue: QueueName): Promise<number> {
-  const info = await jsm.streams.info(DLQ.stream, { subjects_filter: QUEUES[queue].dlqSubject });
-  return info.state.subjects?.[QUEUES[queue].dlqSubject] ?? 0;
+  const info = await jsm.streams.info(DLQ.stream, { subjects_filter: `${QUEUES[queue].dlqSubject}.>` });
+  return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
 }
 
 /** A report job; ids must differ between tests, or the default msgId dedupes them. */
