@@ -33,6 +33,7 @@ async function main(task: BudgetTask): Promise<BudgetWorkerResult> {
     baseUrl: task.baseUrl,
     apiKey: 'sim-key',
     model: 'qwen-plus-latest',
+    // Requests only (no tpm): this bench is about the request budget; bench:tokens is about tokens.
     limiter,
     service: 'bench',
     registry,

@@ -1,28 +1,44 @@
-import { maxInSlidingWindow } from '@voc/rate-limiter';
+import { maxInSlidingWindow, maxWeightedInSlidingWindow } from '@voc/rate-limiter';
 
 /** What one benchmark process reports back. */
 export interface WorkerResult {
   /** Grant times, ms since the common start (system-wide monotonic clock). */
   grants: number[];
-  /** Wait of every normal acquire that resolved, ms. */
+  /** 1 where the grant was a vip one. */
+  vip: (0 | 1)[];
+  /** Tokens reserved by each grant (0: requests only). */
+  tokens: number[];
+  /** Tokens each grant's call counted in the end (after settle). */
+  counted: number[];
+  /** Wait of every normal acquire that resolved, ms, and when it was issued (ms since the start). */
   waits: number[];
+  issuedAt: number[];
   vipIssued: number;
   vipServed: number;
   vipWaits: number[];
+  vipIssuedAt: number[];
   /** Redis round trips the process made (client-side count). */
   roundTrips: number;
   /** Reserved slots the limiter did not use, by reason (ours only). */
   dropped: Record<string, number>;
+  /** Event-loop stalls the process made itself, ms (busy scenario). */
+  stalls: number[];
 }
+
+export type Scenario = 'saturate' | 'vip' | 'busy' | 'tokens';
 
 export interface RunSummary {
   algorithm: 'ours' | 'seed';
-  scenario: 'saturate' | 'vip';
+  scenario: Scenario;
   grants: number;
-  /** Grants per second over the steady part (1 s … T) divided by R. */
+  /** Grants per second over the steady part divided by R. */
   rateOverR: number;
+  /** Counted tokens per second over the steady part divided by the token limit per second (tokens scenario). */
+  tokensOverTps: number | null;
   maxWindow: number;
   maxWindowAtMs: number | null;
+  /** Most tokens (as counted) in any sliding second. */
+  maxWindowTokens: number;
   redisCommandsPerGrant: number;
   roundTripsPerGrant: number;
   waitP50Ms: number | null;
@@ -33,6 +49,8 @@ export interface RunSummary {
   vipWaitP50Ms: number | null;
   vipWaitP99Ms: number | null;
   dropped: Record<string, number>;
+  /** Share of the time each process's event loop was blocked on purpose. */
+  busyShare: number | null;
 }
 
 export function percentile(values: readonly number[], p: number): number | null {
@@ -42,27 +60,43 @@ export function percentile(values: readonly number[], p: number): number | null 
 }
 
 export function summarize(
-  run: { algorithm: RunSummary['algorithm']; scenario: RunSummary['scenario']; rps: number; seconds: number; redisCommands: number },
+  run: {
+    algorithm: RunSummary['algorithm'];
+    scenario: Scenario;
+    rps: number;
+    tps: number | null;
+    seconds: number;
+    steadyFromMs: number;
+    redisCommands: number;
+  },
   workers: readonly WorkerResult[],
 ): RunSummary {
   const all = workers.flatMap((w) => w.grants);
-  const steadyFrom = Math.min(1000, (run.seconds * 1000) / 4);
-  const steady = all.filter((t) => t >= steadyFrom && t < run.seconds * 1000).length;
+  const events = workers.flatMap((w) => w.grants.map((at, i) => ({ at, weight: w.counted[i] ?? 0 })));
+  const endMs = run.seconds * 1000;
+  const steadyFrom = Math.min(run.steadyFromMs, endMs / 2);
+  const steadySeconds = (endMs - steadyFrom) / 1000;
+  const steady = events.filter((e) => e.at >= steadyFrom && e.at < endMs);
   const win = maxInSlidingWindow(all, 1000);
-  const waits = workers.flatMap((w) => w.waits);
-  const vipWaits = workers.flatMap((w) => w.vipWaits);
+  // Waits of acquires issued in the steady part (not behind a new key's fence).
+  const steadyWaits = (waits: number[], issuedAt: number[]) => waits.filter((_, i) => (issuedAt[i] ?? 0) >= steadyFrom);
+  const waits = workers.flatMap((w) => steadyWaits(w.waits, w.issuedAt));
+  const vipWaits = workers.flatMap((w) => steadyWaits(w.vipWaits, w.vipIssuedAt));
   const vipIssued = workers.reduce((n, w) => n + w.vipIssued, 0);
   const vipServed = workers.reduce((n, w) => n + w.vipServed, 0);
   const dropped: Record<string, number> = {};
   for (const w of workers) for (const [k, v] of Object.entries(w.dropped)) dropped[k] = (dropped[k] ?? 0) + v;
+  const stalled = workers.reduce((n, w) => n + w.stalls.reduce((a, b) => a + b, 0), 0);
   const grants = all.length;
   return {
     algorithm: run.algorithm,
     scenario: run.scenario,
     grants,
-    rateOverR: steady / ((run.seconds * 1000 - steadyFrom) / 1000) / run.rps,
+    rateOverR: steady.length / steadySeconds / run.rps,
+    tokensOverTps: run.tps ? steady.reduce((n, e) => n + e.weight, 0) / steadySeconds / run.tps : null,
     maxWindow: win.count,
     maxWindowAtMs: win.startMs ?? null,
+    maxWindowTokens: maxWeightedInSlidingWindow(events, 1000).total,
     redisCommandsPerGrant: grants ? run.redisCommands / grants : 0,
     roundTripsPerGrant: grants ? workers.reduce((n, w) => n + w.roundTrips, 0) / grants : 0,
     waitP50Ms: percentile(waits, 50),
@@ -73,5 +107,6 @@ export function summarize(
     vipWaitP50Ms: percentile(vipWaits, 50),
     vipWaitP99Ms: percentile(vipWaits, 99),
     dropped,
+    busyShare: run.scenario === 'busy' ? stalled / workers.length / endMs : null,
   };
 }

@@ -19,7 +19,7 @@ export interface Healthcheck {
 
 export interface ComposeService {
   image: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
   profiles?: string[];
   command?: string[];
   /** tini as PID 1: forwards SIGTERM, reaps children (the migration host). */

@@ -64,7 +64,9 @@ export function overrideFiles(): GeneratedFile[] {
         GENERATED_NOTE,
         '',
         o.description,
-        `For ${o.roles.join(', ')}: docker compose -f infra/<role>/compose.yml -f infra/overrides/${o.file} up -d`,
+        `For ${o.roles.join(', ')}: docker compose -f infra/<role>/compose.yml -f infra/overrides/${o.file} up -d --no-deps ${Object.keys(o.services).join(' ')}`,
+        'Name the services (--no-deps): docker-compose 1.29 rewrites extra_hosts and bind mounts when it merges',
+        'a second file, so a bare `up -d` recreates every container that has them, both NATS nodes included.',
       ].join('\n'),
     ),
   }));

@@ -23,6 +23,7 @@ export { dashboardJson, dashboardMetricNames, DASHBOARD_ROWS } from './dashboard
 export { envExample, hostsTable, withGeneratedSections } from './docs';
 export { generatedFiles, GENERATED_NOTE, README_PATH, type GeneratedFile } from './files';
 export { composeFile, memoryBudget, HOST_MEMORY_MB, MIN_HOST_RESERVE_MB, type MemoryBudget } from './hosts';
+export { OFFICIAL_IMAGES, type OfficialImage } from './images';
 export { interpolate, interpolateEnvironment, references, type MissingVariable, type Reference } from './interpolate';
 export { prometheusAgentConfig, prometheusConfig } from './monitoring';
 export { applyOverride, OVERRIDES, type Override } from './overrides';

@@ -8,15 +8,17 @@
  */
 import { SERVICES, servicesOn, type DeployRole, type ServiceName } from '@voc/config';
 import { LOGGING, mebibytes, type ComposeService } from './compose-types';
+import { OFFICIAL_IMAGES } from './images';
 import { natsNodesOf } from './servers';
 import { endpoint, extraHosts } from './topology';
 import { ref } from './variables';
 import type { YamlMap } from './yaml';
 
+/** The monitoring images, each replaceable through its host variable (images.ts). */
 export const MONITORING_IMAGES = {
-  prometheus: 'prom/prometheus:v2.55.1',
-  grafana: 'grafana/grafana:11.3.0',
-  natsExporter: 'natsio/prometheus-nats-exporter:0.17.3',
+  prometheus: (role: DeployRole) => ref(OFFICIAL_IMAGES.prometheus.variable, role),
+  grafana: (role: DeployRole) => ref(OFFICIAL_IMAGES.grafana.variable, role),
+  natsExporter: (role: DeployRole) => ref(OFFICIAL_IMAGES.natsExporter.variable, role),
 } as const;
 
 export const MONITORING_MEMORY_MB = { prometheus: 512, prometheusAgent: 256, grafana: 256, natsExporter: 64 } as const;
@@ -64,7 +66,7 @@ export function prometheusAgentConfig(role: DeployRole): YamlMap {
 
 export function prometheusService(): ComposeService {
   return {
-    image: MONITORING_IMAGES.prometheus,
+    image: MONITORING_IMAGES.prometheus('server-a'),
     command: [
       '--config.file=/etc/prometheus/prometheus.yml',
       '--storage.tsdb.path=/prometheus',
@@ -92,7 +94,7 @@ export function prometheusService(): ComposeService {
 
 export function prometheusAgentService(role: DeployRole): ComposeService {
   return {
-    image: MONITORING_IMAGES.prometheus,
+    image: MONITORING_IMAGES.prometheus(role),
     command: [
       '--config.file=/etc/prometheus/prometheus.yml',
       '--enable-feature=agent,expand-external-labels',
@@ -118,26 +120,25 @@ export function prometheusAgentService(role: DeployRole): ComposeService {
 export function natsExporterService(role: DeployRole): ComposeService {
   const nodes = natsNodesOf(role);
   return {
-    image: MONITORING_IMAGES.natsExporter,
+    image: MONITORING_IMAGES.natsExporter(role),
     command: [`-port=${EXPORTER_PORT}`, '-varz', '-jsz=all', ...nodes.map((n) => `${n.name},http://${n.name}:${n.monitorPort}`)],
     restart: 'unless-stopped',
     depends_on: Object.fromEntries(nodes.map((n) => [n.name, { condition: 'service_started' as const }])),
-    healthcheck: {
-      test: ['CMD', 'wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${EXPORTER_PORT}/metrics`],
-      interval: '30s',
-      timeout: '5s',
-      retries: 3,
-      start_period: '20s',
-    },
+    // The official image is FROM scratch: no shell, no wget, so any healthcheck command fails
+    // and the container would show "unhealthy" forever. Its health is Prometheus' up{job="nats"}.
+    healthcheck: { disable: true },
     mem_limit: mebibytes(MONITORING_MEMORY_MB.natsExporter),
     logging: LOGGING,
-    notes: { service: "JetStream stream and consumer metrics of this host's NATS nodes (queue depth, redeliveries, DLQ)." },
+    notes: {
+      service: "JetStream stream and consumer metrics of this host's NATS nodes (queue depth, redeliveries, DLQ).",
+      healthcheck: 'A scratch image: nothing to run a check with; Prometheus scrapes it (up{job="nats"}).',
+    },
   };
 }
 
 export function grafanaService(): ComposeService {
   return {
-    image: MONITORING_IMAGES.grafana,
+    image: MONITORING_IMAGES.grafana('server-a'),
     restart: 'unless-stopped',
     environment: {
       GF_SECURITY_ADMIN_USER: 'admin',

@@ -37,7 +37,7 @@ export const OVERRIDES: readonly Override[] = [
       `Each gets ${TRANSLATE_REPLICA_MB} MB and CONCURRENCY 30 so the host's memory budget still holds;\n` +
       'they share the TRANSLATE durable, and the global limiter keeps the fleet under MAX_API_RPS.\n' +
       "On server A (B's 8 GB has no room for two more). Compose v2 honours deploy.replicas;\n" +
-      'docker-compose 1.29 needs --compatibility (or use --scale).',
+      'docker-compose 1.29 needs --compatibility (or --scale translate-svc=3).',
     roles: ['server-a'],
     services: {
       'translate-svc': {

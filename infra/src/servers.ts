@@ -5,14 +5,16 @@
  */
 import { servicesOn, serviceEnvironment, DEPLOY_ROLES, type DeployRole } from '@voc/config';
 import { APP_IMAGE_REF } from './apps';
+import { OFFICIAL_IMAGES } from './images';
 import { LOGGING, mebibytes, type ComposeService } from './compose-types';
 import { extraHosts, NATS_CLUSTER_NAME, NATS_NODES, type NatsNode } from './topology';
 import { ref } from './variables';
 
+/** The server images, each replaceable through its host variable (images.ts). */
 export const IMAGES = {
-  postgres: 'postgres:15-bookworm',
-  redis: 'redis:7.2-bookworm',
-  nats: 'nats:2.10-alpine',
+  postgres: (role: DeployRole) => ref(OFFICIAL_IMAGES.postgres.variable, role),
+  redis: (role: DeployRole) => ref(OFFICIAL_IMAGES.redis.variable, role),
+  nats: (role: DeployRole) => ref(OFFICIAL_IMAGES.nats.variable, role),
 } as const;
 
 export const MEMORY_MB = {
@@ -62,7 +64,7 @@ export function postgresService(): ComposeService {
     command.push('-c', flag);
   }
   return {
-    image: IMAGES.postgres,
+    image: IMAGES.postgres(role),
     command,
     commandNotes,
     restart: 'unless-stopped',
@@ -96,12 +98,14 @@ export function postgresService(): ComposeService {
 export function redisService(): ComposeService {
   const role = 'server-a';
   return {
-    image: IMAGES.redis,
+    image: IMAGES.redis(role),
     command: [
       'sh',
       '-c',
-      // The password stays in the environment, not in the container's command line.
-      `exec redis-server --requirepass "$$REDIS_PASSWORD" --appendonly yes --appendfsync everysec --maxmemory ${REDIS_MAXMEMORY} --maxmemory-policy noeviction`,
+      // The password stays in the environment, not in the container's command line. Through the
+      // image's entrypoint: it runs redis-server as the `redis` user only when the command starts
+      // with redis-server; a bare `exec redis-server` under `sh -c` would run it as root.
+      `exec docker-entrypoint.sh redis-server --requirepass "$$REDIS_PASSWORD" --appendonly yes --appendfsync everysec --maxmemory ${REDIS_MAXMEMORY} --maxmemory-policy noeviction`,
     ],
     restart: 'unless-stopped',
     environment: { REDIS_PASSWORD: ref('REDIS_PASSWORD', role) },
@@ -131,7 +135,7 @@ export function migrateService(): ComposeService {
   const role = 'server-a';
   return {
     image: APP_IMAGE_REF(role),
-    build: { context: '../..', dockerfile: 'Dockerfile' },
+    build: { context: '../..', dockerfile: 'Dockerfile', args: { NODE_IMAGE: ref(OFFICIAL_IMAGES.node.variable, role) } },
     command: ['node', '--import', 'tsx', 'libs/db/scripts/migrate.ts'],
     init: true,
     restart: 'no',
@@ -201,7 +205,7 @@ export function natsService(node: NatsNode): ComposeService {
   others.forEach((o, i) => (routes[`NATS_ROUTE_${i + 1}`] = routeUrl(o, role)));
   const ip = ref('PRIVATE_IP', role);
   return {
-    image: IMAGES.nats,
+    image: IMAGES.nats(role),
     command: ['-c', `/etc/nats/${node.name}.conf`],
     restart: 'unless-stopped',
     environment: {

@@ -9,6 +9,7 @@
  * when one is unset or empty.
  */
 import type { DeployRole } from '@voc/config';
+import { OFFICIAL_IMAGES } from './images';
 
 export type VariableFormat =
   | 'ipv4'
@@ -42,6 +43,28 @@ export interface HostVariable {
 }
 
 const ALL = (d?: string) => ({ 'server-a': d === undefined ? {} : { default: d }, 'server-b': d === undefined ? {} : { default: d }, worker: d === undefined ? {} : { default: d } });
+
+/** Where each third-party image runs (the roles whose compose file names it). */
+const IMAGE_ROLES: Record<keyof typeof OFFICIAL_IMAGES, DeployRole[]> = {
+  node: ['server-a'],
+  postgres: ['server-a'],
+  redis: ['server-a'],
+  nats: ['server-a', 'server-b'],
+  prometheus: ['server-a', 'server-b', 'worker'],
+  grafana: ['server-a'],
+  natsExporter: ['server-a', 'server-b'],
+};
+
+function imageVariables(): HostVariable[] {
+  return Object.entries(OFFICIAL_IMAGES).map(([key, o]) => ({
+    name: o.variable,
+    description: `Image of ${o.what}: the official one by default; set it to a mirror or a local build.`,
+    format: 'image' as const,
+    secret: false,
+    roles: Object.fromEntries(IMAGE_ROLES[key as keyof typeof OFFICIAL_IMAGES].map((r) => [r, { default: o.image }])),
+    sample: o.image,
+  }));
+}
 
 export const HOST_VARIABLES: readonly HostVariable[] = [
   {
@@ -84,6 +107,7 @@ export const HOST_VARIABLES: readonly HostVariable[] = [
     roles: ALL('voc-pipeline:latest'),
     sample: 'voc-pipeline:latest',
   },
+  ...imageVariables(),
   {
     name: 'POSTGRES_USER',
     description: 'PostgreSQL role of the services.',

@@ -9,6 +9,7 @@ import { requestLogging } from './middleware/request-log';
 import { docsRoutes } from './routes/docs';
 import { productRoutes } from './routes/products';
 import { queueRoutes } from './routes/queues';
+import { usageRoutes } from './routes/usage';
 import { reportRoutes } from './routes/reports';
 import { uploadRoutes } from './routes/uploads';
 
@@ -35,7 +36,7 @@ export function mountGateway(app: Express, deps: GatewayDeps): InFlightRequests 
   app.use(bearerAuth(settings.apiKeys));
   app.use(requireJsonBody, jsonBody(settings.bodyLimitBytes));
   // Routers carry full paths (/v1/…) so the route template in logs and metrics is complete.
-  app.use(uploadRoutes(deps, metrics), productRoutes(deps), reportRoutes(deps), queueRoutes(deps));
+  app.use(uploadRoutes(deps, metrics), productRoutes(deps), reportRoutes(deps), queueRoutes(deps), usageRoutes(deps));
   app.use(unknownRoute);
   app.use(errorHandler(deps.log, { retryAfterS: settings.retryAfterS }));
   return inFlight;

@@ -99,6 +99,27 @@ const schemas: Record<string, Schema> = {
       },
       bulletPoints: { type: 'array', items: str },
       bulletPointsZh: nullable({ type: 'array', items: str }),
+      usage: ref('LlmUsage'),
+    },
+  },
+  LlmUsage: {
+    type: 'object',
+    description: 'LLM calls, tokens (prompt, completion, cached, counted against the limit: prompt + max_tokens) and cost (CNY, from LLM_PRICES); byStage per prompt kind',
+    properties: {
+      ...Object.fromEntries(['calls', 'promptTokens', 'completionTokens', 'cachedTokens', 'limitTokens', 'failures'].map((k) => [k, int])),
+      cost: { type: 'number' },
+      byStage: { type: 'object', additionalProperties: { type: 'object' } },
+    },
+  },
+  UsageReport: {
+    type: 'object',
+    properties: {
+      groupBy: { type: 'array', items: { enum: ['day', 'model', 'stage', 'product', 'service'] } },
+      filter: { type: 'object' },
+      currency: str,
+      totals: { type: 'object' },
+      rows: { type: 'array', items: { type: 'object', description: 'The group keys (day, model, stage, product, service) and the sums of LlmUsage' } },
+      generatedAt: { type: 'string', format: 'date-time' },
     },
   },
   ReviewView: {
@@ -296,6 +317,19 @@ export function openApiDocument(): Schema {
           operationId: 'getQueues',
           summary: 'Per stream: pending, in flight, redelivered, dead letters, consumers; and the LLM rate limiter',
           responses: { 200: json(ref('Queues'), 'Queue depths'), ...common },
+        },
+      },
+      '/v1/usage': {
+        get: {
+          operationId: 'getUsage',
+          summary: 'LLM usage (calls, tokens, cost) summed by day, model, stage, product or service',
+          parameters: [
+            { name: 'groupBy', in: 'query', schema: str, description: 'Comma-separated subset of day, model, stage, product, service (default day,model,stage)' },
+            { name: 'from', in: 'query', schema: { type: 'string', format: 'date' } },
+            { name: 'to', in: 'query', schema: { type: 'string', format: 'date' } },
+            ...['asin', 'model', 'stage', 'service'].map((name) => ({ name, in: 'query', schema: str })),
+          ],
+          responses: { 200: json(ref('UsageReport'), 'Usage'), 400: errorResponse('Bad query'), ...common },
         },
       },
       '/healthz': { get: { ...open, operationId: 'healthz', summary: 'Liveness', responses: { 200: json({ type: 'object' }, 'Alive') } } },

@@ -8,8 +8,20 @@ export interface SimConfig {
   /** Mean answer time; each answer takes latencyMs ± jitterMs (uniform). */
   latencyMs: number;
   jitterMs: number;
-  /** The account limit: requests received beyond it in any sliding second get 429. 0 = unlimited. */
+  /** The account limit: requests received beyond it in any sliding second (or 60 × it in any sliding minute) get 429. 0 = unlimited. */
   rpsLimit: number;
+  /** Account tokens per sliding minute, and TPM / 60 per sliding second (prompt + reserved completion of each call). 0 = unlimited. */
+  tpmLimit: number;
+  /** Burst rule: requests in a second above this × the average of the 10 seconds before get 429 limit_burst_rate. 0 = off. */
+  burstFactor: number;
+  /** The burst rule never fires below this many requests in a second. */
+  burstFloorRps: number;
+  /** The completion a call without max_tokens reserves (and may produce): the model's default maximum. */
+  defaultMaxTokens: number;
+  /** Every call gets 403 Arrearage (account in arrears or free quota used up), until switched off (setArrearage). */
+  arrearage: boolean;
+  /** Report a repeated system prompt of at least this many tokens as cached (`prompt_tokens_details.cached_tokens`). 0 = never. */
+  cacheMinTokens: number;
   /** Fraction of answered requests that fail with 500/502/503. */
   errorRate: number;
   /** Fraction of answers that are malformed (kinds with a structured answer only). */
@@ -29,6 +41,12 @@ const schema = z.object({
   LLM_SIM_LATENCY_MS: env.int(300),
   LLM_SIM_JITTER_MS: env.int(100),
   LLM_SIM_RPS_LIMIT: env.int(250),
+  LLM_SIM_TPM_LIMIT: env.int(0),
+  LLM_SIM_BURST_FACTOR: env.num(0),
+  LLM_SIM_BURST_FLOOR_RPS: env.int(50),
+  LLM_SIM_DEFAULT_MAX_TOKENS: env.int(8192, 1),
+  LLM_SIM_ARREARAGE: env.bool(false),
+  LLM_SIM_CACHE_MIN_TOKENS: env.int(256),
   LLM_SIM_ERROR_RATE: rate(0),
   LLM_SIM_MALFORMED_RATE: rate(0),
   LLM_SIM_SEED: env.str('llm-sim'),
@@ -43,6 +61,12 @@ export function simConfigFromEnv(source: NodeJS.ProcessEnv = process.env): SimCo
     latencyMs: c.LLM_SIM_LATENCY_MS,
     jitterMs: c.LLM_SIM_JITTER_MS,
     rpsLimit: c.LLM_SIM_RPS_LIMIT,
+    tpmLimit: c.LLM_SIM_TPM_LIMIT,
+    burstFactor: c.LLM_SIM_BURST_FACTOR,
+    burstFloorRps: c.LLM_SIM_BURST_FLOOR_RPS,
+    defaultMaxTokens: c.LLM_SIM_DEFAULT_MAX_TOKENS,
+    arrearage: c.LLM_SIM_ARREARAGE,
+    cacheMinTokens: c.LLM_SIM_CACHE_MIN_TOKENS,
     errorRate: c.LLM_SIM_ERROR_RATE,
     malformedRate: c.LLM_SIM_MALFORMED_RATE,
     seed: c.LLM_SIM_SEED,

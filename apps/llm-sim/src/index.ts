@@ -7,3 +7,5 @@ export { startLlmSim, type LlmSim } from './server';
 export type { SimConfig } from './config';
 export type { SimStatsSnapshot } from './stats';
 export { translationTag } from './text';
+export { countTokens, countChatTokens } from './tokens';
+export { simulatedAnswer } from './answers';

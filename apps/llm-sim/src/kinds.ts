@@ -9,6 +9,8 @@ export interface ChatBody {
   model?: unknown;
   messages?: unknown;
   stream?: unknown;
+  max_tokens?: unknown;
+  max_completion_tokens?: unknown;
 }
 
 export interface ClassifiedRequest {

@@ -8,8 +8,11 @@ import { generateAnswer, type SimAnswer } from './answers';
 import { simConfigFromEnv, type SimConfig } from './config';
 import { FaultInjector } from './faults';
 import { classifyRequest, type ChatBody } from './kinds';
-import { SimStats, SlidingWindowCounter, type SimStatsSnapshot } from './stats';
-import { estimatePromptTokens, estimateTokens } from './tokens';
+import { AccountLimits, type Throttled } from './limits';
+import { PromptCache } from './prompt-cache';
+import { arrearageBody, throttledBody } from './provider-errors';
+import { SimStats, type SimStatsSnapshot } from './stats';
+import { ChatTokenCounter, loadTokenizer, truncateToTokens } from './tokens';
 
 export const SIM_MODELS = ['qwen-plus-latest', 'qwen3-max', 'qwen-turbo'] as const;
 
@@ -19,7 +22,10 @@ export interface LlmSim {
   baseUrl: string;
   config: SimConfig;
   stats(): SimStatsSnapshot;
+  /** Zeroes the stats and the account's windows. */
   resetStats(): void;
+  /** Puts the account in arrears (every call 403 Arrearage) or out of it. */
+  setArrearage(on: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -37,7 +43,12 @@ function sendError(res: Response, status: number, type: ErrorType, code: string,
 export async function startLlmSim(overrides: Partial<SimConfig> = {}, opts: { handleSignals?: boolean } = {}): Promise<LlmSim> {
   const config: SimConfig = { ...simConfigFromEnv({}), ...overrides };
   const stats = new SimStats();
-  const accountWindow = new SlidingWindowCounter(1000);
+  const limits = new AccountLimits(config);
+  const counter = new ChatTokenCounter();
+  const promptCache = new PromptCache(config.cacheMinTokens);
+  let arrearage = config.arrearage;
+  let lastTokensAt = 0;
+  loadTokenizer();
   const faults = new FaultInjector(config);
   const stopping = new AbortController();
   // Every pending answer listens on this one signal (and removes its listener when answered).
@@ -53,14 +64,19 @@ export async function startLlmSim(overrides: Partial<SimConfig> = {}, opts: { ha
       ctx.onShutdown('pending answers', () => stopping.abort(new Error('llm-sim stopping')));
       const app = ctx.app;
 
-      // Counted on arrival, before the body is read: the account limit and
+      // Counted on arrival, before the body is read: the request limits and
       // maxRequestsIn1s see every request, answered or not.
       const arrive = (_req: Request, res: Response, next: NextFunction) => {
         const now = performance.now();
         stats.arrival(now);
-        const inWindow = accountWindow.record(now);
-        res.locals.overLimit = config.rpsLimit > 0 && inWindow > config.rpsLimit;
+        res.locals.arrivedAt = now;
+        res.locals.throttled = limits.arrive(now);
         next();
+      };
+      const throttle = (res: Response, t: Throttled) => {
+        stats.rejected(t.cause);
+        res.set('Retry-After', String(Math.ceil(t.retryAfterMs / 1000)));
+        res.status(429).json(throttledBody(t.cause, t.message));
       };
 
       app.post('/v1/chat/completions', arrive, express.json({ limit: '20mb' }), async (req: Request, res: Response) => {
@@ -71,16 +87,22 @@ export async function startLlmSim(overrides: Partial<SimConfig> = {}, opts: { ha
         if (config.apiKey !== undefined && req.get('authorization') !== `Bearer ${config.apiKey}`) {
           return sendError(res, 401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.');
         }
-        if (res.locals.overLimit) {
-          stats.rejected();
-          res.set('Retry-After', '1');
-          return sendError(res, 429, 'rate_limit_error', 'rate_limit_exceeded', `Rate limit reached: ${config.rpsLimit} requests per second. Please try again in 1s.`);
+        if (arrearage) {
+          stats.arrears();
+          return res.status(403).json(arrearageBody());
         }
+        const throttled = res.locals.throttled as Throttled | undefined;
+        if (throttled) return throttle(res, throttled);
         if (typeof body.model !== 'string' || !body.model) {
           return sendError(res, 400, 'invalid_request_error', 'invalid_value', 'you must provide a model parameter');
         }
         if (!messages) return sendError(res, 400, 'invalid_request_error', 'invalid_value', "'messages' must be a non-empty array of messages");
         if (body.stream === true) return sendError(res, 400, 'invalid_request_error', 'unsupported_value', 'llm-sim does not support streaming');
+        const requested = body.max_tokens ?? body.max_completion_tokens;
+        if (requested !== undefined && requested !== null && !(Number.isInteger(requested) && (requested as number) >= 1)) {
+          return sendError(res, 400, 'invalid_request_error', 'invalid_value', "'max_tokens' must be a positive integer");
+        }
+        const maxTokens = typeof requested === 'number' ? requested : config.defaultMaxTokens;
 
         let answer: SimAnswer;
         try {
@@ -88,6 +110,15 @@ export async function startLlmSim(overrides: Partial<SimConfig> = {}, opts: { ha
         } catch (err) {
           return sendError(res, 400, 'invalid_request_error', 'invalid_value', err instanceof Error ? err.message : String(err));
         }
+
+        // The counting rule: prompt tokens + the completion reserved, at arrival (not when the body was
+        // parsed: on a busy machine parsing lags, and would bunch calls that arrived apart). Kept in
+        // order, since bodies of different sizes finish parsing out of arrival order.
+        const prompt = counter.prompt(messages.map((m) => ({ role: String(m.role), text: messageText(m) })));
+        const at = (lastTokensAt = Math.max(lastTokensAt, res.locals.arrivedAt as number));
+        const refused = limits.admitTokens(at, prompt.total + maxTokens);
+        if (refused) return throttle(res, refused);
+        stats.admitted(at, prompt.total + maxTokens);
 
         try {
           await sleep(faults.latencyMs(), stopping.signal);
@@ -103,18 +134,39 @@ export async function startLlmSim(overrides: Partial<SimConfig> = {}, opts: { ha
 
         const shaped = faults.shape(answer);
         if (shaped.malformed) stats.malformed();
-        const promptTokens = estimatePromptTokens(messages.map(messageText));
-        const completionTokens = estimateTokens(shaped.content);
-        stats.tokens(promptTokens, completionTokens);
+        let content = shaped.content;
+        let finishReason: string = shaped.finishReason;
+        let completionTokens = counter.count(content);
+        if (completionTokens > maxTokens) {
+          // Cut where the provider would stop generating.
+          content = truncateToTokens(content, maxTokens);
+          completionTokens = maxTokens;
+          finishReason = 'length';
+        }
+        const cachedTokens = promptCache.cached(messages, prompt.system);
+        stats.tokens(prompt.total, completionTokens, cachedTokens);
         res.json({
           id: `chatcmpl-sim-${(++sequence).toString(36)}${randomBytes(4).toString('hex')}`,
           object: 'chat.completion',
           created: Math.floor(Date.now() / 1000),
           model: body.model,
           system_fingerprint: 'llm-sim',
-          choices: [{ index: 0, message: { role: 'assistant', content: shaped.content, refusal: null }, logprobs: null, finish_reason: shaped.finishReason }],
-          usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+          choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: finishReason }],
+          usage: {
+            prompt_tokens: prompt.total,
+            completion_tokens: completionTokens,
+            total_tokens: prompt.total + completionTokens,
+            prompt_tokens_details: { cached_tokens: cachedTokens },
+          },
         });
+      });
+
+      // Tests and operators switch the account's arrears on and off.
+      app.post('/admin/arrearage', express.json(), (req: Request, res: Response) => {
+        const on = (req.body as { on?: unknown } | undefined)?.on;
+        if (typeof on !== 'boolean') return sendError(res, 400, 'invalid_request_error', 'invalid_value', "body must be {\"on\": true|false}");
+        arrearage = on;
+        res.json({ arrearage });
       });
 
       app.get('/v1/models', (_req: Request, res: Response) => {
@@ -125,6 +177,8 @@ export async function startLlmSim(overrides: Partial<SimConfig> = {}, opts: { ha
       });
       app.post('/stats/reset', (_req: Request, res: Response) => {
         stats.reset();
+        limits.clear();
+        promptCache.clear();
         res.json(stats.snapshot());
       });
 
@@ -145,7 +199,14 @@ export async function startLlmSim(overrides: Partial<SimConfig> = {}, opts: { ha
     baseUrl: `http://${host}:${service.port}/v1`,
     config,
     stats: () => stats.snapshot(),
-    resetStats: () => stats.reset(),
+    resetStats: () => {
+      stats.reset();
+      limits.clear();
+      promptCache.clear();
+    },
+    setArrearage: (on: boolean) => {
+      arrearage = on;
+    },
     stop: () => service.stop('stop'),
   };
 }

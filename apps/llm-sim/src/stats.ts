@@ -1,52 +1,54 @@
 import { PROMPT_KINDS, type PromptKind } from '@voc/prompts';
+import { THROTTLE_CAUSES, type ThrottleCause } from './limits';
+import { SlidingWindowCounter, SlidingWindowSum } from './windows';
 
-/**
- * Counts arrivals in a sliding window. Only the arrivals of the last window
- * are kept, so memory is bounded by the arrival rate, and the count at each
- * arrival is exact: the busiest window always ends at some arrival.
- */
-export class SlidingWindowCounter {
-  private times: number[] = [];
-  private head = 0;
-
-  constructor(private readonly windowMs = 1000) {}
-
-  /** Records an arrival at `now` (monotonic ms) and returns the arrivals in (now − window, now]. */
-  record(now: number): number {
-    this.times.push(now);
-    while ((this.times[this.head] as number) <= now - this.windowMs) this.head++;
-    if (this.head > 1024 && this.head * 2 > this.times.length) {
-      this.times = this.times.slice(this.head);
-      this.head = 0;
-    }
-    return this.times.length - this.head;
-  }
-
-  clear(): void {
-    this.times = [];
-    this.head = 0;
-  }
-}
+export { SlidingWindowCounter } from './windows';
 
 export interface SimStatsSnapshot {
   requests: number;
   byKind: Record<PromptKind, number>;
   rejected429: number;
+  /** The 429s by cause: request limits, token limits, burst rule. */
+  rejected429ByCause: Record<ThrottleCause, number>;
+  /** 403 Arrearage answers. */
+  rejected403: number;
   errors5xx: number;
   malformed: number;
-  tokens: { prompt: number; completion: number };
+  /**
+   * Tokens of answered calls as reported in `usage` (cached: the part of prompt served from the context
+   * cache), and `counted`: every admitted call's tokens by the counting rule (prompt + reserved completion).
+   */
+  tokens: { prompt: number; completion: number; cached: number; counted: number };
   maxRequestsIn1s: number;
+  /** The most tokens admitted in any sliding second / minute, counted like the limit counts them (prompt + reserved completion). */
+  maxTokensIn1s: number;
+  maxTokensIn60s: number;
 }
 
 const zeroKinds = () => Object.fromEntries(PROMPT_KINDS.map((k) => [k, 0])) as Record<PromptKind, number>;
+const zeroCauses = () => Object.fromEntries(THROTTLE_CAUSES.map((c) => [c, 0])) as Record<ThrottleCause, number>;
 
-/** GET /stats of contract C6. Every received chat request counts, answered or not. */
+/** GET /stats of contract C6 (with C8's token figures). Every received chat request counts, answered or not. */
 export class SimStats {
   private readonly window = new SlidingWindowCounter(1000);
+  private readonly tokens1s = new SlidingWindowSum(1000);
+  private readonly tokens60s = new SlidingWindowSum(60_000);
   private s: SimStatsSnapshot = SimStats.zero();
 
   private static zero(): SimStatsSnapshot {
-    return { requests: 0, byKind: zeroKinds(), rejected429: 0, errors5xx: 0, malformed: 0, tokens: { prompt: 0, completion: 0 }, maxRequestsIn1s: 0 };
+    return {
+      requests: 0,
+      byKind: zeroKinds(),
+      rejected429: 0,
+      rejected429ByCause: zeroCauses(),
+      rejected403: 0,
+      errors5xx: 0,
+      malformed: 0,
+      tokens: { prompt: 0, completion: 0, cached: 0, counted: 0 },
+      maxRequestsIn1s: 0,
+      maxTokensIn1s: 0,
+      maxTokensIn60s: 0,
+    };
   }
 
   arrival(now: number): void {
@@ -54,12 +56,24 @@ export class SimStats {
     this.s.maxRequestsIn1s = Math.max(this.s.maxRequestsIn1s, this.window.record(now));
   }
 
+  /** A call admitted with `tokens` counted against the account's token windows. */
+  admitted(now: number, tokens: number): void {
+    this.s.tokens.counted += tokens;
+    this.s.maxTokensIn1s = Math.max(this.s.maxTokensIn1s, this.tokens1s.record(now, tokens));
+    this.s.maxTokensIn60s = Math.max(this.s.maxTokensIn60s, this.tokens60s.record(now, tokens));
+  }
+
   kind(kind: PromptKind): void {
     this.s.byKind[kind]++;
   }
 
-  rejected(): void {
+  rejected(cause: ThrottleCause): void {
     this.s.rejected429++;
+    this.s.rejected429ByCause[cause]++;
+  }
+
+  arrears(): void {
+    this.s.rejected403++;
   }
 
   serverError(): void {
@@ -70,9 +84,10 @@ export class SimStats {
     this.s.malformed++;
   }
 
-  tokens(prompt: number, completion: number): void {
+  tokens(prompt: number, completion: number, cached = 0): void {
     this.s.tokens.prompt += prompt;
     this.s.tokens.completion += completion;
+    this.s.tokens.cached += cached;
   }
 
   snapshot(): SimStatsSnapshot {
@@ -82,5 +97,7 @@ export class SimStats {
   reset(): void {
     this.s = SimStats.zero();
     this.window.clear();
+    this.tokens1s.clear();
+    this.tokens60s.clear();
   }
 }

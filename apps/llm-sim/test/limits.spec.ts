@@ -27,7 +27,8 @@ describe('llm-sim account limit (429) and /stats', () => {
       expect(err).toBeInstanceOf(RateLimitError);
       const e = err as RateLimitError;
       expect(e.headers.get('retry-after')).toBe('1');
-      expect(e.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+      expect(e.code).toBe('limit_requests');
+      expect(e.message).toContain('Requests rate limit exceeded');
     }
     // At most `limit` answers per second; the burst spans well under 6 s even on a slow machine.
     expect(answered).toBeGreaterThanOrEqual(5);
@@ -37,6 +38,7 @@ describe('llm-sim account limit (429) and /stats', () => {
     expect(stats.requests).toBe(burst);
     expect(stats.byKind.translate_single).toBe(burst);
     expect(stats.rejected429).toBe(rejected.length);
+    expect(stats.rejected429ByCause).toEqual({ requests: rejected.length, tokens: 0, burst: 0 });
     // Received, answered or not: far above the 5 that were allowed through.
     expect(stats.maxRequestsIn1s).toBeGreaterThan(5);
     expect(stats.maxRequestsIn1s).toBeLessThanOrEqual(burst);
@@ -61,10 +63,14 @@ describe('llm-sim account limit (429) and /stats', () => {
       requests: 0,
       byKind: { translate_single: 0, translate_batch: 0, insight: 0, theme: 0, learning: 0, other: 0 },
       rejected429: 0,
+      rejected429ByCause: { requests: 0, tokens: 0, burst: 0 },
+      rejected403: 0,
       errors5xx: 0,
       malformed: 0,
-      tokens: { prompt: 0, completion: 0 },
+      tokens: { prompt: 0, completion: 0, cached: 0, counted: 0 },
       maxRequestsIn1s: 0,
+      maxTokensIn1s: 0,
+      maxTokensIn60s: 0,
     });
   });
 

@@ -202,7 +202,8 @@ function oneShotsOf(h: HostFiles): OneShot[] {
 
 function natsNodesOf(h: HostFiles): NatsNodeSpec[] {
   return active(h)
-    .filter(([, s]) => typeof s.image === 'string' && s.image.startsWith('nats:'))
+    // The image is `${NATS_IMAGE:-nats:…}`: what compose would run with this host's variables.
+    .filter(([name, s]) => typeof s.image === 'string' && interpolate(s.image, h.vars, `${h.host.role}/${name} image`).startsWith('nats:'))
     .map(([name, s]) => {
       const mount = ((s.volumes as string[] | undefined) ?? []).find((v) => v.endsWith('.conf:ro') || /\.conf:/.test(v));
       if (!mount) throw new Error(`${h.host.role}/${name}: no NATS config mounted`);

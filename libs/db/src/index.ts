@@ -15,10 +15,12 @@ export {
   bulletPointsOf,
   bulletPointsZhOf,
   reportContentOf,
+  llmUsageSummarySchema,
   reportContentSchema,
   StoredJsonError,
   type DimensionSummary,
   type LabelShare,
+  type LlmUsageSummary,
   type ReportContent,
 } from './json-columns';
 export { isDatabaseUnavailable, isUnstorableValue, pgErrorCode } from './errors';

@@ -62,6 +62,23 @@ const labelShare = z.object({
 });
 const shares = z.array(labelShare);
 
+const usageCounts = z.object({
+  calls: count,
+  promptTokens: count,
+  completionTokens: count,
+  /** Part of promptTokens served from the provider's context cache. */
+  cachedTokens: count,
+  /** Counted against the token limit: prompt + the max_tokens sent. */
+  limitTokens: count,
+  /** From LLM_PRICES, CNY by the project convention. */
+  cost: z.number().min(0),
+  failures: count,
+});
+
+/** A product's LLM usage (llm_usage): totals and per stage (prompt kind). */
+export const llmUsageSummarySchema = usageCounts.extend({ byStage: z.record(z.string(), usageCounts) });
+export type LlmUsageSummary = z.infer<typeof llmUsageSummarySchema>;
+
 /** What report-svc stores in reports.content and the gateway serves (JSON or HTML). */
 export const reportContentSchema = z.object({
   asin: z.string(),
@@ -84,6 +101,8 @@ export const reportContentSchema = z.object({
   }),
   dimensions: z.array(dimensionSummary),
   personas: z.object({ who: shares, when: shares, where: shares, what: shares, why: shares }),
+  /** The LLM usage behind the report (absent in reports made before usage was tracked per stage). */
+  llmUsage: llmUsageSummarySchema.optional(),
 });
 
 export type ReportContent = z.infer<typeof reportContentSchema>;

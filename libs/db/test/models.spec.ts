@@ -256,12 +256,12 @@ describe('the schema on a migrated database', () => {
     expect(ready.readyAt).toBeInstanceOf(Date);
   });
 
-  it('adds up LLM usage per (service, model, asin, day) with concurrent upserts', async () => {
+  it('adds up LLM usage per (service, model, stage, asin, day) with concurrent upserts', async () => {
     const day = new Date('2024-03-01T00:00:00Z');
-    const key = { service: 'translate-svc', model: 'qwen-plus-latest', asin: ASIN, day };
+    const key = { service: 'translate-svc', model: 'qwen-plus-latest', stage: 'translate_batch', asin: ASIN, day };
     const record = (promptTokens: number, failed: boolean) =>
       db.llmUsage.upsert({
-        where: { service_model_asin_day: key },
+        where: { service_model_stage_asin_day: key },
         create: { ...key, calls: 1, promptTokens, completionTokens: 10, failures: failed ? 1 : 0 },
         update: {
           calls: { increment: 1 },
@@ -274,7 +274,7 @@ describe('the schema on a migrated database', () => {
     // INSERT … ON CONFLICT DO UPDATE, so racing writers neither fail nor lose counts.
     await Promise.all(Array.from({ length: 10 }, (_, i) => record(100, i === 0)));
 
-    const row = await db.llmUsage.findUniqueOrThrow({ where: { service_model_asin_day: key } });
+    const row = await db.llmUsage.findUniqueOrThrow({ where: { service_model_stage_asin_day: key } });
     expect(row).toMatchObject({ calls: 10, promptTokens: 1000, completionTokens: 100, failures: 1 });
     expect(row.day.toISOString()).toBe('2024-03-01T00:00:00.000Z');
   });

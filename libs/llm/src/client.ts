@@ -1,13 +1,19 @@
+import { setMaxListeners } from 'node:events';
 import { sleep } from '@voc/service-kit';
-import OpenAI from 'openai';
+import OpenAI, { APIError } from 'openai';
 import type { Registry } from 'prom-client';
 import { MalformedAnswerError, type ChatMessage, type LlmCallContext, type PromptKind } from '@voc/prompts';
 import { LlmRequestError } from './errors';
-import type { LlmLimiter, Priority } from './limiter';
+import type { LlmLimiter, Priority, ThrottleCause } from './limiter';
 import { createLlmMetrics, type LlmMetrics } from './metrics';
+import { costOf, type PriceTable } from './pricing';
 import { DEFAULT_RETRY_POLICY, backoffDelayMs, classifyFailure, retryAfterMs, type ClassifiedFailure, type RetryPolicy } from './retry';
+import { isAccountRefusal, throttleCause } from './throttle';
+import { estimatePromptTokens } from './tokens/estimate';
+import { defaultMaxTokens } from './tokens/max-tokens';
 
 const SDK_TIMEOUT_MARGIN_MS = 5_000;
+const DEFAULT_HALT_PROBE_MS = 60_000;
 const TIMEOUT_FAILURE: ClassifiedFailure = { reason: 'timeout', status: undefined, retryable: true, headers: undefined };
 
 /** What the client logs with: pino's Logger fits. */
@@ -17,14 +23,21 @@ export interface LlmLogger {
   error(obj: object, msg?: string): void;
 }
 
-/** One answered request's token usage (the lead's DB writer aggregates it per service, model and product). */
+/** One answered request's token usage (the usage recorder aggregates it per service, model, stage, product and day). */
 export interface LlmUsage {
   service: string;
   model: string;
   asin?: string;
+  /** The prompt kind: the stage the tokens were spent on (learning done by insight-svc is still 'learning'). */
   kind: PromptKind;
   promptTokens: number;
   completionTokens: number;
+  /** Prompt tokens the provider served from its context cache (`prompt_tokens_details.cached_tokens`; 0 when not reported). */
+  cachedTokens: number;
+  /** The max_tokens sent: with promptTokens, what the provider counted against the token limit. */
+  maxTokens: number;
+  /** From LLM_PRICES (per million tokens, CNY); 0 for a model without a price. */
+  cost: number;
   /** False when the answer failed its parser (tokens were spent for nothing). */
   ok: boolean;
 }
@@ -44,6 +57,10 @@ export interface LlmClientOptions {
   timeoutMs?: number;
   onUsage?: (usage: LlmUsage) => void | Promise<void>;
   retryPolicy?: Partial<RetryPolicy>;
+  /** Per-model prices for the cost in usage and metrics (LLM_PRICES). */
+  prices?: PriceTable;
+  /** While the account refuses calls (403 arrears), one probe call fleet-wide per this interval. Default 60 s. */
+  haltProbeEveryMs?: number;
 }
 
 export interface ChatRequest {
@@ -56,13 +73,17 @@ export interface ChatRequest {
   /** Ask for a JSON object answer (response_format json_object; the prompt must mention JSON). */
   jsonMode?: boolean;
   temperature?: number;
+  /** The max_tokens sent (and reserved). Default: the kind's (tokens/max-tokens.ts). */
   maxTokens?: number;
+  /** The limiter lane of a normal call. Default: the kind's stage (translate, insight, theme). */
+  lane?: string;
 }
 
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  cachedTokens: number;
 }
 
 export interface ChatResult {
@@ -90,6 +111,20 @@ export interface LlmClient {
    * task functions decide what a malformed answer deserves.
    */
   chatParsed<T>(req: ChatRequest, parse: (content: string) => T): Promise<ParsedChatResult<T>>;
+}
+
+/** The limiter lane of a kind: the stage's share of the budget (learning is vip and goes first anyway). */
+function laneOf(kind: PromptKind): string | undefined {
+  switch (kind) {
+    case 'translate_single':
+    case 'translate_batch':
+      return 'translate';
+    case 'insight':
+    case 'theme':
+      return kind;
+    default:
+      return undefined;
+  }
 }
 
 export function createLlmClient(opts: LlmClientOptions): LlmClient {
@@ -134,9 +169,16 @@ class OpenAiLlmClient implements LlmClient {
       attempt,
       ...(req.asin ? { asin: req.asin } : {}),
     });
+    // The counting rule: the provider counts prompt + max_tokens at arrival; reserve that, settle with its prompt count.
+    const maxTokens = req.maxTokens ?? defaultMaxTokens(req.kind);
+    const reserved = estimatePromptTokens(req.messages) + maxTokens;
+    const lane = req.lane ?? laneOf(req.kind);
+    // A message's calls (up to *_PARALLEL_SIZE of them) share its signal, each attempt and limiter wait
+    // listening on it: many listeners are expected there, not a leak.
+    if (req.signal) setMaxListeners(0, req.signal);
 
-    for (let attempt = 1; ; attempt++) {
-      await this.opts.limiter.acquire({ priority, ...(req.signal ? { signal: req.signal } : {}) });
+    for (let attempt = 1; ; ) {
+      const grant = await this.opts.limiter.acquire({ priority, tokens: reserved, ...(lane ? { lane } : {}), ...(req.signal ? { signal: req.signal } : {}) });
       const endTimer = this.metrics.duration.startTimer(labels);
       // The attempt's own deadline, told apart from the caller's abort by
       // which signal fired (the SDK's timeout error is not reliably
@@ -151,8 +193,8 @@ class OpenAiLlmClient implements LlmClient {
           {
             model: this.model,
             messages: req.messages,
+            max_tokens: maxTokens,
             ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
-            ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
             ...(req.jsonMode ? { response_format: { type: 'json_object' as const } } : {}),
           },
           { signal, timeout: this.timeoutMs + SDK_TIMEOUT_MARGIN_MS, maxRetries: 0 },
@@ -166,22 +208,30 @@ class OpenAiLlmClient implements LlmClient {
       if (!completion) {
         const timedOut = deadline.signal.aborted && !req.signal?.aborted;
         const failure = timedOut ? TIMEOUT_FAILURE : classifyFailure(error);
+        const ctx = context(attempt);
+        if (isAccountRefusal(error)) {
+          grant.settle(0);
+          endTimer({ outcome: 'account_refused' });
+          this.metrics.requests.inc({ ...labels, outcome: 'account_refused' });
+          // Waits for the next grant without spending a retry: no work fails because the account is blocked.
+          await this.haltFleet(error, failure.status, grant.probe, ctx);
+          continue;
+        }
+        // A refused call (429) counted no tokens; any other failure may have been counted whole.
+        grant.settle(failure.reason === 'rate_limited' ? 0 : reserved);
         endTimer({ outcome: failure.reason });
         this.metrics.requests.inc({ ...labels, outcome: failure.reason });
-        const ctx = context(attempt);
+        const cause: ThrottleCause | undefined = failure.reason === 'rate_limited' ? throttleCause(error) : undefined;
         const detail = error instanceof Error ? error.message : String(error);
-        const message = `LLM request failed: ${failure.reason}${failure.status ? ` ${failure.status}` : ''}: ${detail}`;
-        const requestError = new LlmRequestError(message, ctx, failure.reason, failure.status, failure.retryable, { cause: error });
+        const message = `LLM request failed: ${failure.reason}${failure.status ? ` ${failure.status}` : ''}${cause ? ` (${cause})` : ''}: ${detail}`;
+        const requestError = new LlmRequestError(message, ctx, failure.reason, failure.status, failure.retryable, { cause: error }, cause);
         if (!failure.retryable || attempt > this.maxRetries) throw requestError;
 
         this.metrics.retries.inc({ ...labels, reason: failure.reason });
-        if (failure.reason === 'rate_limited') {
-          // Pause the whole fleet, not just this caller: every process shares the account limit.
-          const pauseMs = retryAfterMs(failure.headers, this.policy);
-          await this.opts.limiter.pause(pauseMs, `429 from ${this.model} (${req.kind})`);
-        }
+        if (cause) await this.pauseFleet(cause, failure.headers, req.kind);
         const delay = backoffDelayMs(this.policy, attempt, priority);
-        this.opts.log?.warn({ ...ctx, reason: failure.reason, status: failure.status, delayMs: delay }, 'LLM attempt failed; retrying');
+        this.opts.log?.warn({ ...ctx, reason: failure.reason, cause, status: failure.status, delayMs: delay }, 'LLM attempt failed; retrying');
+        attempt++;
         await sleep(delay, req.signal);
         continue;
       }
@@ -193,16 +243,20 @@ class OpenAiLlmClient implements LlmClient {
         promptTokens: completion.usage?.prompt_tokens ?? 0,
         completionTokens: completion.usage?.completion_tokens ?? 0,
         totalTokens: completion.usage?.total_tokens ?? 0,
+        cachedTokens: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
       };
-      this.metrics.tokens.inc({ service: this.service, model: this.model, type: 'prompt' }, usage.promptTokens);
-      this.metrics.tokens.inc({ service: this.service, model: this.model, type: 'completion' }, usage.completionTokens);
+      // What the provider counted: its prompt count + the max_tokens sent (the estimate when it reports none).
+      grant.settle(completion.usage ? usage.promptTokens + maxTokens : reserved);
+      if (grant.probe) await this.resumeAfterProbe(context(attempt));
+      const cost = costOf(this.opts.prices ?? {}, this.model, usage);
+      this.metrics.recordUsage({ service: this.service, model: this.model, kind: req.kind }, usage, cost);
 
       let value: T | undefined;
       let malformed: MalformedAnswerError | undefined;
       if (parse) {
         try {
           if (finishReason === 'length') {
-            throw new MalformedAnswerError({ kind: req.kind }, ['answer cut off by the token limit (finish_reason "length")'], content);
+            throw new MalformedAnswerError({ kind: req.kind }, [`answer cut off by the token limit (finish_reason "length", max_tokens ${maxTokens})`], content);
           }
           value = parse(content);
         } catch (err) {
@@ -219,11 +273,43 @@ class OpenAiLlmClient implements LlmClient {
         kind: req.kind,
         promptTokens: usage.promptTokens,
         completionTokens: usage.completionTokens,
+        cachedTokens: usage.cachedTokens,
+        maxTokens,
+        cost,
         ok: !malformed,
         ...(req.asin ? { asin: req.asin } : {}),
       });
       if (malformed) throw malformed;
       return { content, finishReason, usage, model: completion.model || this.model, attempts: attempt, value: value as T };
+    }
+  }
+
+  /**
+   * Arrears or an exhausted quota: no retry can succeed until someone acts. Stops the whole fleet (the
+   * limiter then lets one probe through per interval) with an error log and a metric.
+   */
+  private async haltFleet(error: unknown, status: number | undefined, probe: boolean, ctx: LlmCallContext): Promise<void> {
+    this.metrics.halts.inc({ service: this.service, model: this.model });
+    const code = error instanceof APIError && typeof error.code === 'string' ? ` ${error.code}` : '';
+    const reason = `${status ?? 403}${code} from ${this.model}: ${error instanceof Error ? error.message : String(error)}`;
+    this.opts.log?.error({ ...ctx, status, probe }, `LLM account refused the call; halting the fleet's LLM work until a probe succeeds or an operator resumes it (${reason})`);
+    await this.opts.limiter.halt(reason, { probeEveryMs: this.opts.haltProbeEveryMs ?? DEFAULT_HALT_PROBE_MS });
+  }
+
+  /** A 429: pauses the whole fleet, not just this caller, and slows the budget the provider named. */
+  private async pauseFleet(cause: ThrottleCause, headers: Headers | undefined, kind: PromptKind): Promise<void> {
+    this.metrics.throttled.inc({ service: this.service, model: this.model, cause });
+    await this.opts.limiter.pause(retryAfterMs(headers, this.policy), { reason: `429 ${cause} from ${this.model} (${kind})`, cause });
+  }
+
+  /** The fleet's probe got an answer: the account works again. */
+  private async resumeAfterProbe(ctx: LlmCallContext): Promise<void> {
+    try {
+      await this.opts.limiter.resume(`probe call succeeded (${ctx.kind}, ${this.service})`);
+      this.opts.log?.warn({ ...ctx }, 'LLM probe call succeeded; resumed the fleet');
+    } catch (err) {
+      // The limiter probes again at its next interval; this answer is still good.
+      this.opts.log?.error({ ...ctx, err }, 'could not resume the LLM fleet after a successful probe');
     }
   }
 

@@ -1,5 +1,6 @@
 import { env, loadConfig } from '@voc/config';
 import { z } from 'zod';
+import { parsePrices, type PriceTable } from './pricing';
 
 /** The placeholder key, accepted only when the LLM is on this machine (the simulator). */
 export const SIM_API_KEY = 'sim-key';
@@ -10,6 +11,10 @@ export interface LlmConfig {
   model: string;
   timeoutMs: number;
   maxRetries: number;
+  /** LLM_PRICES: per-model prices per million tokens (CNY), for usage cost. */
+  prices: PriceTable;
+  /** LLM_HALT_PROBE_MS: while the account refuses calls (403), one probe call fleet-wide per this interval. */
+  haltProbeEveryMs: number;
 }
 
 export function isLoopbackUrl(url: string): boolean {
@@ -28,6 +33,18 @@ const schema = z
     LLM_MODEL: env.str('qwen-plus-latest'),
     LLM_TIMEOUT_MS: env.int(60_000, 100),
     LLM_MAX_RETRIES: env.int(5, 0, 50),
+    LLM_HALT_PROBE_MS: env.int(60_000, 100),
+    LLM_PRICES: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        try {
+          return v === undefined ? {} : parsePrices(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `${(err as Error).message} (expected e.g. "qwen-plus-latest=0.8:2:0.32")` });
+          return z.NEVER;
+        }
+      }),
   })
   .superRefine((v, ctx) => {
     // A forgotten key must not silently send the placeholder to a real provider.
@@ -40,7 +57,7 @@ const schema = z
     }
   });
 
-/** LLM settings from the environment (LLM_BASE_URL, LLM_API_KEY, LLM_MODEL, LLM_TIMEOUT_MS, LLM_MAX_RETRIES). */
+/** LLM settings from the environment (LLM_BASE_URL, LLM_API_KEY, LLM_MODEL, LLM_TIMEOUT_MS, LLM_MAX_RETRIES, LLM_PRICES). */
 export function llmConfigFromEnv(source: NodeJS.ProcessEnv = process.env, service = 'llm'): LlmConfig {
   const c = loadConfig(service, schema, source);
   return {
@@ -49,5 +66,7 @@ export function llmConfigFromEnv(source: NodeJS.ProcessEnv = process.env, servic
     model: c.LLM_MODEL,
     timeoutMs: c.LLM_TIMEOUT_MS,
     maxRetries: c.LLM_MAX_RETRIES,
+    prices: c.LLM_PRICES,
+    haltProbeEveryMs: c.LLM_HALT_PROBE_MS,
   };
 }

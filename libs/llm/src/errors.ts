@@ -1,4 +1,5 @@
 import { LlmError, type LlmCallContext } from '@voc/prompts';
+import type { ThrottleCause } from './limiter';
 
 /** Why a request got no usable HTTP answer. */
 export type FailureReason =
@@ -19,6 +20,8 @@ export class LlmRequestError extends LlmError {
     readonly status: number | undefined,
     readonly retryable: boolean,
     options?: { cause?: unknown },
+    /** For reason 'rate_limited': what the provider said was exceeded. */
+    readonly throttle?: ThrottleCause,
   ) {
     super(message, context, options);
     this.name = 'LlmRequestError';

@@ -1,11 +1,18 @@
 import { Counter, Histogram, Registry, type Metric } from 'prom-client';
 
+type UsageLabels = { service: string; model: string; kind: string };
+
 /** The client's Prometheus metrics; reused when several clients share one registry. */
 export interface LlmMetrics {
   requests: Counter<'service' | 'model' | 'kind' | 'outcome'>;
   duration: Histogram<'service' | 'model' | 'kind' | 'outcome'>;
-  tokens: Counter<'service' | 'model' | 'type'>;
+  tokens: Counter<'service' | 'model' | 'kind' | 'type'>;
+  cost: Counter<'service' | 'model' | 'kind'>;
   retries: Counter<'service' | 'model' | 'kind' | 'reason'>;
+  throttled: Counter<'service' | 'model' | 'cause'>;
+  halts: Counter<'service' | 'model'>;
+  /** Counts one answered call's tokens (prompt, completion, cached) and cost. */
+  recordUsage(labels: UsageLabels, usage: { promptTokens: number; completionTokens: number; cachedTokens: number }, cost: number): void;
 }
 
 function getOrCreate<M extends Metric>(registry: Registry, name: string, create: () => M): M {
@@ -14,10 +21,22 @@ function getOrCreate<M extends Metric>(registry: Registry, name: string, create:
 
 export function createLlmMetrics(registry: Registry = new Registry()): LlmMetrics {
   const registers = [registry];
+  const tokens = getOrCreate(registry, 'llm_tokens_total', () => new Counter({
+    name: 'llm_tokens_total',
+    help: 'Tokens reported by the provider, by stage (prompt kind) and type (prompt, completion, cached: the part of prompt served from the context cache)',
+    labelNames: ['service', 'model', 'kind', 'type'] as const,
+    registers,
+  }));
+  const cost = getOrCreate(registry, 'llm_cost_total', () => new Counter({
+    name: 'llm_cost_total',
+    help: 'Cost of answered calls from LLM_PRICES (per million tokens; CNY by the project convention), by stage',
+    labelNames: ['service', 'model', 'kind'] as const,
+    registers,
+  }));
   return {
     requests: getOrCreate(registry, 'llm_requests_total', () => new Counter({
       name: 'llm_requests_total',
-      help: 'LLM HTTP attempts by outcome (ok, malformed, rate_limited, server_error, timeout, connection_error, client_error, aborted, invalid_response)',
+      help: 'LLM HTTP attempts by outcome (ok, malformed, rate_limited, account_refused, server_error, timeout, connection_error, client_error, aborted, invalid_response)',
       labelNames: ['service', 'model', 'kind', 'outcome'] as const,
       registers,
     })),
@@ -28,17 +47,31 @@ export function createLlmMetrics(registry: Registry = new Registry()): LlmMetric
       buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
       registers,
     })),
-    tokens: getOrCreate(registry, 'llm_tokens_total', () => new Counter({
-      name: 'llm_tokens_total',
-      help: 'Tokens reported by the provider, by type (prompt, completion)',
-      labelNames: ['service', 'model', 'type'] as const,
-      registers,
-    })),
+    tokens,
+    cost,
     retries: getOrCreate(registry, 'llm_retries_total', () => new Counter({
       name: 'llm_retries_total',
       help: 'LLM attempts retried, by the reason of the failed attempt',
       labelNames: ['service', 'model', 'kind', 'reason'] as const,
       registers,
     })),
+    throttled: getOrCreate(registry, 'llm_throttled_total', () => new Counter({
+      name: 'llm_throttled_total',
+      help: 'Provider 429s by cause (requests, tokens, burst, unknown); each paused the fleet',
+      labelNames: ['service', 'model', 'cause'] as const,
+      registers,
+    })),
+    halts: getOrCreate(registry, 'llm_account_refusals_total', () => new Counter({
+      name: 'llm_account_refusals_total',
+      help: 'Calls refused because the account is in arrears or its quota is exhausted (403); each halted the fleet',
+      labelNames: ['service', 'model'] as const,
+      registers,
+    })),
+    recordUsage(labels, usage, amount) {
+      tokens.inc({ ...labels, type: 'prompt' }, usage.promptTokens);
+      tokens.inc({ ...labels, type: 'completion' }, usage.completionTokens);
+      if (usage.cachedTokens > 0) tokens.inc({ ...labels, type: 'cached' }, usage.cachedTokens);
+      if (amount > 0) cost.inc(labels, amount);
+    },
   };
 }

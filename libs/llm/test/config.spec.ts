@@ -9,7 +9,17 @@ describe('llmConfigFromEnv', () => {
       model: 'qwen-plus-latest',
       timeoutMs: 60_000,
       maxRetries: 5,
+      prices: {},
+      haltProbeEveryMs: 60_000,
     });
+  });
+
+  it('reads LLM_PRICES (per million tokens: prompt:completion[:cached]) and names a bad one', () => {
+    expect(llmConfigFromEnv({ LLM_PRICES: 'qwen-plus-latest=0.8:2:0.32, qwen3-max=6:24' }).prices).toEqual({
+      'qwen-plus-latest': { prompt: 0.8, completion: 2, cached: 0.32 },
+      'qwen3-max': { prompt: 6, completion: 24 },
+    });
+    expect(() => llmConfigFromEnv({ LLM_PRICES: 'qwen-plus=cheap' })).toThrow(/LLM_PRICES/);
   });
 
   it('requires LLM_API_KEY when the base URL is not on this machine', () => {

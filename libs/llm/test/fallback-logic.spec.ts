@@ -35,7 +35,7 @@ class ScriptedClient implements LlmClient {
       content = `T(${text})`;
     }
     const value = parse(content);
-    return { content, finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 }, model: this.model, attempts: 1, value };
+    return { content, finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2, cachedTokens: 0 }, model: this.model, attempts: 1, value };
   }
 }
 

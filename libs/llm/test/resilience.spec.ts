@@ -54,7 +54,9 @@ describe('LLM client resilience against llm-sim', () => {
     expect(stats.rejected429).toBeGreaterThan(0);
     // The sim sends Retry-After: 1, so the whole fleet pauses 1 s per 429.
     expect(t.limiter.pauses.length).toBe(stats.rejected429);
-    for (const p of t.limiter.pauses) expect(p).toEqual({ ms: 1000, reason: expect.stringContaining('429') });
+    for (const p of t.limiter.pauses) expect(p).toEqual({ ms: 1000, reason: expect.stringContaining('429'), cause: 'requests' });
+    // A refused call counted no tokens: its reservation was given back.
+    expect(t.limiter.acquires.filter((a) => a.settled === 0)).toHaveLength(stats.rejected429);
     expect(await metricSum(t.registry, 'llm_retries_total', { reason: 'rate_limited' })).toBe(stats.rejected429);
   }, 60_000);
 

@@ -45,3 +45,4 @@ export { handleTheme } from './theme';
 export { type AnalysisResult } from './analysis';
 export { handleReport } from './report/handle';
 export { Sweeper, type SweepResult, type SweeperOptions } from './sweeper';
+export { productUsage, usageSummary, USAGE_GROUPS, type UsageFilter, type UsageGroup, type UsageRow } from './usage';

@@ -1,5 +1,6 @@
 /** Read models for the gateway: a product's progress, and its reviews with their results (or why they were rejected). */
-import { bulletPointsOf, bulletPointsZhOf, type Prisma, type PrismaClient } from '@voc/db';
+import { bulletPointsOf, bulletPointsZhOf, type LlmUsageSummary, type Prisma, type PrismaClient } from '@voc/db';
+import { productUsage } from './usage';
 
 export interface ProductStatus {
   asin: string;
@@ -21,9 +22,9 @@ export interface ProductStatus {
   bulletPointsTranslation: { status: string; attempts: number; error: string | null };
   /** Product fields of uploads that the database could not store (latest first, at most 20). */
   rejectedFields: { field: string; reason: string; uploadId: string; rejectedAt: string }[];
+  /** LLM calls, tokens and cost spent on the product, in total and per stage. */
+  usage: LlmUsageSummary;
 }
-
-
 
 type Counts = Record<'pending' | 'queued' | 'done' | 'failed', number>;
 const zero = (): Counts => ({ pending: 0, queued: 0, done: 0, failed: 0 });
@@ -73,6 +74,7 @@ export async function productStatus(db: PrismaClient, asin: string): Promise<Pro
       error: product.bulletsTranslateError,
     },
     rejectedFields: rejectedFields.map((f) => ({ field: f.field, reason: f.reason, uploadId: f.uploadId, rejectedAt: f.createdAt.toISOString() })),
+    usage: await productUsage(db, asin),
   };
 }
 

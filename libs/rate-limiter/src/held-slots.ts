@@ -1,15 +1,21 @@
+import type { Waiter } from './waiters';
+
 /** A slot this process reserved on the shared schedule and has not used yet. */
 export interface HeldSlot {
-  /** Its time on Redis' clock (µs). */
+  /** Its time on Redis' clock (µs): what Redis knows it by. */
   readonly redisUs: number;
   /**
-   * Its time on this process's clock (performance.now() ms), mapped as late as
-   * the reply allows: the reply's arrival stands for Redis' "now", so the slot
-   * is never used early, only up to `rttMs` late.
+   * Its time on this process's clock (performance.now() ms), mapped as late
+   * as the clock map allows, so the slot is never used early. The dispatch
+   * re-checks against the map's current bounds.
    */
-  readonly localAt: number;
-  /** Round trip of the reservation that brought it: the uncertainty of `localAt`. */
-  readonly rttMs: number;
+  localAt: number;
+  /** Tokens the slot carries in Redis' token log. */
+  readonly tokens: number;
+  /** The fleet's one probe while halted. */
+  readonly probe: boolean;
+  /** The caller it is reserved for; any other caller that fits may take it instead. */
+  waiter: Waiter | undefined;
 }
 
 /** Held slots in time order. */
@@ -35,9 +41,16 @@ export class HeldSlots {
     this.slots.splice(i, 0, s);
   }
 
-  /** Removes and returns the `n` latest slots. */
-  takeLatest(n: number): HeldSlot[] {
-    return n <= 0 ? [] : this.slots.splice(Math.max(0, this.slots.length - n));
+  /** The earliest slot that `match` accepts. */
+  find(match: (s: HeldSlot) => boolean): HeldSlot | undefined {
+    return this.slots.find(match);
+  }
+
+  remove(s: HeldSlot): boolean {
+    const i = this.slots.indexOf(s);
+    if (i < 0) return false;
+    this.slots.splice(i, 1);
+    return true;
   }
 
   /** Removes and returns the slots before `localTime`. */

@@ -1,15 +1,31 @@
 import { createLogger, type Logger } from '@voc/service-kit';
+import { ClockMap } from './clock-map';
 import { abortReason, RateLimiterClosedError } from './errors';
+import { FleetEvents, type FleetEvent } from './fleet-events';
+import { LimiterGrant } from './grant';
 import { HeldSlots, type HeldSlot } from './held-slots';
+import { DEFAULT_LANE, validLaneName } from './lanes';
 import { LocalGrantCounter } from './local-counter';
 import { limiterMetrics, type DropReason, type LimiterMetrics } from './metrics';
-import { resolveTuning, type ResolvedTuning } from './options';
-import { PauseSubscription } from './pause-subscription';
-import { LimiterScripts, limiterKeys, type LimiterKeys, type ReserveReply } from './scripts';
-import type { AcquireOptions, LimiterStats, Priority, RateLimiter, RateLimiterOptions } from './types';
+import { DEFAULT_TUNING, HALT_RECHECK_MS, resolveTuning, type ResolvedTuning } from './options';
+import { RecentRoundTrips } from './rtt';
+import { LimiterScripts, limiterKeys, reserveConfigArgs, type LimiterKeys, type ReserveConfig, type ReserveReply, type ReserveRequest } from './scripts';
+import { SettleBatch } from './settle-batch';
+import type {
+  AcquireOptions,
+  Grant,
+  HaltOptions,
+  LimiterStats,
+  PauseCause,
+  PauseOptions,
+  Priority,
+  RateLimiter,
+  RateLimiterOptions,
+} from './types';
 import { WaiterQueue, type Waiter } from './waiters';
 
 const now = () => performance.now();
+const CAUSES: readonly PauseCause[] = ['requests', 'tokens', 'burst', 'unknown'];
 
 /** Backoff after failed Redis calls: 50 ms doubling to 1 s, ±20 % so processes do not retry in step. */
 function backoffMs(failures: number): number {
@@ -20,38 +36,49 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   return new RedisRateLimiter(opts);
 }
 
+type Op = 'reserve' | 'release' | 'settle' | 'pause' | 'control' | 'stats';
+
 /**
- * One process's side of a shared limit. Callers queue here; a pump reserves
- * slots on the Redis schedule for them (one script call per lease of slots),
- * sleeps until each slot's time and hands it to the next caller, vip first.
- * Nothing polls: the pump wakes for a slot, for the turn Redis gave it, or
- * when a caller arrives and nothing is pending.
+ * One process's side of a shared two-dimensional limit. Callers queue here;
+ * a pump reserves slots on the Redis schedule for them (one script call per
+ * lease, carrying settles and give-backs), sleeps until each slot's time and
+ * hands it to the caller it was reserved for (or a vip caller that fits).
+ * Nothing polls: the pump wakes for a slot, for the turn Redis gave it, for
+ * a settle flush, or when a caller arrives.
  */
 class RedisRateLimiter implements RateLimiter {
   readonly key: string;
   readonly rps: number;
+  readonly tpm: number;
   private readonly cfg: ResolvedTuning;
+  private readonly reserveConfig: readonly (string | number)[];
   private readonly keys: LimiterKeys;
   private readonly scripts: LimiterScripts;
   private readonly log: Logger;
   private readonly metrics: LimiterMetrics;
   private readonly waiters = new WaiterQueue();
   private readonly held = new HeldSlots();
+  private readonly clock = new ClockMap();
+  private readonly roundTrips = new RecentRoundTrips();
+  private readonly settles = new SettleBatch();
   private readonly localGrants = new LocalGrantCounter();
-  private readonly subscription: PauseSubscription | undefined;
+  private readonly events: FleetEvents | undefined;
 
   /** The reservation call in flight; at most one. */
   private inFlight: Promise<void> | undefined;
-  /** Releases and other calls close() must wait for. */
+  /** Give-backs and other calls close() must wait for. */
   private readonly background = new Set<Promise<unknown>>();
-  /** When Redis said to come back for more, per priority (local ms). */
-  private readonly turnAt: Record<Priority, number | undefined> = { vip: undefined, normal: undefined };
+  /** When Redis said to come back for more (local ms): vip, and per normal lane. */
+  private vipTurnAt: number | undefined;
+  private readonly laneTurnAt = new Map<string, number>();
   private retryAt = 0;
   private failures = 0;
   /** No slot of this key is used before this (local ms). */
   private pausedUntil = 0;
+  /** The halt reason as this process last saw it. */
+  private halted: string | undefined;
   private degraded = false;
-  private rpsMismatchLogged = false;
+  private idMismatchLogged = false;
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -64,41 +91,82 @@ class RedisRateLimiter implements RateLimiter {
     if (!opts.key) throw new Error('rate limiter: key must not be empty');
     this.key = opts.key;
     this.rps = opts.rps;
-    this.cfg = resolveTuning(opts.rps, opts);
-    this.keys = limiterKeys(this.cfg.keyPrefix, opts.key);
+    this.tpm = opts.tpm ?? 0;
+    this.cfg = resolveTuning(opts.rps, this.tpm, opts);
+    const c = this.cfg;
+    const config: ReserveConfig = {
+      iv: c.intervalUs,
+      w: c.windowUs,
+      tpw: c.tokensPerWindow,
+      hv: c.horizonUs.vip,
+      hn: c.horizonUs.normal,
+      ho: c.overShareHorizonUs,
+      tv: c.leaseSlots.vip,
+      tn: c.leaseSlots.normal,
+      fence: c.fenceUs,
+      ramp: c.rampUs,
+      floor: c.rampFloor,
+      cold: c.coldAfterUs,
+      rec: c.recoveryUs,
+      pace: c.tokenPacing,
+      recheck: HALT_RECHECK_MS * 1000,
+      id: `${this.rps}/${this.tpm}`,
+    };
+    this.reserveConfig = reserveConfigArgs(config);
+    this.keys = limiterKeys(c.keyPrefix, opts.key);
     this.scripts = new LimiterScripts(opts.redis);
     this.log = (opts.log ?? createLogger('rate-limiter', 'silent')).child({ limiter: opts.key });
     this.metrics = limiterMetrics(opts.registry);
-    this.metrics.degraded.set({ key: this.key }, 0);
+    const key = { key: this.key };
+    this.metrics.degraded.set(key, 0);
+    this.metrics.halted.set(key, 0);
+    this.metrics.limitRps.set(key, this.rps);
+    this.metrics.limitTpm.set(key, this.tpm);
     if (opts.subscriber !== false) {
-      this.subscription = new PauseSubscription(
+      this.events = new FleetEvents(
         opts.subscriber ?? opts.redis.duplicate(),
         opts.subscriber === undefined,
         this.keys.channel,
-        (remainingMs) => this.applyPause(now() + remainingMs),
+        (e) => this.onFleetEvent(e),
         this.log,
       );
     }
   }
 
-  acquire(opts: AcquireOptions = {}): Promise<void> {
+  acquire(opts: AcquireOptions = {}): Promise<Grant> {
     const priority = opts.priority ?? 'normal';
     const signal = opts.signal;
     if (this.closed) return Promise.reject(new RateLimiterClosedError(this.key));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise<void>((resolve, reject) => {
+    let tokens: number;
+    let lane: string;
+    try {
+      tokens = this.checkTokens(opts.tokens);
+      lane = this.checkLane(priority, opts.lane);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<Grant>((resolve, reject) => {
       const onAbort = () => {
         if (!this.waiters.remove(waiter)) return;
         this.metrics.waiting.dec({ key: this.key, priority });
         reject(abortReason(signal as AbortSignal));
-        this.giveBackSurplus();
+        const slot = waiter.slot;
+        if (slot) {
+          this.unbind(slot);
+          this.reassign(slot);
+        }
+        this.pump();
       };
       const waiter: Waiter = {
         priority,
+        lane,
+        tokens,
         since: now(),
-        grant: () => {
+        slot: undefined,
+        grant: (slot) => {
           signal?.removeEventListener('abort', onAbort);
-          resolve();
+          resolve(new LimiterGrant(tokens, slot.probe, (delta, cancelled) => this.adjust(slot.redisUs, delta, cancelled)));
         },
         reject: (err) => {
           signal?.removeEventListener('abort', onAbort);
@@ -112,17 +180,33 @@ class RedisRateLimiter implements RateLimiter {
     });
   }
 
-  async pause(ms: number, reason = 'unspecified'): Promise<void> {
+  async pause(ms: number, opts: PauseOptions | string = {}): Promise<void> {
+    const o = typeof opts === 'string' ? { reason: opts } : opts;
+    const reason = o.reason ?? 'unspecified';
+    const cause = o.cause ?? 'unknown';
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`rate limiter '${this.key}': pause(${ms}) needs a duration >= 0 ms`);
+    if (!CAUSES.includes(cause)) throw new RangeError(`rate limiter '${this.key}': pause cause must be one of ${CAUSES.join(', ')}, got '${String(cause)}'`);
     const pauseMs = Math.min(ms, this.cfg.maxPauseMs);
-    if (pauseMs === 0) return;
+    // A burst 429 without Retry-After still restarts the ramp.
+    if (pauseMs === 0 && cause !== 'burst') return;
     // Stop this process at once; the script stops the others.
     this.applyPause(now() + pauseMs);
-    this.metrics.pauses.inc({ key: this.key });
-    this.log.warn({ pauseMs, reason }, 'pausing every process on this key');
+    this.metrics.pauses.inc({ key: this.key, cause });
+    this.log.warn({ pauseMs, reason, cause }, 'pausing every process on this key');
     try {
-      const r = await this.call('pause', () => this.scripts.pause(this.keys, pauseMs * 1000, reason));
-      this.applyPause(now() + (r.pausedUntilUs - r.nowUs) / 1000);
+      const sent = now();
+      const r = await this.call('pause', () =>
+        this.scripts.pause(this.keys, {
+          pauseUs: pauseMs * 1000,
+          reason,
+          cause,
+          factor: this.cfg.backoffFactor,
+          min: this.cfg.minFactor,
+          recoveryUs: this.cfg.recoveryUs,
+        }),
+      );
+      this.clock.observe(sent, now(), r.nowUs);
+      this.applyPause(this.clock.toLocal(r.pausedUntilUs, now()));
     } catch (err) {
       // Redis is unreachable: every process fails closed already, and this
       // one is paused locally. The caller's retry must not fail for it.
@@ -130,15 +214,47 @@ class RedisRateLimiter implements RateLimiter {
     }
   }
 
-  async stats(): Promise<LimiterStats> {
+  async halt(reason: string, opts: HaltOptions = {}): Promise<void> {
+    if (typeof reason !== 'string' || reason.trim() === '') throw new RangeError(`rate limiter '${this.key}': halt() needs a reason`);
+    const probeEveryMs = opts.probeEveryMs ?? DEFAULT_TUNING.probeEveryMs;
+    if (!Number.isFinite(probeEveryMs) || probeEveryMs <= 0) {
+      throw new RangeError(`rate limiter '${this.key}': probeEveryMs must be a number > 0, got ${probeEveryMs}`);
+    }
+    this.setHalted(reason);
     try {
-      const r = await this.call('stats', () => this.scripts.stats(this.keys));
+      await this.call('control', () => this.scripts.control(this.keys, 'halt', reason, probeEveryMs * 1000));
+    } catch (err) {
+      // Nothing is granted while Redis is unreachable anyway.
+      this.log.warn({ err, reason }, 'could not store the halt in Redis');
+    }
+  }
+
+  async resume(reason = 'resumed'): Promise<void> {
+    const r = await this.call('control', () => this.scripts.control(this.keys, 'resume', reason));
+    if (r.changed) this.log.info({ reason }, 'resumed LLM work fleet-wide');
+    this.setHalted(undefined);
+  }
+
+  async stats(): Promise<LimiterStats> {
+    const c = this.cfg;
+    try {
+      const r = await this.call('stats', () => this.scripts.stats(this.keys, { ramp: c.rampUs, floor: c.rampFloor, rec: c.recoveryUs }));
+      const ms = (us: number) => Math.floor(us / 1000);
+      const belowLimits = r.requestsFactor < 1 || r.tokensFactor < 1;
       return {
         key: this.key,
         rps: this.rps,
+        tpm: this.tpm,
         grantedLastSecond: r.grantedLastSecond,
+        tokensLastSecond: r.tokensLastSecond,
         grantedLast10s: r.grantedLast10s,
-        pausedUntilMs: r.pausedUntilUs === undefined ? null : Math.floor(r.pausedUntilUs / 1000),
+        tokensLast10s: r.tokensLast10s,
+        pausedUntilMs: r.pausedUntilUs === undefined ? null : ms(r.pausedUntilUs),
+        halted: r.haltReason === undefined ? null : { reason: r.haltReason, sinceMs: ms(r.haltedSinceUs), nextProbeMs: ms(r.nextProbeUs) },
+        ramp: belowLimits
+          ? { requestsFactor: r.requestsFactor, tokensFactor: r.tokensFactor, fullAtMs: r.fullAtUs === undefined ? null : ms(r.fullAtUs) }
+          : null,
+        lanes: r.lanes,
         mode: this.degraded ? 'degraded' : 'redis',
       };
     } catch (err) {
@@ -148,9 +264,15 @@ class RedisRateLimiter implements RateLimiter {
       return {
         key: this.key,
         rps: this.rps,
+        tpm: this.tpm,
         grantedLastSecond: local.lastSecond,
+        tokensLastSecond: local.tokensLastSecond,
         grantedLast10s: local.last10s,
+        tokensLast10s: local.tokensLast10s,
         pausedUntilMs: pausedMs > 0 ? Math.floor(Date.now() + pausedMs) : null,
+        halted: this.halted === undefined ? null : { reason: this.halted, sinceMs: 0, nextProbeMs: 0 },
+        ramp: null,
+        lanes: [],
         mode: 'degraded',
       };
     }
@@ -166,15 +288,57 @@ class RedisRateLimiter implements RateLimiter {
     this.clearTimers();
     for (const w of this.waiters.drain()) {
       this.metrics.waiting.dec({ key: this.key, priority: w.priority });
+      w.slot = undefined;
       w.reject(new RateLimiterClosedError(this.key));
     }
     // A reply still on its way gives its slots back (see onReserved).
     if (this.inFlight) await this.bounded(this.inFlight);
-    this.release(this.held.takeAll());
-    await Promise.all([
-      this.bounded(Promise.allSettled([...this.background])),
-      this.subscription && this.bounded(this.subscription.close()),
-    ]);
+    const slots = this.held.takeAll();
+    for (const s of slots) s.waiter = undefined;
+    // Gives back what is held and sends pending settles, in one call.
+    this.giveBack(slots, true);
+    await Promise.all([this.bounded(Promise.allSettled([...this.background])), this.events && this.bounded(this.events.close())]);
+  }
+
+  private checkTokens(tokens: number | undefined): number {
+    if (tokens === undefined) return 0;
+    if (!Number.isFinite(tokens) || tokens < 0) throw new RangeError(`rate limiter '${this.key}': tokens must be a number >= 0, got ${tokens}`);
+    const n = Math.ceil(tokens);
+    if (this.tpm > 0 && n > this.cfg.tokensPerWindow) {
+      throw new RangeError(
+        `rate limiter '${this.key}': a call of ${n} tokens can never be granted: the limit is ${this.cfg.tokensPerWindow} tokens per second (${this.tpm} per minute)`,
+      );
+    }
+    return n;
+  }
+
+  private checkLane(priority: Priority, lane: string | undefined): string {
+    if (lane !== undefined && !validLaneName(lane)) throw new RangeError(`rate limiter '${this.key}': '${lane}' is not a lane name (letters, digits, . _ -)`);
+    // vip goes first whatever its lane; lanes share what it leaves.
+    return priority === 'vip' ? 'vip' : (lane ?? DEFAULT_LANE);
+  }
+
+  /** A slot fits a caller when it carries at least the caller's tokens (any slot when there is no token limit). */
+  private fits(w: Waiter, s: HeldSlot): boolean {
+    return this.tpm === 0 || w.tokens <= s.tokens;
+  }
+
+  private bind(w: Waiter, s: HeldSlot): void {
+    w.slot = s;
+    s.waiter = w;
+  }
+
+  private unbind(s: HeldSlot): void {
+    if (s.waiter) s.waiter.slot = undefined;
+    s.waiter = undefined;
+  }
+
+  /** A held slot lost its caller: another waiting caller without a slot that fits takes it, else it goes back to Redis. */
+  private reassign(s: HeldSlot): void {
+    const w = this.waiters.find((u) => !u.slot && this.fits(u, s));
+    if (w) return this.bind(w, s);
+    this.held.remove(s);
+    this.giveBack([s]);
   }
 
   /** Reserves when there is demand and nothing stops it; otherwise sleeps until what would. */
@@ -182,34 +346,58 @@ class RedisRateLimiter implements RateLimiter {
     if (this.closed) return;
     this.armDispatch();
     if (this.inFlight) return;
+    this.giveHeldToVip();
     const t = now();
-    const demand = this.waiters.size - this.held.size;
-    if (demand <= 0) return;
+    const max = this.cfg.maxLeaseSlots;
+    const vip = this.waiters.unbound('vip', max);
+    const normal = this.waiters.unbound('normal', max);
+    const lane = normal[0]?.lane ?? DEFAULT_LANE;
+    const laneTurn = this.laneTurnAt.get(lane);
+    const vipDue = vip.length > 0 && !(this.vipTurnAt !== undefined && this.vipTurnAt > t);
+    const normalDue = normal.length > 0 && !(laneTurn !== undefined && laneTurn > t);
+    const flushAt = this.settles.oldestAt + this.cfg.settleFlushMs;
+    if (!vipDue && !normalDue && flushAt > t) {
+      const wake = Math.min(
+        vip.length > 0 ? (this.vipTurnAt ?? Infinity) : Infinity,
+        normal.length > 0 ? (laneTurn ?? Infinity) : Infinity,
+        flushAt,
+      );
+      if (wake < Infinity) this.armWake(wake);
+      return;
+    }
     if (t < this.retryAt) return this.armWake(this.retryAt);
-    // Held slots go to vip callers first, so only vip callers beyond them need vip slots.
-    const vipUncovered = this.waiters.count('vip') - this.held.size;
-    const priority: Priority = vipUncovered > 0 ? 'vip' : 'normal';
-    const turn = this.turnAt[priority];
-    if (turn !== undefined && turn > t) return this.armWake(turn);
-    this.reserve(priority, priority === 'vip' ? vipUncovered : demand);
+    this.reserve(vipDue ? vip : [], normalDue ? normal : [], lane);
   }
 
-  private reserve(priority: Priority, demand: number): void {
-    const wanted = Math.min(demand, this.cfg.maxLeaseSlots);
+  /**
+   * vip callers without a slot take the earliest held slots meant for
+   * normal callers (that fit): no round trip of their own, and the normal
+   * callers join their lane's next lease.
+   */
+  private giveHeldToVip(): void {
+    for (const v of this.waiters.unbound('vip', this.cfg.maxLeaseSlots)) {
+      const s = this.held.find((h) => h.waiter?.priority !== 'vip' && this.fits(v, h));
+      if (!s) return;
+      this.unbind(s);
+      this.bind(v, s);
+    }
+  }
+
+  private reserve(vip: Waiter[], normal: Waiter[], lane: string): void {
+    const req: ReserveRequest = {
+      hn: this.normalHorizonUs(),
+      vip: vip.map((w) => w.tokens),
+      normal: normal.map((w) => w.tokens),
+      lane,
+      share: this.cfg.laneShares[lane] ?? 0,
+      release: [],
+      adjust: this.settles.take(),
+    };
     const sent = now();
-    this.inFlight = this.call('reserve', () =>
-      this.scripts.reserve(this.keys, {
-        wanted,
-        intervalUs: this.cfg.intervalUs,
-        horizonUs: this.cfg.horizonUs[priority],
-        turnSlots: Math.min(wanted, this.cfg.leaseSlots[priority]),
-        vip: priority === 'vip',
-        initDelayUs: this.cfg.initDelayUs,
-        rps: this.rps,
-      }),
-    )
+    const op: Op = vip.length + normal.length > 0 ? 'reserve' : 'settle';
+    this.inFlight = this.call(op, () => this.scripts.reserve(this.keys, this.reserveConfig, req))
       .then(
-        (reply) => this.onReserved(priority, reply, sent, now()),
+        (reply) => this.onReserved(reply, vip, normal, lane, sent, now()),
         (err: unknown) => this.onRedisError(err),
       )
       .finally(() => {
@@ -218,31 +406,65 @@ class RedisRateLimiter implements RateLimiter {
       });
   }
 
-  private onReserved(priority: Priority, r: ReserveReply, sent: number, received: number): void {
-    const rtt = received - sent;
-    // Map Redis times as if the script ran when the reply arrived: as late as
-    // possible, so no slot is used before its time; the error is at most rtt.
-    const toLocal = (us: number) => received + (us - r.nowUs) / 1000;
-    if (r.pausedUntilUs !== undefined) this.applyPause(toLocal(r.pausedUntilUs));
-    this.turnAt[priority] = r.nextTurnUs === undefined ? undefined : toLocal(r.nextTurnUs);
-    this.checkRps(r.previousRps);
-    const slots = r.slotsUs.map((us) => ({ redisUs: us, localAt: toLocal(us), rttMs: rtt }));
-    if (this.closed) return this.release(slots);
-    if (rtt > this.cfg.marginMs) {
-      // Every slot of this lease could be up to rtt late, beyond the margin
-      // the schedule keeps: give them back and try again shortly.
-      this.drop('stale_lease', slots.length);
-      this.release(slots);
-      this.failures++;
-      this.retryAt = now() + Math.min(backoffMs(this.failures), 100);
-      const log = this.failures === 10 ? this.log.warn.bind(this.log) : this.log.debug.bind(this.log);
-      log({ rttMs: rtt, marginMs: this.cfg.marginMs, inARow: this.failures }, 'Redis answered slower than the margin; gave the slots back');
-      return;
-    }
+  private onReserved(r: ReserveReply, vip: Waiter[], normal: Waiter[], lane: string, sent: number, received: number): void {
+    this.clock.observe(sent, received, r.nowUs);
+    this.roundTrips.add(received - sent);
+    const toLocal = (us: number) => this.clock.toLocal(us, received);
+    this.noteState(r, toLocal);
     this.failures = 0;
-    for (const s of slots) this.held.insert(s);
-    // Callers may have left while the call was out.
-    this.giveBackSurplus();
+    if (vip.length > 0) this.vipTurnAt = r.vipTurnUs === undefined ? undefined : toLocal(r.vipTurnUs);
+    if (normal.length > 0) {
+      if (r.normalTurnUs === undefined) this.laneTurnAt.delete(lane);
+      else this.laneTurnAt.set(lane, toLocal(r.normalTurnUs));
+    }
+    const giveBack: HeldSlot[] = [];
+    for (const s of r.slots) {
+      const slot: HeldSlot = { redisUs: s.slotUs, localAt: toLocal(s.slotUs), tokens: s.tokens, probe: s.probe, waiter: undefined };
+      if (this.closed) {
+        giveBack.push(slot);
+        continue;
+      }
+      const meant = (s.priority === 'vip' ? vip : normal)[s.index];
+      // Callers may have left, or taken another slot, while the call was out.
+      const w = meant && !meant.slot && this.waiters.has(meant) ? meant : this.waiters.find((u) => !u.slot && this.fits(u, slot));
+      if (!w) {
+        giveBack.push(slot);
+        continue;
+      }
+      this.bind(w, slot);
+      this.held.insert(slot);
+    }
+    this.giveBack(giveBack);
+  }
+
+  /**
+   * The configured normal horizon, stretched to three typical round trips
+   * when Redis answers slowly (loaded machine): slots must arrive before
+   * their time to be used. Capped below the vip horizon.
+   */
+  private normalHorizonUs(): number {
+    const stretched = Math.round(3 * this.roundTrips.typical() * 1000);
+    return Math.min(Math.max(this.cfg.horizonUs.normal, stretched), Math.round(this.cfg.horizonUs.vip / 2));
+  }
+
+  /** What every reply says about the key: pause, halt, fence, budget factors, another process's limits. */
+  private noteState(r: ReserveReply, toLocal: (us: number) => number): void {
+    if (r.pausedUntilUs !== undefined) this.applyPause(toLocal(r.pausedUntilUs));
+    this.setHalted(r.haltReason);
+    this.metrics.budgetFactor.set({ key: this.key, dimension: 'requests' }, r.requestsFactor);
+    this.metrics.budgetFactor.set({ key: this.key, dimension: 'tokens' }, r.tokensFactor);
+    if (r.fenced) {
+      this.metrics.fences.inc({ key: this.key });
+      this.log.warn(
+        { fenceMs: this.cfg.fenceUs / 1000 },
+        'limiter state missing or written by another Redis server (new key, restart, failover): no grants for one window',
+      );
+    }
+    const id = `${this.rps}/${this.tpm}`;
+    if (r.previousId !== undefined && r.previousId !== id && !this.idMismatchLogged) {
+      this.idMismatchLogged = true;
+      this.log.warn({ limits: id, otherLimits: r.previousId }, 'another process uses different limits (rps/tpm) on this key: they share one schedule, so configure every process alike');
+    }
   }
 
   private onRedisError(err: unknown): void {
@@ -251,60 +473,152 @@ class RedisRateLimiter implements RateLimiter {
     this.log.debug({ err, failures: this.failures }, 'reservation failed');
   }
 
-  /** Hands every due slot to the next caller, or drops it when it cannot be used safely. */
+  private onFleetEvent(e: FleetEvent): void {
+    if (e.type === 'pause') {
+      this.log.info({ remainingMs: e.remainingMs, reason: e.reason, cause: e.cause }, 'paused by another process');
+      this.applyPause(now() + e.remainingMs);
+    } else if (e.type === 'halt') this.setHalted(e.reason);
+    else this.setHalted(undefined);
+  }
+
+  /** Hands every due slot to its caller, or drops it when it cannot be used safely. */
   private dispatch(): void {
     this.dispatchTimer = undefined;
     this.dispatchAt = Infinity;
     const t = now();
     for (let s = this.held.peek(); s && s.localAt <= t; s = this.held.peek()) {
+      // The clock map may have learnt since the slot was mapped: never early.
+      const earliest = this.clock.toLocal(s.redisUs, t);
+      if (earliest > t) {
+        this.held.shift();
+        s.localAt = earliest;
+        this.held.insert(s);
+        break;
+      }
       this.held.shift();
-      if (s.localAt < this.pausedUntil) this.drop('paused');
-      // The proof that no 1-s window exceeds rps allows each grant to come
-      // at most marginMs after its slot.
-      else if (t - s.localAt + s.rttMs > this.cfg.marginMs) this.drop('late');
+      if (s.localAt < this.pausedUntil) this.drop(s, 'paused');
+      // The proof that no window exceeds a limit allows each grant to come
+      // at most marginMs after its slot's real time, which is no earlier
+      // than the clock map's lower bound.
+      else if (t > this.clock.toLocalEarliest(s.redisUs, t) + this.cfg.marginMs) this.drop(s, 'late');
       else {
-        const w = this.waiters.shift();
-        if (w) this.grant(w, t);
-        else this.drop('unclaimed');
+        const w = this.claim(s);
+        if (w) this.grant(w, s, t);
+        else this.drop(s, 'unclaimed');
       }
     }
     this.pump();
   }
 
-  private grant(w: Waiter, t: number): void {
+  /**
+   * Who gets slot `s`: the oldest vip caller that fits (its own later slot,
+   * if any, goes to the caller `s` was meant for), else the caller it was
+   * meant for, else any caller without a slot that fits.
+   */
+  private claim(s: HeldSlot): Waiter | undefined {
+    const own = s.waiter;
+    if (own?.priority !== 'vip') {
+      const v = this.waiters.find((u) => this.fits(u, s), ['vip']);
+      if (v) {
+        const theirs = v.slot;
+        this.unbind(s);
+        if (theirs) {
+          this.unbind(theirs);
+          if (own && this.fits(own, theirs)) this.bind(own, theirs);
+          else this.reassign(theirs);
+        }
+        return v;
+      }
+    }
+    if (own) {
+      this.unbind(s);
+      return own;
+    }
+    return this.waiters.find((u) => !u.slot && this.fits(u, s));
+  }
+
+  private grant(w: Waiter, s: HeldSlot, t: number): void {
+    this.waiters.remove(w);
+    w.slot = undefined;
     const labels = { key: this.key, priority: w.priority };
     this.metrics.waiting.dec(labels);
     this.metrics.grants.inc(labels);
+    this.metrics.grantedTokens.inc(labels, w.tokens);
     this.metrics.waitSeconds.observe(labels, (t - w.since) / 1000);
-    this.localGrants.record();
-    w.grant();
+    this.localGrants.record(w.tokens);
+    // A slot carrying more tokens than its caller's: the rest goes back.
+    if (this.tpm > 0 && s.tokens > w.tokens) this.settles.add([s.redisUs, w.tokens - s.tokens, 0], t);
+    w.grant(s);
+  }
+
+  /** A grant's settle() or cancel(). */
+  private adjust(slotUs: number, delta: number, cancelled: boolean): void {
+    if (delta !== 0) this.metrics.settledTokens.inc({ key: this.key, direction: delta < 0 ? 'returned' : 'charged' }, Math.abs(delta));
+    if (this.closed) return;
+    this.settles.add([slotUs, delta, cancelled ? 1 : 0], now());
+    this.pump();
+  }
+
+  /** An unused slot: its tokens (and its count in stats) go back with the next call. */
+  private drop(s: HeldSlot, reason: DropReason): void {
+    const w = s.waiter;
+    this.unbind(s);
+    this.metrics.droppedSlots.inc({ key: this.key, reason });
+    this.settles.add([s.redisUs, -s.tokens, 1], now());
+    if (reason === 'late' && w) {
+      // Its caller is first in line again: reserve for it at once, the give-back
+      // riding along, so the window's tokens go to its new slot, not to waste.
+      if (w.priority === 'vip') this.vipTurnAt = undefined;
+      else this.laneTurnAt.delete(w.lane);
+    }
   }
 
   private applyPause(localUntil: number): void {
     if (localUntil <= this.pausedUntil) return;
     this.pausedUntil = localUntil;
-    // Slots held for the paused time are void: Redis will not hand out any
-    // slot before the pause ends, so they need not be given back.
-    this.drop('paused', this.held.takeBefore(localUntil).length);
+    // Slots held for the paused time are void: Redis hands out no slot
+    // before the pause ends, so they need not be given back.
+    for (const s of this.held.takeBefore(localUntil)) this.drop(s, 'paused');
     this.pump();
   }
 
-  /** More slots held than callers (some aborted): give the latest back for anyone to use. */
-  private giveBackSurplus(): void {
-    const surplus = this.held.size - this.waiters.size;
-    if (surplus > 0) this.release(this.held.takeLatest(surplus));
+  private setHalted(reason: string | undefined): void {
+    if (reason === this.halted) return;
+    const was = this.halted;
+    this.halted = reason;
+    this.metrics.halted.set({ key: this.key }, reason === undefined ? 0 : 1);
+    if (reason !== undefined) {
+      if (was === undefined) {
+        this.log.error(
+          { reason },
+          `LLM work halted fleet-wide: ${reason}. One probe call per interval; resume with \`npm run limiter -- resume ${this.key}\``,
+        );
+      }
+      // Held slots predate the halt (a probe slot comes with the reply that is handled after this).
+      for (const s of this.held.takeAll()) this.drop(s, 'halted');
+      return;
+    }
+    this.log.info({ haltedFor: was }, 'LLM work resumed');
+    // Waiting processes were told to come back at the next probe: come back now.
+    this.vipTurnAt = undefined;
+    this.laneTurnAt.clear();
+    this.pump();
   }
 
-  private release(slots: HeldSlot[]): void {
-    if (slots.length === 0) return;
-    const p = this.call('release', () =>
-      this.scripts.release(
-        this.keys,
-        this.cfg.intervalUs,
-        slots.map((s) => s.redisUs),
-      ),
-    ).then(
-      (reusable) => this.metrics.releasedSlots.inc({ key: this.key }, reusable),
+  /** Gives held slots back for anyone to use, with pending settles; `closing` sends even with nothing held. */
+  private giveBack(slots: HeldSlot[], closing = false): void {
+    if (slots.length === 0 && !(closing && this.settles.size > 0)) return;
+    const req: ReserveRequest = {
+      vip: [],
+      normal: [],
+      lane: DEFAULT_LANE,
+      share: 0,
+      release: slots.map((s) => [s.redisUs, s.tokens]),
+      adjust: this.settles.take(),
+    };
+    const op: Op = slots.length > 0 ? 'release' : 'settle';
+    const p = this.call(op, () => this.scripts.reserve(this.keys, this.reserveConfig, req)).then(
+      (r) => this.metrics.releasedSlots.inc({ key: this.key }, r.released),
       // Not given back means wasted, never over the limit.
       (err: unknown) => this.log.debug({ err, slots: slots.length }, 'could not give slots back'),
     );
@@ -318,13 +632,13 @@ class RedisRateLimiter implements RateLimiter {
    * Redis is back, and a late reply is handled like any slow one), other
    * calls reject so that stats() and pause() never hang on a dead Redis.
    */
-  private async call<T>(op: 'reserve' | 'release' | 'pause' | 'stats', fn: () => Promise<T>): Promise<T> {
+  private async call<T>(op: Op, fn: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const overdue = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const err = new Error(`no reply from Redis within ${this.cfg.redisTimeoutMs} ms`);
         this.setDegraded(true, err);
-        if (op !== 'reserve') reject(err);
+        if (op !== 'reserve' && op !== 'settle') reject(err);
       }, this.cfg.redisTimeoutMs);
     });
     try {
@@ -347,16 +661,6 @@ class RedisRateLimiter implements RateLimiter {
     this.metrics.degraded.set({ key: this.key }, on ? 1 : 0);
     if (on) this.log.warn({ err }, 'Redis unreachable: granting nothing until it is back (fail closed)');
     else this.log.info('Redis reachable again: granting');
-  }
-
-  private checkRps(previous: number | undefined): void {
-    if (previous === undefined || previous === this.rps || this.rpsMismatchLogged) return;
-    this.rpsMismatchLogged = true;
-    this.log.warn({ rps: this.rps, otherRps: previous }, 'another process uses a different rps on this key: they share one schedule, so configure every process alike');
-  }
-
-  private drop(reason: DropReason, n = 1): void {
-    if (n > 0) this.metrics.droppedSlots.inc({ key: this.key, reason }, n);
   }
 
   private armDispatch(): void {

@@ -1,11 +1,23 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export type DropReason = 'late' | 'paused' | 'unclaimed' | 'stale_lease';
+/**
+ * Why a reserved slot went unused: `late` (the event loop reached it past
+ * the margin), `paused` (a pause began), `halted`, `unclaimed` (no caller
+ * left that fits it), `closed`.
+ */
+export type DropReason = 'late' | 'paused' | 'halted' | 'unclaimed' | 'closed';
 
 export interface LimiterMetrics {
   grants: Counter<'key' | 'priority'>;
+  grantedTokens: Counter<'key' | 'priority'>;
+  settledTokens: Counter<'key' | 'direction'>;
   waitSeconds: Histogram<'key' | 'priority'>;
-  pauses: Counter<'key'>;
+  pauses: Counter<'key' | 'cause'>;
+  halted: Gauge<'key'>;
+  limitRps: Gauge<'key'>;
+  limitTpm: Gauge<'key'>;
+  budgetFactor: Gauge<'key' | 'dimension'>;
+  fences: Counter<'key'>;
   degraded: Gauge<'key'>;
   waiting: Gauge<'key' | 'priority'>;
   droppedSlots: Counter<'key' | 'reason'>;
@@ -25,6 +37,18 @@ function build(registers: Registry[]): LimiterMetrics {
       labelNames: ['key', 'priority'],
       registers,
     }),
+    grantedTokens: new Counter({
+      name: 'rate_limiter_granted_tokens_total',
+      help: 'Tokens reserved by the grants (before settles)',
+      labelNames: ['key', 'priority'],
+      registers,
+    }),
+    settledTokens: new Counter({
+      name: 'rate_limiter_settled_tokens_total',
+      help: 'Tokens corrected by settle()/cancel(): returned (over-estimates, cancels) or charged (under-estimates)',
+      labelNames: ['key', 'direction'],
+      registers,
+    }),
     waitSeconds: new Histogram({
       name: 'rate_limiter_wait_seconds',
       help: 'Time from acquire() to its grant',
@@ -34,7 +58,37 @@ function build(registers: Registry[]): LimiterMetrics {
     }),
     pauses: new Counter({
       name: 'rate_limiter_pauses_total',
-      help: 'Fleet-wide pauses this process started (provider 429s)',
+      help: 'Fleet-wide pauses this process started (provider 429s), by cause',
+      labelNames: ['key', 'cause'],
+      registers,
+    }),
+    halted: new Gauge({
+      name: 'rate_limiter_halted',
+      help: '1 while LLM work is halted fleet-wide (quota exhausted, account in arrears), as this process last saw it',
+      labelNames: ['key'],
+      registers,
+    }),
+    limitRps: new Gauge({
+      name: 'rate_limiter_limit_rps',
+      help: 'The configured fleet-wide request limit (MAX_API_RPS)',
+      labelNames: ['key'],
+      registers,
+    }),
+    limitTpm: new Gauge({
+      name: 'rate_limiter_limit_tpm',
+      help: 'The configured fleet-wide token limit per minute (MAX_API_TPM; 0: none)',
+      labelNames: ['key'],
+      registers,
+    }),
+    budgetFactor: new Gauge({
+      name: 'rate_limiter_budget_factor',
+      help: 'Share of the limit in force (ramp after a cold start or pause, times any 429 cut), as this process last saw it',
+      labelNames: ['key', 'dimension'],
+      registers,
+    }),
+    fences: new Counter({
+      name: 'rate_limiter_fences_total',
+      help: 'Schedules this process found fenced: the state was missing or written by another Redis server (restart, failover)',
       labelNames: ['key'],
       registers,
     }),
@@ -52,7 +106,7 @@ function build(registers: Registry[]): LimiterMetrics {
     }),
     droppedSlots: new Counter({
       name: 'rate_limiter_dropped_slots_total',
-      help: 'Reserved slots not used: too late to use safely, inside a pause, or nobody left to take them',
+      help: 'Reserved slots not used: too late to use safely, inside a pause or halt, nobody left that fits, or closing',
       labelNames: ['key', 'reason'],
       registers,
     }),

@@ -2,18 +2,12 @@ import type { Logger } from '@voc/service-kit';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { createRateLimiter } from './limiter';
+import { DEFAULT_MODEL_LIMITS, type KeyLimit } from './limits';
 import type { LimiterStats, LimiterTuning, RateLimiter } from './types';
 
-/**
- * Limits per model at 80 % of the account limit (seed 000): qwen-plus-latest
- * 15,000 RPM = 250 RPS → 200; qwen3-max 600 RPM = 10 RPS → 8.
- */
-export const DEFAULT_MODEL_LIMITS: Readonly<Record<string, number>> = Object.freeze({
-  'qwen-plus-latest': 200,
-  'qwen3-max': 8,
-});
+export { DEFAULT_MODEL_LIMITS } from './limits';
 
-/** One limiter per key (model or provider), each with its own limit (seed 002). */
+/** One limiter per key (model or provider), each with its own limits (seed 002). */
 export interface RateLimiterSet {
   readonly keys: readonly string[];
   /** The limiter of `key`; throws for a key without a configured limit. */
@@ -28,12 +22,13 @@ export interface RateLimiterSetOptions extends LimiterTuning {
 }
 
 /**
- * Creates a limiter for each key of `limits` on one Redis client. They share
- * one subscriber connection for pause notifications.
+ * Creates a limiter for each key of `limits` (a request limit, or both
+ * limits) on one Redis client. They share one subscriber connection for
+ * fleet events.
  */
 export function createRateLimiters(
   redis: Redis,
-  limits: Readonly<Record<string, number>> = DEFAULT_MODEL_LIMITS,
+  limits: Readonly<Record<string, number | Readonly<KeyLimit>>> = DEFAULT_MODEL_LIMITS,
   opts: RateLimiterSetOptions = {},
 ): RateLimiterSet {
   const entries = Object.entries(limits);
@@ -42,7 +37,10 @@ export function createRateLimiters(
   subscriber.on('error', (err) => opts.log?.debug({ err }, 'limiter subscriber connection error'));
   const limiters = new Map<string, RateLimiter>();
   try {
-    for (const [key, rps] of entries) limiters.set(key, createRateLimiter({ ...opts, redis, key, rps, subscriber }));
+    for (const [key, l] of entries) {
+      const { rps, tpm } = typeof l === 'number' ? { rps: l, tpm: 0 } : l;
+      limiters.set(key, createRateLimiter({ ...opts, redis, key, rps, tpm, subscriber }));
+    }
   } catch (err) {
     subscriber.disconnect();
     throw err;

@@ -5,48 +5,133 @@ import type { Registry } from 'prom-client';
 /** vip callers (learning, the seeds' VIP lane) are served before normal ones. */
 export type Priority = 'vip' | 'normal';
 
+/** What a provider 429 said was exceeded (DashScope tells them apart by error code). */
+export type PauseCause = 'requests' | 'tokens' | 'burst' | 'unknown';
+
 export interface AcquireOptions {
   priority?: Priority;
-  /** Aborting rejects the acquire with `signal.reason`; a slot held for it goes to another caller or back to Redis. */
+  /**
+   * Tokens the call may count against the token limit: its prompt tokens
+   * (estimated) plus the completion it may produce (the `max_tokens` it
+   * sends). 0 or omitted: the call counts against the request limit only.
+   */
+  tokens?: number;
+  /** The budget lane of a normal call (e.g. 'translate'): lanes get their minimum shares while saturated. */
+  lane?: string;
+  /** Aborting rejects the acquire with `signal.reason`; what was reserved for it goes to another caller or back to Redis. */
   signal?: AbortSignal;
+}
+
+/** Permission to send one request now, carrying what it reserved. */
+export interface Grant {
+  /** Tokens reserved (the acquire's `tokens`). */
+  readonly tokens: number;
+  /** True when this grant is the fleet's one probe while halted: its outcome decides resume() or halt(). */
+  readonly probe: boolean;
+  /**
+   * Reconciles the reservation once with what the provider counted (by the
+   * counting rule: usage.prompt_tokens + the max_tokens sent). Less gives the
+   * difference back, more charges it. Batched to Redis, never a round trip
+   * of its own per call. Later calls (and calls after cancel) are ignored.
+   */
+  settle(actualTokens: number): void;
+  /** The request was never sent: gives back its tokens (its request slot has passed and cannot be). */
+  cancel(): void;
+}
+
+export interface PauseOptions {
+  reason?: string;
+  /**
+   * requests / tokens: that budget is cut (multiplied by `backoffFactor`, then
+   * recovers linearly over `recoveryMs`); burst: the ramp restarts; unknown:
+   * the pause only. Every pause ends with the ramp.
+   */
+  cause?: PauseCause;
+}
+
+export interface HaltOptions {
+  /** One probe grant fleet-wide per this interval while halted. Default 60000. */
+  probeEveryMs?: number;
+}
+
+export interface HaltState {
+  reason: string;
+  /** Epoch ms (Redis' clock). */
+  sinceMs: number;
+  /** Epoch ms (Redis' clock) of the next probe grant. */
+  nextProbeMs: number;
+}
+
+export interface RampState {
+  /** Share of the limits in force now (ramp × any 429 cut), per dimension. */
+  requestsFactor: number;
+  tokensFactor: number;
+  /** Epoch ms when the ramp reaches the full limits, or null when it has. */
+  fullAtMs: number | null;
+}
+
+export interface LaneStats {
+  lane: string;
+  /** Configured minimum share (0 for a lane without one). */
+  minShare: number;
+  /** Share of the recent budget (the larger of requests and tokens, decayed over ~5 s). */
+  share: number;
+  /** Wanted more than it got within the last second. */
+  wanting: boolean;
 }
 
 export interface LimiterStats {
   key: string;
   rps: number;
+  /** Tokens per minute (0: no token limit). */
+  tpm: number;
   /** Grants (fleet-wide) whose slot fell in the last full second. */
   grantedLastSecond: number;
+  /** Tokens of those grants (after settles). */
+  tokensLastSecond: number;
   /** Grants (fleet-wide) in the last ten full seconds. */
   grantedLast10s: number;
+  tokensLast10s: number;
   /** Epoch ms (Redis' clock) until which the key is paused, or null. */
   pausedUntilMs: number | null;
+  /** Set while LLM work is halted fleet-wide (quota exhausted, account in arrears). */
+  halted: HaltState | null;
+  /** Present while the fleet runs below its limits (ramp after a cold start or pause, or a 429 cut). */
+  ramp: RampState | null;
+  /** Lanes seen recently on this key. */
+  lanes: LaneStats[];
   /** 'degraded': Redis is unreachable, the limiter grants nothing (fail closed) and the counts cover this process only. */
   mode: 'redis' | 'degraded';
 }
 
-/** One limit shared by every process and host that uses the same Redis and key (contract C3). */
+/** One two-dimensional limit shared by every process and host that uses the same Redis and key (contract C3). */
 export interface RateLimiter {
   readonly key: string;
   readonly rps: number;
+  /** Tokens per minute (0: requests only). */
+  readonly tpm: number;
   /** Resolves when ONE request may be sent now. */
-  acquire(opts?: AcquireOptions): Promise<void>;
-  /** The provider answered 429: pause every process on this key for `ms` (Retry-After). */
-  pause(ms: number, reason?: string): Promise<void>;
+  acquire(opts?: AcquireOptions): Promise<Grant>;
+  /** The provider answered 429: pause every process on this key for `ms` (Retry-After). A string is the reason (cause 'unknown'). */
+  pause(ms: number, opts?: PauseOptions | string): Promise<void>;
+  /** Quota exhausted or account in arrears: no grants fleet-wide but one probe per interval, until resume(). */
+  halt(reason: string, opts?: HaltOptions): Promise<void>;
+  /** Ends a halt (the probe succeeded, or an operator said so). */
+  resume(reason?: string): Promise<void>;
   stats(): Promise<LimiterStats>;
-  /** Rejects pending acquires, gives held slots back, stops every timer. */
+  /** Rejects pending acquires, gives held slots back, flushes settles, stops every timer. */
   close(): Promise<void>;
 }
 
 /** Settings that tune the limiter; every process on a key should use the same ones. */
 export interface LimiterTuning {
   /**
-   * Added to each 1-second window: slots are (1000 + marginMs) / rps ms apart,
-   * and a slot that cannot be used within marginMs of its time (slow Redis
-   * reply, late timer) is dropped unused. Default 10 (the limiter runs at
-   * 1000 / 1010 = 99% of rps).
+   * Added to each 1-second window: the schedule keeps its limits over every
+   * 1000 + marginMs, and a slot that cannot be used within marginMs of its
+   * time (late timer) is dropped unused. Default 10 (99 % of the limits).
    */
   marginMs?: number;
-  /** How far ahead normal callers may reserve; also the most a vip caller waits behind them. Default 100. */
+  /** How far ahead normal callers may reserve; also about the most a vip caller waits behind them. Default 50. */
   normalHorizonMs?: number;
   /** How far ahead vip callers may reserve; must exceed normalHorizonMs. Default 300. */
   vipHorizonMs?: number;
@@ -54,6 +139,31 @@ export interface LimiterTuning {
   leaseSlots?: number;
   /** Most slots one reservation takes. Default 64. */
   maxLeaseSlots?: number;
+  /** A cold fleet (idle for coldAfterMs) or one leaving a pause rises from rampFloor to its limits over this. Default 5000; 0: no ramp. */
+  rampMs?: number;
+  /** Share of the limits a ramp starts from. Default 0.1. */
+  rampFloor?: number;
+  /** No grant for this long makes the fleet cold. Default 10000. */
+  coldAfterMs?: number;
+  /** A requests / tokens 429 multiplies that budget by this. Default 0.8. */
+  backoffFactor?: number;
+  /** Lowest a budget is cut to. Default 0.25. */
+  minFactor?: number;
+  /** A cut budget climbs back to the full limit linearly over this. Default 60000. */
+  recoveryMs?: number;
+  /**
+   * After the key's state was found missing or written by another Redis
+   * server (restart, failover), no grant for this long: no window can then
+   * hold grants of the old and the new schedule. Default one window plus
+   * the vip horizon (1310 ms). Never less than the vip horizon.
+   */
+  fenceMs?: number;
+  /** Token pacing runs at this multiple of the token limit (the exact window check binds; pacing only smooths). Default 1.25. */
+  tokenPacing?: number;
+  /** Minimum shares of normal lanes while saturated, e.g. { translate: 0.25 }. Default DEFAULT_LANE_SHARES. */
+  laneShares?: Readonly<Record<string, number>>;
+  /** Pending settles go to Redis with the next reservation, or after this long. Default 250. */
+  settleFlushMs?: number;
   /** After this long without a Redis reply the limiter reports itself degraded. Default 1000. */
   redisTimeoutMs?: number;
   /** Upper bound of one pause(), so a bogus Retry-After cannot stall the fleet for hours. Default 300000. */
@@ -67,13 +177,16 @@ export interface RateLimiterOptions extends LimiterTuning {
   redis: Redis;
   key: string;
   rps: number;
+  /** Tokens per minute (MAX_API_TPM); 0 or omitted: requests only. */
+  tpm?: number;
   registry?: Registry;
   log?: Logger;
   /**
-   * Connection for pause notifications (SUBSCRIBE). Default: a duplicate of
-   * `redis` that the limiter owns and closes; pass one to share it between
-   * limiters (its owner closes it), or false to rely on the reserve script
-   * alone (other processes then stop within one horizon of a pause).
+   * Connection for fleet events (SUBSCRIBE: pause, halt, resume). Default: a
+   * duplicate of `redis` that the limiter owns and closes; pass one to share
+   * it between limiters (its owner closes it), or false to rely on the
+   * reserve script alone (other processes then learn of a pause within one
+   * horizon, of a resume within 5 s).
    */
   subscriber?: Redis | false;
 }

@@ -1,47 +1,80 @@
+import type { HeldSlot } from './held-slots';
 import type { Priority } from './types';
 
 export interface Waiter {
   readonly priority: Priority;
+  readonly lane: string;
+  readonly tokens: number;
   /** performance.now() when acquire() was called. */
   readonly since: number;
-  grant(): void;
+  /** The held slot reserved for this caller, if any. */
+  slot: HeldSlot | undefined;
+  grant(slot: HeldSlot): void;
   reject(err: unknown): void;
 }
 
-/** Callers of acquire() in this process, vip first, each lane first come first served. */
+/** Callers of acquire() in this process: vip first, then normal callers of every lane in arrival order. */
 export class WaiterQueue {
-  private readonly lanes: Record<Priority, Waiter[]> = { vip: [], normal: [] };
+  private readonly queues: Record<Priority, Waiter[]> = { vip: [], normal: [] };
+  private readonly members = new Set<Waiter>();
 
   get size(): number {
-    return this.lanes.vip.length + this.lanes.normal.length;
+    return this.queues.vip.length + this.queues.normal.length;
   }
 
   count(priority: Priority): number {
-    return this.lanes[priority].length;
+    return this.queues[priority].length;
   }
 
   push(w: Waiter): void {
-    this.lanes[w.priority].push(w);
+    this.queues[w.priority].push(w);
+    this.members.add(w);
   }
 
-  /** Removes a waiter that gave up; false if it was already served. */
+  has(w: Waiter): boolean {
+    return this.members.has(w);
+  }
+
+  /** Removes a waiter (served, or gave up); false if it was not waiting. */
   remove(w: Waiter): boolean {
-    const lane = this.lanes[w.priority];
-    const i = lane.indexOf(w);
+    const q = this.queues[w.priority];
+    const i = q.indexOf(w);
     if (i < 0) return false;
-    lane.splice(i, 1);
+    q.splice(i, 1);
+    this.members.delete(w);
     return true;
   }
 
-  /** The next waiter to serve: the oldest vip, else the oldest normal. */
-  shift(): Waiter | undefined {
-    return this.lanes.vip.shift() ?? this.lanes.normal.shift();
+  /** The first waiter, vip before normal, that `match` accepts. */
+  find(match: (w: Waiter) => boolean, priorities: readonly Priority[] = ['vip', 'normal']): Waiter | undefined {
+    for (const p of priorities) {
+      const w = this.queues[p].find(match);
+      if (w) return w;
+    }
+    return undefined;
+  }
+
+  /** Up to `max` waiters of `priority` without a slot, in serving order (normal: of the oldest such waiter's lane). */
+  unbound(priority: Priority, max: number): Waiter[] {
+    const out: Waiter[] = [];
+    let lane: string | undefined;
+    for (const w of this.queues[priority]) {
+      if (w.slot) continue;
+      if (priority === 'normal') {
+        lane ??= w.lane;
+        if (w.lane !== lane) continue;
+      }
+      out.push(w);
+      if (out.length >= max) break;
+    }
+    return out;
   }
 
   drain(): Waiter[] {
-    const all = [...this.lanes.vip, ...this.lanes.normal];
-    this.lanes.vip = [];
-    this.lanes.normal = [];
+    const all = [...this.queues.vip, ...this.queues.normal];
+    this.queues.vip = [];
+    this.queues.normal = [];
+    this.members.clear();
     return all;
   }
 }

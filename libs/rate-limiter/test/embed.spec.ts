@@ -7,7 +7,12 @@ describe('embedded Lua scripts', () => {
     expect(readFileSync(GENERATED_MODULE, 'utf8')).toBe(renderLuaModule(LUA_DIR));
   });
 
+  it('inline their includes', () => {
+    for (const text of Object.values(LUA_SCRIPTS)) expect(text).not.toMatch(/^-- #include/m);
+    expect(LUA_SCRIPTS.reserve).toContain('local function redisNow()');
+  });
+
   it('carry every script the limiter defines', () => {
-    expect(Object.keys(LUA_SCRIPTS).sort()).toEqual(['pause', 'release', 'reserve', 'stats']);
+    expect(Object.keys(LUA_SCRIPTS).sort()).toEqual(['control', 'pause', 'reserve', 'stats']);
   });
 });

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { createRateLimiter, maxInSlidingWindow } from '../src';
-import { Load, metricValue, sleep, useRedis } from './support';
+import { Load, metricValue, sleep, useRedis, QUICK } from './support';
 
 jest.setTimeout(60_000);
 
@@ -10,7 +10,7 @@ describe('one limiter', () => {
   it('never lets a 1-s window exceed rps and stays near rps when saturated', async () => {
     const R = 40;
     const registry = new Registry();
-    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'single', rps: R, registry });
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'single', rps: R, registry, ...QUICK });
     const load = new Load().saturate(limiter, 30, 'a');
     await sleep(3500);
     await load.end();
@@ -30,7 +30,7 @@ describe('one limiter', () => {
 
   it('spaces grants instead of bursting: no 100-ms window holds much more than a tenth of rps', async () => {
     const R = 50;
-    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'smooth', rps: R });
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'smooth', rps: R, ...QUICK });
     const load = new Load().saturate(limiter, 50, 'a');
     await sleep(2500);
     await load.end();
@@ -40,7 +40,7 @@ describe('one limiter', () => {
   });
 
   it('reports fleet-wide grants in stats()', async () => {
-    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'stats', rps: 20 });
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'stats', rps: 20, ...QUICK });
     const load = new Load().saturate(limiter, 10, 'a');
     await sleep(2600);
     const s = await limiter.stats();
@@ -56,8 +56,8 @@ describe('one limiter', () => {
 describe('two limiter instances on one Redis (two processes)', () => {
   it('never exceed rps together, and share it', async () => {
     const R = 40;
-    const a = createRateLimiter({ redis: env.clients.create(), key: 'shared', rps: R });
-    const b = createRateLimiter({ redis: env.clients.create(), key: 'shared', rps: R });
+    const a = createRateLimiter({ redis: env.clients.create(), key: 'shared', rps: R, ...QUICK });
+    const b = createRateLimiter({ redis: env.clients.create(), key: 'shared', rps: R, ...QUICK });
     const load = new Load().saturate(a, 25, 'a').saturate(b, 25, 'b');
     await sleep(4000);
     await load.end();
@@ -75,8 +75,8 @@ describe('two limiter instances on one Redis (two processes)', () => {
 describe('several keys', () => {
   it('keep independent limits and pauses', async () => {
     const redis = env.clients.create();
-    const slow = createRateLimiter({ redis, key: 'model-slow', rps: 10 });
-    const fast = createRateLimiter({ redis, key: 'model-fast', rps: 40 });
+    const slow = createRateLimiter({ redis, key: 'model-slow', rps: 10, ...QUICK });
+    const fast = createRateLimiter({ redis, key: 'model-fast', rps: 40, ...QUICK });
     const load = new Load().saturate(slow, 10, 'slow').saturate(fast, 30, 'fast');
     await sleep(1500);
     await slow.pause(1500, 'test');

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { createRateLimiter, maxInSlidingWindow } from '../src';
-import { Load, metricValue, sleep, useRedis } from './support';
+import { Load, metricValue, sleep, useRedis, QUICK } from './support';
 
 jest.setTimeout(60_000);
 
@@ -10,10 +10,10 @@ describe('pause (provider 429)', () => {
   it('stops every instance until the pause ends, then grants resume', async () => {
     const R = 20;
     const registry = new Registry();
-    const pauser = createRateLimiter({ redis: env.clients.create(), key: 'p', rps: R, registry });
-    const subscribed = createRateLimiter({ redis: env.clients.create(), key: 'p', rps: R });
+    const pauser = createRateLimiter({ redis: env.clients.create(), key: 'p', rps: R, registry, ...QUICK });
+    const subscribed = createRateLimiter({ redis: env.clients.create(), key: 'p', rps: R, ...QUICK });
     // Learns of the pause only from the reserve script.
-    const unsubscribed = createRateLimiter({ redis: env.clients.create(), key: 'p', rps: R, subscriber: false });
+    const unsubscribed = createRateLimiter({ redis: env.clients.create(), key: 'p', rps: R, subscriber: false, ...QUICK });
     const load = new Load().saturate(pauser, 5, 'pauser').saturate(subscribed, 5, 'subscribed').saturate(unsubscribed, 5, 'unsubscribed');
     await sleep(1200);
     await pauser.pause(1500, '429 from test');
@@ -37,9 +37,10 @@ describe('pause (provider 429)', () => {
   it('reaches a subscribed process at once, even one holding slots far ahead', async () => {
     const R = 20;
     const registry = new Registry();
-    const pauser = createRateLimiter({ redis: env.clients.create(), key: 'p2', rps: R });
+    const pauser = createRateLimiter({ redis: env.clients.create(), key: 'p2', rps: R, ...QUICK });
     // Reserves up to 1 s ahead: only the notification can stop it sooner.
     const farSighted = createRateLimiter({
+      ...QUICK,
       redis: env.clients.create(),
       key: 'p2',
       rps: R,
@@ -61,7 +62,7 @@ describe('pause (provider 429)', () => {
   });
 
   it('only ever extends a pause, and rejects nonsense durations', async () => {
-    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'p3', rps: 5 });
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'p3', rps: 5, ...QUICK });
     await limiter.pause(3000);
     await limiter.pause(100);
     const s = await limiter.stats();

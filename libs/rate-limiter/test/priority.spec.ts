@@ -1,5 +1,5 @@
 import { createRateLimiter, maxInSlidingWindow } from '../src';
-import { Load, sleep, useRedis } from './support';
+import { Load, sleep, useRedis, QUICK } from './support';
 
 jest.setTimeout(60_000);
 
@@ -7,7 +7,7 @@ const env = useRedis();
 
 describe('vip before normal', () => {
   it('in one process: queued vip callers overtake queued normal ones', async () => {
-    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'prio-local', rps: 5 });
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'prio-local', rps: 5, ...QUICK });
     const load = new Load();
     const normals = Array.from({ length: 8 }, () => load.once(limiter, 'n', 'normal'));
     await sleep(50);
@@ -22,8 +22,8 @@ describe('vip before normal', () => {
 
   it('across processes: vip reservations land before every later normal one', async () => {
     const R = 20;
-    const normal = createRateLimiter({ redis: env.clients.create(), key: 'prio-fleet', rps: R });
-    const vip = createRateLimiter({ redis: env.clients.create(), key: 'prio-fleet', rps: R });
+    const normal = createRateLimiter({ redis: env.clients.create(), key: 'prio-fleet', rps: R, ...QUICK });
+    const vip = createRateLimiter({ redis: env.clients.create(), key: 'prio-fleet', rps: R, ...QUICK });
     const load = new Load().saturate(normal, 30, 'normal-process');
     await sleep(1200);
     const asked = performance.now();
@@ -44,8 +44,8 @@ describe('vip before normal', () => {
   it('vip wanting a quarter of the limit gets at least 95 % of it among saturating normal callers', async () => {
     const R = 40;
     const vipRps = 10;
-    const normal = createRateLimiter({ redis: env.clients.create(), key: 'prio-share', rps: R });
-    const vip = createRateLimiter({ redis: env.clients.create(), key: 'prio-share', rps: R });
+    const normal = createRateLimiter({ redis: env.clients.create(), key: 'prio-share', rps: R, ...QUICK });
+    const vip = createRateLimiter({ redis: env.clients.create(), key: 'prio-share', rps: R, ...QUICK });
     const load = new Load().saturate(normal, 60, 'normal-process');
     await sleep(1000);
     // Paced demand: one vip acquire every 100 ms for 3 s, whatever happens to the others.

@@ -23,11 +23,11 @@ describe('Redis unreachable', () => {
   it('fails closed while Redis is down and recovers when it is back', async () => {
     const R = 20;
     const registry = new Registry();
-    const limiter = createRateLimiter({ redis: clients.create(), key: 'down', rps: R, registry, redisTimeoutMs: 500 });
-    const peer = createRateLimiter({ redis: clients.create(), key: 'down', rps: R });
+    // The default fence (a window after a missing state), a short ramp.
+    const limiter = createRateLimiter({ redis: clients.create(), key: 'down', rps: R, registry, redisTimeoutMs: 500, rampMs: 500 });
+    const peer = createRateLimiter({ redis: clients.create(), key: 'down', rps: R, rampMs: 500 });
     const load = new Load().saturate(limiter, 10, 'a').saturate(peer, 10, 'b');
-    await sleep(1500);
-    expect(load.grants.length).toBeGreaterThan(10);
+    await waitFor('grants before the outage', () => load.grants.length > 10, 20_000);
 
     const server = stack.servers.find((s) => s.url === stack.redisUrl);
     if (!server) throw new Error('the test stack has no Redis server');
@@ -44,6 +44,9 @@ describe('Redis unreachable', () => {
     const upAt = performance.now();
     await waitFor('grants after the restart', () => load.times((g) => g.at > upAt).length >= 10, 30_000);
     await waitFor('redis mode', async () => (await limiter.stats()).mode === 'redis', 10_000);
+    // The schedule Redis lost may have granted up to the outage: the new one waits a window.
+    expect(load.times((g) => g.at > upAt && g.at < upAt + 1000)).toEqual([]);
+    expect(await metricValue(registry, 'rate_limiter_fences_total', { key: 'down' })).toBeGreaterThanOrEqual(1);
     expect(await metricValue(registry, 'rate_limiter_degraded', { key: 'down' })).toBe(0);
     await sleep(1000);
     await load.end();

@@ -1,151 +1,383 @@
-import { startTestStack, type TestStack } from '@voc/local-stack';
 import type { Redis } from 'ioredis';
-import { LimiterScripts, limiterKeys } from '../src/scripts';
-import { Clients } from './support';
+import { maxWeightedInSlidingWindow } from '../src';
+import { LimiterScripts, limiterKeys, reserveConfigArgs, type LimiterKeys, type ReserveConfig, type ReserveReply, type ReserveRequest } from '../src/scripts';
+import { useRedis } from './support';
 
 jest.setTimeout(30_000);
 
-let stack: TestStack;
-let clients: Clients;
+const env = useRedis();
 let redis: Redis;
 let scripts: LimiterScripts;
-beforeAll(async () => {
-  stack = await startTestStack({ redis: true });
-  clients = new Clients(stack.redisUrl);
-  redis = clients.create();
+beforeEach(() => {
+  redis = env.clients.create();
   scripts = new LimiterScripts(redis);
-});
-afterAll(async () => {
-  clients.closeAll();
-  await stack.stop();
 });
 
 const interval = 5050; // 200 RPS with a 10 ms margin
-const base = { intervalUs: interval, horizonUs: 100_000, turnSlots: 9, vip: false, initDelayUs: 0, rps: 200 };
+const W = 1_010_000;
+// Requests only, no ramp, a fence just past the vip horizon.
+const base: ReserveConfig = {
+  iv: interval,
+  w: W,
+  tpw: 0,
+  hv: 300_000,
+  hn: 100_000,
+  ho: 50_000,
+  tv: 29,
+  tn: 9,
+  fence: 0,
+  ramp: 0,
+  floor: 0.1,
+  cold: 10_000_000,
+  rec: 60_000_000,
+  pace: 1.25,
+  recheck: 5_000_000,
+  id: '200/0',
+};
+const withTokens = (tpw: number, more: Partial<ReserveConfig> = {}): ReserveConfig => ({ ...base, tpw, id: `200/${tpw * 60}`, ...more });
+const ask = (r: Partial<ReserveRequest>): ReserveRequest => ({ vip: [], normal: [], lane: 'default', share: 0, release: [], adjust: [], ...r });
+const zeros = (n: number) => Array.from({ length: n }, () => 0);
 let n = 0;
 const freshKeys = () => limiterKeys('rl', `script-${++n}`);
-// Slots well in the future, so that a slow test machine cannot turn them into past ones mid-test.
-const ahead = { initDelayUs: 500_000, horizonUs: 1_000_000 };
+const reserve = (keys: LimiterKeys, cfg: ReserveConfig, req: Partial<ReserveRequest>): Promise<ReserveReply> =>
+  scripts.reserve(keys, reserveConfigArgs(cfg), ask(req));
+const slotTimes = (r: ReserveReply) => r.slots.map((s) => s.slotUs);
 
-describe('reserve.lua', () => {
+describe('reserve.lua: requests', () => {
   it('hands out slots exactly one interval apart, within the horizon, at µs precision', async () => {
     const keys = freshKeys();
-    const r = await scripts.reserve(keys, { ...base, wanted: 64 });
-    expect(r.slotsUs.length).toBe(Math.floor(100_000 / interval) + 1);
-    r.slotsUs.forEach((s, i) => expect(s - (r.slotsUs[0] as number)).toBe(i * interval));
-    expect(r.slotsUs[0]).toBeGreaterThanOrEqual(r.nowUs);
-    expect(r.slotsUs.at(-1)).toBeLessThanOrEqual(r.nowUs + 100_000);
+    const r = await reserve(keys, base, { normal: zeros(64) });
+    const t = slotTimes(r);
+    // Missing state: fenced first, so the slots start after the fence.
+    expect(r.fenced).toBe(true);
+    expect(t.length).toBeGreaterThan(0);
+    t.forEach((s, i) => expect(s - (t[0] as number)).toBe(i * interval));
+    expect(t.at(-1)).toBeLessThanOrEqual(r.nowUs + 100_000);
     // Stored as exact integers (Lua's default number format would round µs away).
-    expect(await redis.hget(keys.state, 'tat')).toBe(String((r.slotsUs.at(-1) as number) + interval));
+    expect(await redis.hget(keys.state, 'tat')).toBe(String((t.at(-1) as number) + interval));
     // It wanted more: a turn is given for when the next lease fits.
-    expect(r.nextTurnUs).toBeGreaterThan(r.nowUs);
-  });
-
-  it('starts a missing schedule after the init delay', async () => {
-    const r = await scripts.reserve(freshKeys(), { ...base, wanted: 1, initDelayUs: 50_000 });
-    expect(r.slotsUs[0]).toBeGreaterThanOrEqual(r.nowUs + 50_000);
+    expect(r.normalTurnUs).toBeGreaterThan(r.nowUs);
+    expect(r.slots.every((s, i) => s.priority === 'normal' && s.index === i && !s.probe)).toBe(true);
   });
 
   it('gives later callers turns one after another, not all at once', async () => {
     const keys = freshKeys();
-    await scripts.reserve(keys, { ...base, wanted: 64 });
+    await reserve(keys, base, { normal: zeros(64) });
     const turns = [];
-    for (let i = 0; i < 3; i++) turns.push((await scripts.reserve(keys, { ...base, wanted: 64 })).nextTurnUs as number);
+    for (let i = 0; i < 3; i++) turns.push((await reserve(keys, base, { normal: zeros(64) })).normalTurnUs as number);
     expect(turns[1] as number).toBeGreaterThanOrEqual((turns[0] as number) + 9 * interval);
     expect(turns[2] as number).toBeGreaterThanOrEqual((turns[1] as number) + 9 * interval);
   });
 
-  it('lets vip reserve beyond the normal horizon, so vip lands before later normal reservations', async () => {
+  it('places vip demands first and further ahead, so vip lands before later normal reservations', async () => {
     const keys = freshKeys();
     // 10 RPS: a new slot enters a horizon only every 100 ms, however slow the machine.
-    const slow = { ...base, intervalUs: 100_000, horizonUs: 300_000 };
-    await scripts.reserve(keys, { ...slow, wanted: 64 }); // the normal horizon is now full
-    const normal = await scripts.reserve(keys, { ...slow, wanted: 1 });
-    expect(normal.slotsUs).toEqual([]);
-    const vip = await scripts.reserve(keys, { ...slow, wanted: 1, vip: true, horizonUs: 600_000, turnSlots: 1 });
-    expect(vip.slotsUs).toHaveLength(1);
+    const slow = { ...base, iv: 100_000, hn: 300_000, hv: 600_000, fence: 0 };
+    await reserve(keys, slow, { normal: zeros(64) }); // the normal horizon is now full
+    const normal = await reserve(keys, slow, { normal: [0] });
+    expect(normal.slots).toEqual([]);
+    const both = await reserve(keys, slow, { vip: [0], normal: [0] });
+    expect(both.slots.map((s) => s.priority)).toEqual(['vip']);
+    expect(both.vipTurnUs).toBeUndefined();
+    expect(both.normalTurnUs).toBeDefined();
   });
+});
 
-  it('shifts the schedule when Redis’ clock steps back, keeping its place in real time', async () => {
+describe('reserve.lua: Redis’ clock', () => {
+  it('shifts the schedule when the clock steps back, keeping its place in real time', async () => {
     const keys = freshKeys();
-    const first = await scripts.reserve(keys, { ...base, wanted: 1 });
+    const first = await reserve(keys, base, { normal: [0] });
     const step = 10_000_000;
     // As if the clock had read 10 s later until now.
     const tat = Number(await redis.hget(keys.state, 'tat'));
     await redis.hset(keys.state, 'tat', String(tat + step), 'last', String(first.nowUs + step));
-    const next = await scripts.reserve(keys, { ...base, wanted: 1 });
-    expect(next.slotsUs[0]).toBeLessThan(next.nowUs + 100_000);
-    expect(next.slotsUs[0]).toBeGreaterThanOrEqual(tat);
+    const next = await reserve(keys, base, { normal: [0] });
+    expect(next.slots[0]?.slotUs).toBeLessThan(next.nowUs + 100_000);
+    expect(next.slots[0]?.slotUs).toBeGreaterThanOrEqual(tat);
   });
 });
 
-describe('release.lua', () => {
-  it('takes the schedule’s last slots off it, so they are handed out again', async () => {
+describe('reserve.lua: the fence', () => {
+  it('grants nothing for one window after the state was found missing', async () => {
     const keys = freshKeys();
-    const r = await scripts.reserve(keys, { ...base, ...ahead, wanted: 5 });
-    expect(await scripts.release(keys, interval, r.slotsUs.slice(3))).toBe(2);
-    const again = await scripts.reserve(keys, { ...base, ...ahead, wanted: 2 });
-    expect(again.slotsUs).toEqual(r.slotsUs.slice(3));
+    const r = await reserve(keys, { ...base, fence: W + 300_000 }, { vip: [0], normal: [0] });
+    expect(r.fenced).toBe(true);
+    // vip may reserve past the fence; nothing inside it.
+    expect(r.slots.map((s) => s.priority)).toEqual(['vip']);
+    expect(r.slots[0]?.slotUs).toBeGreaterThanOrEqual(r.nowUs + W + 300_000);
+    expect(r.normalTurnUs as number).toBeGreaterThanOrEqual(r.nowUs + W);
+    expect((await reserve(keys, base, { normal: [0] })).fenced).toBe(false);
   });
 
-  it('keeps other slots in the free set for the next reservation of anyone', async () => {
+  it('fences once when the state was written by another Redis server (failover, restart from the AOF)', async () => {
     const keys = freshKeys();
-    const a = await scripts.reserve(keys, { ...base, ...ahead, wanted: 5 });
-    await scripts.reserve(keys, { ...base, ...ahead, wanted: 1 });
-    expect(await scripts.release(keys, interval, [a.slotsUs[1] as number])).toBe(1);
-    expect(await redis.zcard(keys.free)).toBe(1);
-    const b = await scripts.reserve(keys, { ...base, ...ahead, wanted: 1 });
-    expect(b.slotsUs).toEqual([a.slotsUs[1]]);
+    const first = await reserve(keys, base, { normal: [0] });
+    await new Promise((res) => setTimeout(res, 400));
+    const ok = await reserve(keys, base, { normal: [0] });
+    expect(ok.fenced).toBe(false);
+    expect(ok.slots).toHaveLength(1);
+    // As if the state had been replicated from another server (its run_id).
+    await redis.hset(keys.state, 'sid', 'another-server');
+    const fenced = await reserve(keys, { ...base, fence: W }, { normal: [0] });
+    expect(fenced.fenced).toBe(true);
+    expect(fenced.slots).toEqual([]);
+    expect(Number(await redis.hget(keys.state, 'tat'))).toBeGreaterThanOrEqual(fenced.nowUs + W);
+    expect(await redis.hget(keys.state, 'sid')).not.toBe('another-server');
+    expect(first.fenced).toBe(true);
+  });
+});
+
+describe('reserve.lua: tokens', () => {
+  it('never lets the tokens of any window exceed the limit, whatever the sizes', async () => {
+    const keys = freshKeys();
+    const cfg = withTokens(10_000);
+    let seed = 3;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const granted: { at: number; weight: number }[] = [];
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline) {
+      const sizes = Array.from({ length: 8 }, () => Math.round(500 + 2500 * rand()));
+      const r = await reserve(keys, { ...cfg, hn: 400_000 }, { normal: sizes });
+      for (const s of r.slots) {
+        expect(s.tokens).toBe(sizes[s.index]);
+        granted.push({ at: s.slotUs / 1000, weight: s.tokens });
+      }
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    expect(granted.length).toBeGreaterThan(10);
+    // On Redis' clock, every window of 1 s + margin.
+    expect(maxWeightedInSlidingWindow(granted, W / 1000).total).toBeLessThanOrEqual(10_000);
+    const log = await redis.zrange(keys.tokens, 0, -1, 'WITHSCORES');
+    expect(log.length).toBeGreaterThan(0);
+    // Only the current window (and what is reserved ahead) is kept.
+    const [sec, us] = (await redis.time()).map(Number) as [number, number];
+    const nowUs = sec * 1e6 + us;
+    for (let i = 1; i < log.length; i += 2) expect(Number(log[i])).toBeGreaterThan(nowUs - 2 * W);
+  });
+
+  it('lets a smaller demand go ahead only where it does not delay an unmet earlier one (backfilling)', async () => {
+    const keys = freshKeys();
+    const cfg = withTokens(10_000, { pace: 1000, hn: 100_000 });
+    // 9000 of 10000 taken: a 3000-token demand must wait a window, a 1000 one fits now …
+    const first = await reserve(keys, cfg, { normal: [9000] });
+    expect(first.slots).toHaveLength(1);
+    const r = await reserve(keys, cfg, { normal: [3000, 1000, 1000] });
+    // … but only one: a second 1000 would push the 3000 further back.
+    expect(r.slots.map((s) => [s.index, s.tokens])).toEqual([[1, 1000]]);
+    expect(r.normalTurnUs as number).toBeGreaterThan(r.nowUs + 500_000);
+  });
+
+  it('settles: a decrease frees the window at once, an increase is charged', async () => {
+    const keys = freshKeys();
+    const cfg = withTokens(10_000, { pace: 1000 });
+    const a = await reserve(keys, cfg, { normal: [6000] });
+    const slot = (a.slots[0] as { slotUs: number }).slotUs;
+    expect((await reserve(keys, cfg, { normal: [6000] })).slots).toEqual([]);
+    // The call counted 2000 less: a 6000 now fits.
+    const b = await reserve(keys, cfg, { normal: [6000], adjust: [[slot, -2000, 0]] });
+    expect(b.slots).toHaveLength(1);
+    expect(await redis.zrange(keys.tokens, 0, -1)).toEqual([`${slot}:4000`, `${(b.slots[0] as { slotUs: number }).slotUs}:6000`]);
+    // It counted more after all: the window is over, later grants wait.
+    const c = await reserve(keys, cfg, { normal: [1], adjust: [[slot, 3000, 0]] });
+    expect(c.slots).toEqual([]);
+  });
+
+  it('charges an under-estimate whose window is past to the pacing cursor', async () => {
+    const keys = freshKeys();
+    const cfg = withTokens(10_000);
+    await reserve(keys, cfg, { normal: [1000] });
+    const ttat = Number(await redis.hget(keys.state, 'ttat'));
+    const r = await reserve(keys, cfg, { adjust: [[1, 5000, 0]] });
+    // 5000 tokens at the pacing rate (1.25 × 10000 per window).
+    expect(Number(await redis.hget(keys.state, 'ttat'))).toBeGreaterThanOrEqual(Math.max(ttat, r.nowUs) + Math.floor((5000 * W) / 12_500));
+  });
+
+  it('counts tokens and grants per second for stats, minus cancels', async () => {
+    const keys = freshKeys();
+    const cfg = withTokens(100_000);
+    const r = await reserve(keys, cfg, { normal: [100, 200, 300] });
+    expect(r.slots).toHaveLength(3);
+    const s0 = r.slots[0] as { slotUs: number };
+    await reserve(keys, cfg, { adjust: [[s0.slotUs, -100, 1]] });
+    const last = Math.floor(Math.max(...slotTimes(r)) / 1e6);
+    const stats = () => scripts.stats(keys, { ramp: 0, floor: 0.1, rec: 60_000_000 });
+    while (Math.floor((await stats()).nowUs / 1e6) <= last) await new Promise((res) => setTimeout(res, 50));
+    const s = await stats();
+    expect(s.grantedLast10s).toBe(2);
+    expect(s.tokensLast10s).toBe(500);
+  });
+});
+
+describe('reserve.lua: give-backs', () => {
+  const ahead = { ...base, fence: 500_000, hn: 1_000_000, hv: 1_200_000 };
+
+  it('keeps a given-back slot with its tokens for the next demand that fits', async () => {
+    const keys = freshKeys();
+    const cfg = withTokens(100_000, { fence: 500_000, hn: 1_000_000, hv: 1_200_000 });
+    const a = await reserve(keys, cfg, { normal: [500, 500] });
+    const given = a.slots[1] as { slotUs: number };
+    const g = await reserve(keys, cfg, { release: [[given.slotUs, 500]] });
+    expect(g.released).toBe(1);
+    // Too big for it: a new slot.
+    const big = await reserve(keys, cfg, { normal: [800] });
+    expect(slotTimes(big)).not.toContain(given.slotUs);
+    const small = await reserve(keys, cfg, { normal: [300] });
+    expect(slotTimes(small)).toEqual([given.slotUs]);
     expect(await redis.zcard(keys.free)).toBe(0);
+    expect(await redis.zrangebyscore(keys.tokens, given.slotUs, given.slotUs)).toEqual([`${given.slotUs}:300`]);
   });
 
-  it('ignores slots of a schedule Redis no longer has', async () => {
-    expect(await scripts.release(freshKeys(), interval, [1, 2])).toBe(0);
+  it('hands a given-back slot to anyone when there is no token limit', async () => {
+    const keys = freshKeys();
+    const a = await reserve(keys, ahead, { normal: zeros(5) });
+    await reserve(keys, ahead, { normal: [0] });
+    expect((await reserve(keys, ahead, { release: [[slotTimes(a)[1] as number, 0]] })).released).toBe(1);
+    const b = await reserve(keys, ahead, { normal: [7] });
+    expect(slotTimes(b)).toEqual([slotTimes(a)[1]]);
+  });
+});
+
+describe('reserve.lua: lanes', () => {
+  it('shortens the horizon of a lane above its share while another lane below its own wants more', async () => {
+    const keys = freshKeys();
+    const cfg = { ...base, iv: 20_000, hn: 100_000, ho: 40_000 };
+    // Lane a takes the whole horizon; lane b (min share 0.5) gets nothing and is left wanting.
+    await reserve(keys, cfg, { normal: zeros(20), lane: 'a', share: 0.1 });
+    const b = await reserve(keys, cfg, { normal: zeros(20), lane: 'b', share: 0.5 });
+    expect(b.slots).toEqual([]);
+    await new Promise((res) => setTimeout(res, 150));
+    // Now a (over its share, b wanting below its own) may only reach 40 ms ahead, b 100 ms.
+    const a2 = await reserve(keys, cfg, { normal: zeros(20), lane: 'a', share: 0.1 });
+    const b2 = await reserve(keys, cfg, { normal: zeros(20), lane: 'b', share: 0.5 });
+    for (const s of a2.slots) expect(s.slotUs).toBeLessThanOrEqual(a2.nowUs + 40_000);
+    expect(b2.slots.length).toBeGreaterThan(0);
+    expect(Math.max(...slotTimes(b2))).toBeGreaterThan(b2.nowUs + 40_000);
+    const lanes = (await scripts.stats(keys, { ramp: 0, floor: 0.1, rec: 1 })).lanes;
+    expect(lanes.map((l) => [l.lane, l.minShare])).toEqual([
+      ['a', 0.1],
+      ['b', 0.5],
+    ]);
+  });
+});
+
+describe('reserve.lua: ramp', () => {
+  it('spaces slots by the ramp: the floor share at first, the full limit after rampMs', async () => {
+    const keys = freshKeys();
+    const cfg = { ...base, ramp: 2_000_000, floor: 0.1, fence: 0, hn: 400_000 };
+    const first = await reserve(keys, cfg, { normal: zeros(64) });
+    const t = slotTimes(first);
+    expect(first.requestsFactor).toBeCloseTo(0.1, 2);
+    // At 10 % of 200 RPS: about 50 ms apart.
+    expect((t[1] as number) - (t[0] as number)).toBeGreaterThanOrEqual(Math.ceil(interval / 0.11));
+    // As if the ramp had started 3 s ago.
+    await redis.hset(keys.state, 'ramp', String(first.nowUs - 3_000_000));
+    const later = await reserve(keys, cfg, { normal: zeros(64) });
+    expect(later.requestsFactor).toBe(1);
+  });
+
+  it('restarts the ramp after a cold spell without grants', async () => {
+    const keys = freshKeys();
+    const cfg = { ...base, ramp: 2_000_000, cold: 200_000 };
+    const r = await reserve(keys, cfg, { normal: [0] });
+    await redis.hset(keys.state, 'ramp', String(r.nowUs - 5_000_000));
+    expect((await reserve(keys, cfg, { normal: [0] })).requestsFactor).toBe(1);
+    await new Promise((res) => setTimeout(res, 700));
+    expect((await reserve(keys, cfg, { normal: [0] })).requestsFactor).toBeLessThan(0.2);
   });
 });
 
 describe('pause.lua', () => {
+  const pauseArgs = { reason: 'test', factor: 0.5, min: 0.25, recoveryUs: 60_000_000 };
+
   it('keeps every reservation after the pause and announces it', async () => {
     const keys = freshKeys();
-    const sub = clients.create();
+    await reserve(keys, base, { normal: [0] });
+    const sub = env.clients.create();
     const messages: string[] = [];
     await sub.subscribe(keys.channel);
     sub.on('message', (_c: string, m: string) => messages.push(m));
-    const p = await scripts.pause(keys, 2_000_000, 'test');
+    const p = await scripts.pause(keys, { ...pauseArgs, pauseUs: 2_000_000, cause: 'unknown' });
     expect(p.pausedUntilUs).toBe(p.nowUs + 2_000_000);
-    const r = await scripts.reserve(keys, { ...base, wanted: 1, horizonUs: 3_000_000 });
+    const r = await reserve(keys, { ...base, hn: 3_000_000, hv: 3_100_000 }, { normal: [0] });
     expect(r.pausedUntilUs).toBe(p.pausedUntilUs);
-    expect(r.slotsUs[0]).toBeGreaterThanOrEqual(p.pausedUntilUs);
-    const blocked = await scripts.reserve(keys, { ...base, wanted: 1 });
-    expect(blocked.slotsUs).toEqual([]);
-    expect(blocked.nextTurnUs).toBeGreaterThanOrEqual(p.pausedUntilUs - 100_000);
+    expect(r.slots[0]?.slotUs).toBeGreaterThanOrEqual(p.pausedUntilUs);
+    const blocked = await reserve(keys, base, { normal: [0] });
+    expect(blocked.slots).toEqual([]);
+    expect(blocked.normalTurnUs).toBeGreaterThanOrEqual(p.pausedUntilUs - 100_000);
     for (let i = 0; i < 50 && messages.length === 0; i++) await new Promise((res) => setTimeout(res, 10));
-    expect(JSON.parse(messages[0] as string)).toMatchObject({ type: 'pause', reason: 'test', remainingMs: 2000 });
+    expect(JSON.parse(messages[0] as string)).toMatchObject({ type: 'pause', reason: 'test', cause: 'unknown', remainingMs: 2000 });
   });
+
+  it('cuts the budget of the cause (requests or tokens) and restarts the ramp at the end of the pause', async () => {
+    const keys = freshKeys();
+    const cfg = withTokens(10_000, { ramp: 1_000_000 });
+    await reserve(keys, cfg, { normal: [0] });
+    await scripts.pause(keys, { ...pauseArgs, pauseUs: 100_000, cause: 'requests' });
+    await scripts.pause(keys, { ...pauseArgs, pauseUs: 100_000, cause: 'requests' });
+    await scripts.pause(keys, { ...pauseArgs, pauseUs: 100_000, cause: 'tokens' });
+    const st = await redis.hgetall(keys.state);
+    // 0.5, then 0.25 (the floor of cuts), for requests; 0.5 for tokens.
+    expect(Number(st.cutR)).toBeCloseTo(0.25, 3);
+    expect(Number(st.cutT)).toBeCloseTo(0.5, 3);
+    expect(Number(st.ramp)).toBe(Number(st.paused));
+    await new Promise((res) => setTimeout(res, 1300));
+    const r = await reserve(keys, cfg, { normal: [0] });
+    expect(r.requestsFactor).toBeGreaterThanOrEqual(0.25);
+    expect(r.requestsFactor).toBeLessThan(0.3);
+    expect(r.tokensFactor).toBeGreaterThanOrEqual(0.5);
+    expect(r.tokensFactor).toBeLessThan(0.55);
+  });
+
   it('pauses for the asked time even right after Redis’ clock stepped back', async () => {
     const keys = freshKeys();
-    const first = await scripts.reserve(keys, { ...base, wanted: 1 });
+    const first = await reserve(keys, base, { normal: [0] });
     const step = 10_000_000;
     const tat = Number(await redis.hget(keys.state, 'tat'));
     await redis.hset(keys.state, 'tat', String(tat + step), 'last', String(first.nowUs + step));
-    const p = await scripts.pause(keys, 1_000_000, 'test');
+    const p = await scripts.pause(keys, { ...pauseArgs, pauseUs: 1_000_000, cause: 'unknown' });
     expect(p.pausedUntilUs).toBe(p.nowUs + 1_000_000);
-    const r = await scripts.reserve(keys, { ...base, wanted: 1, horizonUs: 2_000_000 });
-    expect(r.slotsUs[0]).toBeGreaterThanOrEqual(p.pausedUntilUs);
-    expect(r.slotsUs[0]).toBeLessThan(r.nowUs + 2_000_000);
+    const r = await reserve(keys, { ...base, hn: 2_000_000, hv: 2_100_000 }, { normal: [0] });
+    expect(r.slots[0]?.slotUs).toBeGreaterThanOrEqual(p.pausedUntilUs);
+    expect(r.slots[0]?.slotUs).toBeLessThan(r.nowUs + 2_000_000);
+  });
+});
+
+describe('control.lua: halt and resume', () => {
+  it('grants nothing while halted but one probe per interval, fleet-wide; resume lets everyone go', async () => {
+    const keys = freshKeys();
+    await reserve(keys, base, { normal: [0] });
+    const h = await scripts.control(keys, 'halt', 'Arrearage', 300_000);
+    expect(h.changed).toBe(true);
+    const blocked = await reserve(keys, base, { vip: [0], normal: [0, 0] });
+    expect(blocked.slots).toEqual([]);
+    expect(blocked.haltReason).toBe('Arrearage');
+    expect(blocked.vipTurnUs).toBe(h.nextProbeUs);
+    await new Promise((res) => setTimeout(res, 350));
+    const probe = await reserve(keys, base, { normal: [0, 0] });
+    expect(probe.slots.map((s) => s.probe)).toEqual([true]);
+    // The probe is taken: the next one only after another interval.
+    expect((await reserve(keys, base, { normal: [0] })).slots).toEqual([]);
+    // Halting again (the probe failed) keeps the schedule.
+    expect((await scripts.control(keys, 'halt', 'Arrearage', 300_000)).changed).toBe(false);
+    expect((await scripts.control(keys, 'resume', 'operator')).changed).toBe(true);
+    const after = await reserve(keys, base, { normal: [0] });
+    expect(after.haltReason).toBeUndefined();
+    expect(after.slots).toHaveLength(1);
+    expect((await scripts.control(keys, 'resume', 'again')).changed).toBe(false);
   });
 });
 
 describe('stats.lua', () => {
-  it('counts grants by the second of their slot, minus slots given back', async () => {
+  it('reports the halt and the budget below the limits', async () => {
     const keys = freshKeys();
-    const r = await scripts.reserve(keys, { ...base, wanted: 10 });
-    await scripts.release(keys, interval, r.slotsUs.slice(6));
-    // Wait until every slot's second is a full past second.
-    const lastSecond = Math.floor((r.slotsUs.at(5) as number) / 1e6);
-    while (Math.floor((await scripts.stats(keys)).nowUs / 1e6) <= lastSecond) await new Promise((res) => setTimeout(res, 50));
-    const s = await scripts.stats(keys);
-    expect(s.grantedLast10s).toBe(6);
-    expect(s.pausedUntilUs).toBeUndefined();
+    await reserve(keys, base, { normal: [0] });
+    await scripts.control(keys, 'halt', 'quota exhausted', 60_000_000);
+    await scripts.pause(keys, { reason: 'x', pauseUs: 10_000, cause: 'tokens', factor: 0.5, min: 0.25, recoveryUs: 60_000_000 });
+    const s = await scripts.stats(keys, { ramp: 0, floor: 0.1, rec: 60_000_000 });
+    expect(s.haltReason).toBe('quota exhausted');
+    expect(s.nextProbeUs).toBeGreaterThan(s.nowUs + 59_000_000);
+    expect(s.tokensFactor).toBeLessThan(0.6);
+    expect(s.requestsFactor).toBe(1);
+    expect(s.fullAtUs).toBeGreaterThan(s.nowUs + 59_000_000);
   });
 });

@@ -1,5 +1,5 @@
 import { createRateLimiters, limiterConfigFromEnv, RateLimiterClosedError } from '../src';
-import { Load, sleep, useRedis } from './support';
+import { Load, sleep, useRedis, QUICK } from './support';
 
 jest.setTimeout(30_000);
 
@@ -24,11 +24,11 @@ describe('createRateLimiters', () => {
   });
 
   it('shares one subscriber: a pause on one process reaches the others, key by key', async () => {
-    const a = createRateLimiters(env.clients.create(), { x: 20, y: 20 });
-    const b = createRateLimiters(env.clients.create(), { x: 20, y: 20 });
+    const a = createRateLimiters(env.clients.create(), { x: 20, y: 20 }, QUICK);
+    const b = createRateLimiters(env.clients.create(), { x: 20, y: 20 }, QUICK);
     const load = new Load().saturate(b.limiterFor('x'), 5, 'x').saturate(b.limiterFor('y'), 5, 'y');
     await sleep(800);
-    await a.limiterFor('x').pause(1500, 'test');
+    await a.limiterFor('x').pause(3000, 'test');
     const pausedAt = performance.now();
     await sleep(1000);
     const stats = await b.stats();

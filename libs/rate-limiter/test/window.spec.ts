@@ -1,4 +1,4 @@
-import { maxInSlidingWindow } from '../src/window';
+import { maxInSlidingWindow, maxWeightedInSlidingWindow } from '../src/window';
 
 describe('maxInSlidingWindow', () => {
   it('counts a half-open window [t, t + w)', () => {
@@ -23,5 +23,26 @@ describe('maxInSlidingWindow', () => {
     const t = Array.from({ length: 400 }, rand);
     const brute = Math.max(...t.map((s) => t.filter((x) => x >= s && x < s + 1000).length));
     expect(maxInSlidingWindow(t, 1000).count).toBe(brute);
+  });
+});
+
+describe('maxWeightedInSlidingWindow', () => {
+  it('sums weights in a half-open window [t, t + w)', () => {
+    const e = [
+      { at: 0, weight: 3000 },
+      { at: 400, weight: 2000 },
+      { at: 999, weight: 1000 },
+      { at: 1000, weight: 5000 },
+    ];
+    expect(maxWeightedInSlidingWindow(e, 1000)).toEqual({ total: 8000, startMs: 400 });
+    expect(maxWeightedInSlidingWindow([], 1000)).toEqual({ total: 0, startMs: undefined });
+  });
+
+  it('matches a brute-force sum on random data', () => {
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const e = Array.from({ length: 300 }, () => ({ at: rand() * 10_000, weight: Math.round(1000 + 2000 * rand()) }));
+    const brute = Math.max(...e.map((s) => e.filter((x) => x.at >= s.at && x.at < s.at + 1000).reduce((n, x) => n + x.weight, 0)));
+    expect(maxWeightedInSlidingWindow(e, 1000).total).toBe(brute);
   });
 });

@@ -5,18 +5,26 @@ import type { Logger } from '@voc/service-kit';
 interface Tally {
   service: string;
   model: string;
+  stage: string;
   asin: string;
   day: Date;
   calls: number;
   promptTokens: number;
   completionTokens: number;
+  cachedTokens: number;
+  limitTokens: number;
+  cost: number;
   failures: number;
 }
 
+const COUNTERS = ['calls', 'promptTokens', 'completionTokens', 'cachedTokens', 'limitTokens', 'cost', 'failures'] as const;
+
 /**
- * Counts LLM token usage per (service, model, product, day) in memory and
+ * Counts LLM usage per (service, model, stage, product, day) in memory and
  * adds it to llm_usage every few seconds: one upsert per key per flush, not
- * one write per call on the hot path.
+ * one write per call on the hot path. stop() writes what is left (the worker
+ * calls it on shutdown, before closing the database), so a clean stop loses
+ * nothing; a crash loses at most the last `flushMs`.
  */
 export class UsageRecorder {
   private tallies = new Map<string, Tally>();
@@ -31,15 +39,18 @@ export class UsageRecorder {
   record = (u: LlmUsage): void => {
     const day = new Date(new Date().toISOString().slice(0, 10));
     const asin = u.asin ?? '';
-    const key = `${u.service}\u0000${u.model}\u0000${asin}\u0000${day.toISOString()}`;
+    const key = [u.service, u.model, u.kind, asin, day.toISOString()].join('\u0000');
     let t = this.tallies.get(key);
     if (!t) {
-      t = { service: u.service, model: u.model, asin, day, calls: 0, promptTokens: 0, completionTokens: 0, failures: 0 };
+      t = { service: u.service, model: u.model, stage: u.kind, asin, day, calls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, limitTokens: 0, cost: 0, failures: 0 };
       this.tallies.set(key, t);
     }
     t.calls += 1;
     t.promptTokens += u.promptTokens;
     t.completionTokens += u.completionTokens;
+    t.cachedTokens += u.cachedTokens;
+    t.limitTokens += u.promptTokens + u.maxTokens;
+    t.cost += u.cost;
     if (!u.ok) t.failures += 1;
   };
 
@@ -57,20 +68,16 @@ export class UsageRecorder {
     const batch = [...this.tallies.values()];
     this.tallies = new Map();
     for (const t of batch) {
+      const { service, model, stage, asin, day } = t;
       try {
         await this.db.llmUsage.upsert({
-          where: { service_model_asin_day: { service: t.service, model: t.model, asin: t.asin, day: t.day } },
+          where: { service_model_stage_asin_day: { service, model, stage, asin, day } },
           create: t,
-          update: {
-            calls: { increment: t.calls },
-            promptTokens: { increment: t.promptTokens },
-            completionTokens: { increment: t.completionTokens },
-            failures: { increment: t.failures },
-          },
+          update: Object.fromEntries(COUNTERS.map((c) => [c, { increment: t[c] }])),
         });
       } catch (err) {
         // Usage accounting must never fail the work; the metrics still have it.
-        this.log.warn({ err, service: t.service, asin: t.asin }, 'could not record LLM usage');
+        this.log.warn({ err, service, stage, asin }, 'could not record LLM usage');
       }
     }
   }

@@ -4,7 +4,7 @@ import { loadServiceConfig, type ServiceName } from '@voc/config';
 import type { PrismaClient } from '@voc/db';
 import { createLlmClient, llmConfigFromEnv, type LlmClient } from '@voc/llm';
 import { createConsumerRunner, ensureConsumer, serveRunnerStatus, type ConsumerRunner, type QueueName, type RunnerOptions } from '@voc/messaging';
-import { createRateLimiter, limiterConfigFromEnv, startupJitter, type Priority, type RateLimiter } from '@voc/rate-limiter';
+import { createRateLimiter, limiterConfigFromEnv, limiterOptionsFor, startupJitter, type Priority, type RateLimiter } from '@voc/rate-limiter';
 import { runService, type ServiceContext } from '@voc/service-kit';
 import { useDb, useNats, useRedis, type NatsDeps } from './connect';
 import { useDependencyGate } from './outages';
@@ -75,16 +75,11 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
       const deps: WorkerDeps = { ctx, nats, db, redis };
 
       if (llmCfg) {
-        const limiter = createRateLimiter({
-          redis,
-          key: llmCfg.llm.model,
-          rps: llmCfg.limiter.rps,
-          marginMs: llmCfg.limiter.marginMs,
-          registry: ctx.registry,
-          log: ctx.log,
-        });
+        // Both budgets of LLM_MODEL (MAX_API_RPS, MAX_API_TPM), its lanes and tuning.
+        const limiter = createRateLimiter({ redis, ...limiterOptionsFor(llmCfg.limiter, llmCfg.llm.model), registry: ctx.registry, log: ctx.log });
         ctx.onShutdown('limiter', () => limiter.close());
         const usage = new UsageRecorder(db, ctx.log);
+        // Registered after the database, so it runs before it on shutdown: the last tallies are written.
         usage.start();
         ctx.onShutdown('llm-usage', () => usage.stop());
         deps.limiter = limiter;
@@ -94,6 +89,8 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
           model: llmCfg.llm.model,
           timeoutMs: llmCfg.llm.timeoutMs,
           maxRetries: llmCfg.llm.maxRetries,
+          prices: llmCfg.llm.prices,
+          haltProbeEveryMs: llmCfg.llm.haltProbeEveryMs,
           limiter,
           service: spec.name,
           registry: ctx.registry,

@@ -1,4 +1,5 @@
 import {
+  detectPromptKind,
   lastUserText,
   readInsightRequest,
   readLearningRequest,
@@ -36,4 +37,9 @@ export function generateAnswer(kind: PromptKind, messages: readonly WireMessage[
     case 'other':
       return { kind, content: `这是 llm-sim 的模拟回答：${pseudoChinese(lastUserText(messages), seed)}` };
   }
+}
+
+/** The well-formed answer llm-sim gives to `messages` (for tests: e.g. that max_tokens never cuts one). */
+export function simulatedAnswer(messages: readonly WireMessage[], seed = 'llm-sim'): string {
+  return generateAnswer(detectPromptKind(messages), messages, seed).content;
 }

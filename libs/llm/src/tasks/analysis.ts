@@ -13,7 +13,16 @@ import {
   type NamedRef,
   type Theme,
 } from '@voc/prompts';
+import { truncateForAnalysis, truncationNote } from '../tokens/truncate';
 import { requestOptions, withMalformedRetry, type TaskOptions } from './common';
+
+/** The review (and translation) as analysis sees them: cut by the long-review rule (tokens/truncate.ts). */
+function analysedFields(req: { review: string; translation?: string; rating?: number }) {
+  const review = truncateForAnalysis(req.review);
+  const translation = req.translation !== undefined ? truncateForAnalysis(req.translation) : undefined;
+  const fields = reviewFields({ ...req, review: review.text, ...(translation ? { translation: translation.text } : {}) });
+  return { fields, review };
+}
 
 const EXTRACTION_TEMPERATURE = 0.2;
 
@@ -29,18 +38,22 @@ export interface ExtractInsightsRequest extends TaskOptions {
 /**
  * 3–5 validated insights of one review. A blank review has nothing to quote
  * and yields [] without a call. Malformed answers are retried once, then
- * MalformedAnswerError.
+ * MalformedAnswerError. A review longer than the long-review rule allows is
+ * analysed from its first sentences, and its first insight's analysis says so.
  */
 export async function extractInsights(client: LlmClient, req: ExtractInsightsRequest): Promise<Insight[]> {
   if (req.dimensions.length === 0) throw new TypeError(`extractInsights: no dimensions for asin ${req.asin ?? '?'} (product not learned)`);
   if (!req.review.trim()) return [];
-  const input = { ...reviewFields(req), dimensions: req.dimensions };
+  const { fields, review } = analysedFields(req);
+  const input = { ...fields, dimensions: req.dimensions };
   const { value } = await withMalformedRetry(() =>
     client.chatParsed(
       { kind: 'insight', messages: buildInsightMessages(input), jsonMode: true, temperature: EXTRACTION_TEMPERATURE, ...requestOptions(req) },
       (answer) => parseInsightAnswer(answer, input),
     ),
   );
+  const [first] = value;
+  if (review.truncated && first) first.analysis = `${first.analysis}${truncationNote(review)}`;
   return value;
 }
 
@@ -61,7 +74,7 @@ export async function extractThemes(client: LlmClient, req: ExtractThemesRequest
     throw new TypeError(`extractThemes: no labels for asin ${req.asin ?? '?'} (product not learned)`);
   }
   if (!req.review.trim()) return [];
-  const input = { ...reviewFields(req), labels: req.labels };
+  const input = { ...analysedFields(req).fields, labels: req.labels };
   const { value } = await withMalformedRetry(() =>
     client.chatParsed(
       { kind: 'theme', messages: buildThemeMessages(input), jsonMode: true, temperature: EXTRACTION_TEMPERATURE, ...requestOptions(req) },

@@ -8,6 +8,7 @@ import {
   parseTranslateBatchAnswer,
   parseTranslateSingleAnswer,
 } from '@voc/prompts';
+import { translateBatchMaxTokens, translateSingleMaxTokens } from '../tokens/max-tokens';
 import { isInputRejected, requestOptions, settleAll, withMalformedRetry, type TaskOptions } from './common';
 
 const TRANSLATION_TEMPERATURE = 0.3;
@@ -56,6 +57,7 @@ export async function translateBatch<Id>(client: LlmClient, items: readonly Tran
     {
       kind: 'translate_batch',
       messages: buildTranslateBatchMessages(items.map((i) => i.text)),
+      maxTokens: translateBatchMaxTokens(items.map((i) => i.text)),
       jsonMode: true,
       temperature: TRANSLATION_TEMPERATURE,
       ...requestOptions(opts),
@@ -160,6 +162,7 @@ async function translateSingleOnce(client: LlmClient, item: { text: string; rati
     {
       kind: 'translate_single',
       messages: buildTranslateSingleMessages({ text: item.text, ...(item.rating !== undefined ? { rating: item.rating } : {}) }),
+      maxTokens: translateSingleMaxTokens(item.text),
       temperature: TRANSLATION_TEMPERATURE,
       ...requestOptions(opts),
     },

@@ -4,6 +4,7 @@
  */
 import type { PrismaClient } from '@voc/db';
 import { FIVE_W, type FiveW } from '../domain';
+import { productUsage } from '../usage';
 import type { DimensionSummary, LabelShare, ReportContent } from './types';
 
 const QUOTES_PER_SIDE = 2;
@@ -95,5 +96,6 @@ export async function buildReport(db: PrismaClient, asin: string, now = new Date
     },
     dimensions: [...dims.values()].sort((a, b) => b.total - a.total || a.name.localeCompare(b.name)),
     personas,
+    llmUsage: await productUsage(db, asin),
   };
 }

@@ -1,116 +1,417 @@
--- Reserves up to `wanted` send slots on a key's shared schedule (contract C3).
+-- Reserves send slots on a key's shared two-dimensional schedule (contract
+-- C3, issues 11 and 12), and applies what processes give back and settle.
 --
--- The schedule is a sequence of slots `interval` µs apart on Redis' clock
--- (TIME: no client clock decides). interval = (1 s + margin) / rps, so no
--- window of 1 s + margin holds more than rps slots, and each slot is handed
--- out at most once. A caller only gets slots that start within `horizon` of
--- now: normal callers have a short horizon, vip callers a longer one, so a
--- vip reservation always lands before every normal reservation made after it.
--- A caller that wants more than it got is given a turn (a time to come back)
--- from a per-priority cursor, so waiting processes come back one after
--- another instead of all at once.
+-- Requests: slots `iv` µs apart (iv = window / rps), each handed out once,
+-- so no window of `w` µs (1 s + margin) holds more than rps slots.
+-- Tokens: a log of (slot, tokens) for the last window. A slot s carrying n
+-- tokens is placed only where the tokens of every log entry after s − w,
+-- plus n, stay within `tpw` (tokens per window): since slots are placed in
+-- time order, that covers every window ending at s, hence every window. A
+-- pacing cursor (tokens × w / (tpw × pace)) spreads token-heavy calls so
+-- the exact check does not turn into bursts.
+-- Both limits are scaled by the ramp (cold start, after a pause) and by
+-- 429 cuts; vip demands are placed first and may reserve further ahead
+-- (`hv`) than normal ones (`hn`, or `ho` for a lane above its minimum share
+-- while another lane below its own wants more).
 --
--- Every µs value is passed to redis.call through string.format('%.0f'):
--- Lua would otherwise format numbers with 14 significant digits and lose µs.
---
--- KEYS[1] state hash: tat (next free slot), last (latest TIME seen), paused
---         (no slot before it), cv / cn (turn cursor of vip / normal), rps
--- KEYS[2] free zset: slots given back unused, for anyone to take again
--- KEYS[3] granted hash: per-second grant counts, a ring of 16 (s<i>, c<i>)
--- ARGV[1] wanted slots (>= 1)
--- ARGV[2] interval µs
--- ARGV[3] horizon µs of the caller's priority
--- ARGV[4] slots the caller expects to want at its next turn
--- ARGV[5] cursor field of the caller's priority: 'cv' or 'cn'
--- ARGV[6] start delay µs when the state is missing (first use, or Redis lost
---         its data): beyond any slot a process may still hold
--- ARGV[7] the caller's rps (stored; the previous value is returned)
--- Returns { now, nextTurn or -1, pausedUntil or 0, previous rps as a string or '', slot... }
+-- KEYS[1] state hash (see README: Redis keys)
+-- KEYS[2] free zset: slots given back unused, member "slot:tokens"
+-- KEYS[3] granted hash: per-second grants and tokens, a ring of 16 (s<i>, c<i>, t<i>)
+-- KEYS[4] token log zset: member "slot:tokens", score slot
+-- KEYS[5] lanes hash (see include/lanes.lua)
+-- ARGV (flat: cjson.decode would cost more than the rest of the script):
+--   1..16  config: iv, w, tpw, hv, hn, ho, tv, tn, fence, ramp, floor, cold, rec, pace, recheck, id
+--   17     this caller's normal horizon µs ('' for hn), 18 lane, 19 the lane's minimum share
+--   20..23 counts: vip demands, normal demands, releases, adjustments; then
+--   the vip demands' tokens, the normal ones', releases (slot, tokens),
+--   adjustments (slot, token delta, 1 if the request was never sent)
+-- Returns { now, vipTurn|-1, normalTurn|-1, paused|0, flags (1 fenced, 2 halted),
+--           previous id, halt reason|'', nextProbe|0, requests factor ppm,
+--           tokens factor ppm, released, n, then n × (slot, tokens, class (0 vip, 1 normal), index (1-based), probe) }
 
-local wanted = tonumber(ARGV[1])
-local interval = tonumber(ARGV[2])
-local horizon = tonumber(ARGV[3])
-local turnSlots = tonumber(ARGV[4])
-local cursorField = ARGV[5]
-local initDelay = tonumber(ARGV[6])
+-- #include common
+-- #include lanes
 
-local function fmt(n) return string.format('%.0f', n) end
+local CFG = { 'iv', 'w', 'tpw', 'hv', 'hn', 'ho', 'tv', 'tn', 'fence', 'ramp', 'floor', 'cold', 'rec', 'pace', 'recheck' }
+local cfg = {}
+for i, name in ipairs(CFG) do cfg[name] = tonumber(ARGV[i]) end
+cfg.id = ARGV[16]
+local req = { hn = tonumber(ARGV[17]), lane = ARGV[18], share = tonumber(ARGV[19]) or 0,
+  vip = {}, normal = {}, release = {}, adjust = {} }
+do
+  local nv, nn, nr, na = tonumber(ARGV[20]), tonumber(ARGV[21]), tonumber(ARGV[22]), tonumber(ARGV[23])
+  local i = 24
+  for _ = 1, nv do req.vip[#req.vip + 1] = tonumber(ARGV[i]); i = i + 1 end
+  for _ = 1, nn do req.normal[#req.normal + 1] = tonumber(ARGV[i]); i = i + 1 end
+  for _ = 1, nr do req.release[#req.release + 1] = { tonumber(ARGV[i]), tonumber(ARGV[i + 1]) }; i = i + 2 end
+  for _ = 1, na do req.adjust[#req.adjust + 1] = { tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]) }; i = i + 3 end
+end
 
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = redisNow()
+local sid = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') or ''
+local st = hmget(KEYS[1], { 'tat', 'ttat', 'last', 'paused', 'cv', 'cvAt', 'seq', 'sid', 'ramp', 'cutR', 'cutRAt', 'cutT', 'cutTAt',
+  'halted', 'nextProbe', 'probeEvery', 'lastSlot', 'id' })
+local tat = tonumber(st.tat)
+local ttat = tonumber(st.ttat) or 0
+local last = tonumber(st.last) or now
+local paused = tonumber(st.paused) or 0
+-- Turn cursors count slots (seq: slots placed so far), so a change of
+-- spacing (ramp, cut) does not leave turns far in the future.
+local seq = tonumber(st.seq) or 0
+local cv = { n = tonumber(st.cv) or 0, at = tonumber(st.cvAt) or 0 }
+local rampStart = tonumber(st.ramp)
+local cutR, cutRAt = tonumber(st.cutR), tonumber(st.cutRAt) or 0
+local cutT, cutTAt = tonumber(st.cutT), tonumber(st.cutTAt) or 0
+local nextProbe = tonumber(st.nextProbe)
+local lastSlot = tonumber(st.lastSlot)
+local halted = st.halted
+local W = cfg.w
+local T = cfg.tpw
+local flags = 0
 
-local st = redis.call('HMGET', KEYS[1], 'tat', 'last', 'paused', 'cv', 'cn', 'rps')
-local tat = tonumber(st[1])
-local last = tonumber(st[2]) or now
-local paused = tonumber(st[3]) or 0
-local cursor = { cv = tonumber(st[4]) or 0, cn = tonumber(st[5]) or 0 }
-local previousRps = st[6] or ''
-
-if tat == nil then
-  -- Processes may still hold slots reserved from a state we no longer have.
-  tat = now + initDelay
-  redis.call('DEL', KEYS[2])
-elseif now < last then
+if tat ~= nil and now < last then
   -- The clock stepped back: move the schedule by the step we can see (at most
   -- the real one, so slots only get later) to keep its place in real time.
+  -- Token log entries stay on the old time line: they only look later, so
+  -- they count against more windows, never fewer.
   local step = last - now
-  last = now
   tat = tat - step
+  ttat = ttat - step
   if paused > 0 then paused = paused - step end
-  cursor.cv = cursor.cv - step
-  cursor.cn = cursor.cn - step
+  if rampStart then rampStart = rampStart - step end
+  if cutR then cutRAt = cutRAt - step end
+  if cutT then cutTAt = cutTAt - step end
+  if nextProbe then nextProbe = nextProbe - step end
+  if lastSlot then lastSlot = lastSlot - step end
   redis.call('DEL', KEYS[2])
+end
+last = math.max(last, now)
+
+if tat == nil or st.sid ~= sid then
+  -- The state is missing (new key, FLUSH, restart without persistence) or
+  -- was written by another server (failover to a replica, restart from the
+  -- append-only file): the grants of the last window may be unknown here.
+  -- No grant for one window (past every slot a process may still hold), so
+  -- no window can hold grants of both schedules; then the ramp.
+  local start = now + cfg.fence
+  tat = math.max(tat or 0, start)
+  ttat = math.max(ttat, start)
+  rampStart = start
+  lastSlot = start
+  redis.call('DEL', KEYS[2], KEYS[4])
+  flags = flags + 1
 end
 
 local from = math.max(now, paused)
-local limit = now + horizon
-local slots = {}
+if lastSlot ~= nil and lastSlot < now - cfg.cold then
+  -- Cold: no grant for a while. Ramp up again instead of stepping to the limits.
+  rampStart = from
+end
 
--- Slots given back come first: they are already on the schedule.
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. fmt(from))
-if limit >= from then
-  local freed = redis.call('ZRANGEBYSCORE', KEYS[2], fmt(from), fmt(limit), 'LIMIT', 0, wanted)
-  if #freed > 0 then
-    redis.call('ZREM', KEYS[2], unpack(freed))
-    for i = 1, #freed do slots[#slots + 1] = tonumber(freed[i]) end
+-- The limits in force at time x: share of requests and tokens (ramp × cut),
+-- slot spacing, tokens per window, and µs of token pacing per token.
+local function gRAt(x) return rampAt(cfg, rampStart, x) * cutAt(cfg, cutR, cutRAt, x) end
+local function gTAt(x) return rampAt(cfg, rampStart, x) * cutAt(cfg, cutT, cutTAt, x) end
+local function ivAt(x) return math.ceil(cfg.iv / gRAt(x)) end
+local function capAt(x) return math.floor(T * gTAt(x)) end
+local function tauAt(x)
+  if T == 0 then return 0 end
+  return W / (math.max(1, capAt(x)) * cfg.pace)
+end
+
+-- The token log of the current window (older entries can never matter again:
+-- every slot from now on is >= from).
+local E = {}
+if T > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', fmt(from - W))
+  local flat = redis.call('ZRANGE', KEYS[4], 0, -1)
+  for i = 1, #flat do
+    local s, n = string.match(flat[i], '^(%d+):(%d+)$')
+    E[#E + 1] = { tonumber(s), tonumber(n), flat[i] }
+  end
+end
+local function findEntry(slot)
+  for i = #E, 1, -1 do
+    if E[i][1] == slot then return E[i] end
+  end
+  return nil
+end
+local function setEntry(e, n)
+  e[2] = n
+  e.dirty = true
+end
+local function insertEntry(s, n)
+  local i = #E
+  while i > 0 and E[i][1] > s do i = i - 1 end
+  table.insert(E, i + 1, { s, n, false, dirty = true })
+end
+-- Tokens of every entry after s − W (entries after s too: they only make it stricter).
+local function windowSum(s)
+  local sum = 0
+  for i = #E, 1, -1 do
+    if E[i][1] > s - W then sum = sum + E[i][2] else break end
+  end
+  return sum
+end
+-- The earliest s >= s0 where n more tokens fit in the window ending at s.
+local function tokenFit(s0, n)
+  local limit = math.max(capAt(s0), n)
+  local s = s0
+  while true do
+    local over = windowSum(s) + n - limit
+    if over <= 0 then return s end
+    for i = 1, #E do
+      if E[i][1] > s - W then
+        over = over - E[i][2]
+        if over <= 0 then s = E[i][1] + W; break end
+      end
+    end
+    if over > 0 then return nil end
   end
 end
 
-local base = math.max(tat, from)
-local taken = false
-while #slots < wanted and base <= limit do
-  slots[#slots + 1] = base
-  base = base + interval
-  taken = true
+-- Per-second counts for stats(), batched per second.
+local ringDelta = {}
+local function ring(slot, dc, dt)
+  local s = math.floor(slot / 1000000)
+  local d = ringDelta[s] or { 0, 0 }
+  d[1] = d[1] + dc
+  d[2] = d[2] + dt
+  ringDelta[s] = d
 end
-if taken then tat = base end
 
--- Count grants per second of their slot, for stats().
-local perSecond = {}
-for i = 1, #slots do
-  local s = math.floor(slots[i] / 1000000)
-  perSecond[s] = (perSecond[s] or 0) + 1
+-- What processes settled or cancelled.
+for _, a in ipairs(req.adjust or {}) do
+  local slot, delta, cancel = a[1], a[2], a[3] == 1
+  if T > 0 and delta ~= 0 then
+    local e = findEntry(slot)
+    if e then
+      setEntry(e, math.max(0, e[2] + delta))
+    elseif delta > 0 then
+      -- Its window is past: charge the under-estimate to the pacing cursor,
+      -- so the next grants wait for it (the minute stays within 60 windows).
+      ttat = math.max(ttat, now) + delta * tauAt(now)
+    end
+  end
+  ring(slot, cancel and -1 or 0, delta)
 end
-for s, c in pairs(perSecond) do
+
+-- Slots given back unused: future ones (outside a pause) can be handed out
+-- again and keep their tokens in the log; others are void.
+local released = 0
+for _, r in ipairs(req.release or {}) do
+  local slot, n = r[1], r[2]
+  local e = T > 0 and findEntry(slot) or nil
+  if slot >= from then
+    redis.call('ZADD', KEYS[2], fmt(slot), fmt(slot) .. ':' .. fmt(n))
+    released = released + 1
+  elseif e then
+    setEntry(e, 0)
+  end
+  ring(slot, -1, -n)
+end
+
+-- Lanes: is the caller's lane over its minimum share while another wants more below its own?
+local lanes, forgotten = readLanes(KEYS[5], now)
+local lane = req.lane or 'default'
+local normalHorizon = req.hn or cfg.hn
+if #(req.normal or {}) > 0 then
+  local mine = lanes[lane] or { share = 0 }
+  local starvedOther = false
+  for name, l in pairs(lanes) do
+    if name ~= lane and l.wanting and l.share < l.min then starvedOther = true end
+  end
+  if starvedOther and mine.share >= (req.share or 0) then normalHorizon = normalHorizon * cfg.ho / cfg.hn end
+end
+local laneCursor = { n = (lanes[lane] and lanes[lane].c) or 0, at = (lanes[lane] and lanes[lane].t) or 0 }
+
+-- Free slots in reach, earliest first.
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. fmt(from))
+local FREE = {}
+local freeFlat = redis.call('ZRANGEBYSCORE', KEYS[2], fmt(from), fmt(now + cfg.hv), 'LIMIT', 0, 64)
+for i = 1, #freeFlat do
+  local s, n = string.match(freeFlat[i], '^(%d+):(%d+)$')
+  FREE[#FREE + 1] = { tonumber(s), tonumber(n), freeFlat[i] }
+end
+
+-- Where demand n could go within `limit`: { s, free entry or nil }, or nil and the earliest s.
+local function candidate(n, limit)
+  for _, f in ipairs(FREE) do
+    if not f.used and f[1] <= limit and (T == 0 or f[2] >= n) then return { f[1], f } end
+  end
+  local s = math.max(tat, from)
+  local paceBase = s
+  if T > 0 and n > 0 then
+    s = math.max(s, ttat)
+    paceBase = s
+    s = tokenFit(s, n)
+    if s == nil then return nil, math.huge end
+  end
+  if s > limit then return nil, s end
+  return { s, nil, paceBase }
+end
+
+local function commit(c, n)
+  local s, f = c[1], c[2]
+  if f then
+    f.used = true
+    redis.call('ZREM', KEYS[2], f[3])
+    if T > 0 then
+      local e = findEntry(s)
+      if e then setEntry(e, n) elseif n > 0 then insertEntry(s, n) end
+    end
+  else
+    tat = s + ivAt(s)
+    seq = seq + 1
+    if T > 0 and n > 0 then
+      ttat = c[3] + n * tauAt(s)
+      insertEntry(s, n)
+    end
+  end
+  ring(s, 1, n)
+  if lastSlot == nil or s > lastSlot then lastSlot = s end
+end
+
+local granted = {}
+
+-- How far ahead a demand of n tokens may be placed: the class's horizon plus
+-- the demand's own token spacing, or a token-heavy call would only fit in
+-- the moment its turn comes and miss it at the slightest change.
+local function reach(horizon, n)
+  return horizon + n * tauAt(now)
+end
+
+-- Places a class's demands in order; a later demand may go before an unmet
+-- earlier one only where it does not delay it (backfilling): the earlier
+-- one still fits at its own earliest time with the later one's tokens added.
+-- Returns whether some demand stayed unmet, the earliest time of the first
+-- unmet one, and the mean tokens of the unmet ones.
+local function placeClass(list, class, horizon, base)
+  local head = nil
+  local unmetTokens, unmetCount = 0, 0
+  for idx, n in ipairs(list) do
+    local c, earliest = nil, nil
+    local limit = base + reach(horizon, n)
+    -- Past the request cursor's reach only a free slot can still serve.
+    local reachable = math.max(tat, from) <= limit or #FREE > 0
+    if reachable then c, earliest = candidate(n, limit) end
+    if c and head and T > 0 and windowSum(head.s) + n + head.n > math.max(capAt(head.s), head.n) then c = nil end
+    if c then
+      commit(c, n)
+      granted[#granted + 1] = { c[1], n, class, idx, 0 }
+    else
+      unmetTokens = unmetTokens + n
+      unmetCount = unmetCount + 1
+      if head == nil then head = { s = earliest or math.max(tat, from), n = n } end
+    end
+  end
+  if unmetCount == 0 then return false end
+  return true, head, unmetTokens / unmetCount, unmetCount == #list
+end
+
+local vipList = req.vip or {}
+local normalList = req.normal or {}
+local vipTurn, normalTurn = -1, -1
+
+local function turn(head, meanTokens, turnSlots, horizon, cursor, nonePlaced)
+  -- A turn is worth turnSlots demands at the request spacing, fewer for
+  -- token-heavy ones: as many as fit in the same time at their spacing. Callers
+  -- already told to come back hold the slots up to the cursor: this one's
+  -- turn starts after them, when its head (and the rest of its lease) fits
+  -- in reach. Once the last turn given out is due, nobody holds one any more.
+  local spacing = math.max(ivAt(head.s), meanTokens * tauAt(head.s))
+  local slots = math.max(1, math.min(turnSlots, math.floor(turnSlots * ivAt(head.s) / spacing)))
+  local ticket = seq
+  -- (After a fence the cursors may belong to another state: start afresh.)
+  if now < cursor.at and flags % 2 == 0 then ticket = math.max(cursor.n, seq) end
+  local at = head.s + (ticket - seq + slots - 1) * spacing - reach(horizon, head.n)
+  -- A call that got nothing comes back no sooner than a spacing later (never spins).
+  if nonePlaced then at = math.max(at, now + math.min(spacing, 10000)) end
+  at = math.max(at, now)
+  cursor.n = ticket + slots
+  cursor.at = at
+  return at
+end
+
+if halted then
+  flags = flags + 2
+  -- Halted: one probe grant fleet-wide per probeEvery, nothing else.
+  local probeDue = nextProbe == nil or now >= nextProbe
+  local list, class = vipList, 0
+  if #list == 0 then list, class = normalList, 1 end
+  if probeDue and #list > 0 then
+    local c = candidate(list[1], now + cfg.hv)
+    if c then
+      commit(c, list[1])
+      granted[#granted + 1] = { c[1], list[1], class, 1, 1 }
+      nextProbe = now + (tonumber(st.probeEvery) or 60000000)
+    end
+  end
+  local back = math.min(nextProbe or now, now + cfg.recheck)
+  if #vipList > 0 then vipTurn = back end
+  if #normalList > 0 then normalTurn = back end
+else
+  -- vip reaches past whatever normal callers already hold: it goes next.
+  local unmet, head, meanTokens, nonePlaced = placeClass(vipList, 0, cfg.hv, math.max(now, tat, ttat))
+  if unmet then
+    vipTurn = turn(head, meanTokens, cfg.tv, cfg.hv, cv, nonePlaced)
+  end
+  unmet, head, meanTokens, nonePlaced = placeClass(normalList, 1, normalHorizon, now)
+  if unmet then
+    normalTurn = turn(head, meanTokens, cfg.tn, normalHorizon, laneCursor, nonePlaced)
+  end
+end
+
+-- Write back the token log.
+if T > 0 then
+  for _, e in ipairs(E) do
+    if e.dirty then
+      if e[3] then redis.call('ZREM', KEYS[4], e[3]) end
+      redis.call('ZADD', KEYS[4], fmt(e[1]), fmt(e[1]) .. ':' .. fmt(e[2]))
+    end
+  end
+end
+
+-- Per-second counts, a ring of 16 seconds.
+for s, d in pairs(ringDelta) do
   local i = s % 16
-  local cur = redis.call('HMGET', KEYS[3], 's' .. i, 'c' .. i)
-  if tonumber(cur[1]) == s then c = c + (tonumber(cur[2]) or 0) end
-  redis.call('HSET', KEYS[3], 's' .. i, fmt(s), 'c' .. i, fmt(c))
+  local cur = redis.call('HMGET', KEYS[3], 's' .. i, 'c' .. i, 't' .. i)
+  if tonumber(cur[1]) == s then
+    redis.call('HSET', KEYS[3], 'c' .. i, fmt(math.max(0, (tonumber(cur[2]) or 0) + d[1])),
+      't' .. i, fmt(math.max(0, (tonumber(cur[3]) or 0) + d[2])))
+  elseif d[1] > 0 or d[2] > 0 then
+    redis.call('HSET', KEYS[3], 's' .. i, fmt(s), 'c' .. i, fmt(math.max(0, d[1])), 't' .. i, fmt(math.max(0, d[2])))
+  end
 end
 
-local nextTurn = -1
-if #slots < wanted then
-  -- Come back when `turnSlots` more slots fit in the horizon, but not before
-  -- the callers already told to come back.
-  local fitAt = math.max(tat, from) + (turnSlots - 1) * interval - horizon
-  nextTurn = math.max(fitAt, cursor[cursorField], now)
-  cursor[cursorField] = nextTurn + turnSlots * interval
+-- Lanes: usage of normal grants, wanting, the caller lane's share and cursor.
+if #normalList > 0 or #forgotten > 0 then
+  if #forgotten > 0 then redis.call('HDEL', KEYS[5], unpack(forgotten)) end
+  if #normalList > 0 then
+    local l = lanes[lane] or { r = 0, k = 0, w = 0 }
+    local dr, dk = 0, 0
+    for _, g in ipairs(granted) do
+      if g[3] == 1 then dr = dr + 1; dk = dk + g[2] end
+    end
+    local w = l.w
+    if normalTurn ~= -1 then w = now end
+    redis.call('HSET', KEYS[5], 'm:' .. lane, tostring(req.share or 0), 'r:' .. lane, tostring(l.r + dr),
+      'k:' .. lane, tostring(l.k + dk), 'u:' .. lane, fmt(now), 'w:' .. lane, fmt(w), 'c:' .. lane, fmt(laneCursor.n), 't:' .. lane, fmt(laneCursor.at))
+  end
 end
 
-redis.call('HSET', KEYS[1], 'tat', fmt(tat), 'last', fmt(math.max(last, now)), 'paused', fmt(paused),
-  'cv', fmt(cursor.cv), 'cn', fmt(cursor.cn), 'rps', ARGV[7])
+local fields = { 'tat', fmt(tat), 'ttat', fmt(ttat), 'last', fmt(last), 'paused', fmt(paused), 'cv', fmt(cv.n), 'cvAt', fmt(cv.at), 'seq', fmt(seq),
+  'sid', sid, 'lastSlot', fmt(lastSlot), 'id', cfg.id }
+if rampStart then fields[#fields + 1] = 'ramp'; fields[#fields + 1] = fmt(rampStart) end
+if nextProbe then fields[#fields + 1] = 'nextProbe'; fields[#fields + 1] = fmt(nextProbe) end
+if cutR then fields[#fields + 1] = 'cutRAt'; fields[#fields + 1] = fmt(cutRAt) end
+if cutT then fields[#fields + 1] = 'cutTAt'; fields[#fields + 1] = fmt(cutTAt) end
+redis.call('HSET', KEYS[1], unpack(fields))
 
-local reply = { now, nextTurn, 0, previousRps }
-if paused > now then reply[3] = paused end
-for i = 1, #slots do reply[#reply + 1] = slots[i] end
+local reply = { now, vipTurn, normalTurn, 0, flags, st.id or '', halted or '', nextProbe or 0,
+  math.floor(gRAt(from) * 1000000), math.floor(gTAt(from) * 1000000), released, #granted }
+if paused > now then reply[4] = paused end
+for _, g in ipairs(granted) do
+  for _, v in ipairs(g) do reply[#reply + 1] = v end
+end
 return reply

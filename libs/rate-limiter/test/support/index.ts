@@ -134,3 +134,6 @@ export function useRedis(): { readonly clients: Clients; readonly url: string } 
     },
   };
 }
+
+/** Tuning for tests about something else than the ramp or the fence: full limits from the first grant. */
+export const QUICK = { rampMs: 0, fenceMs: 0 } as const;

@@ -1,0 +1,387 @@
+/**
+ * The container run itself, inside server A's network namespace (run.ts
+ * starts it there once the engines run and hold the images): what the
+ * operator types (docker-compose 1.29, the runbook's commands) and what the
+ * plug-ins upload. Steps:
+ *
+ *  1. deploy as the runbook says: A's servers, B's NATS node, then all of A
+ *     (with --profile sim: llm-sim is the LLM; the migration one-shot runs
+ *     first) and all of B; wait until every container is healthy;
+ *  2. upload the first wave through A's published gateway port; under
+ *     that load, scale translate-svc on A with infra/overrides/translate-x3.yml
+ *     (`up -d --no-deps translate-svc`: nothing else may be recreated);
+ *  3. when B is
+ *     busy, `docker-compose kill` on B (every container of B, its NATS node
+ *     too); upload the second wave (a product nobody has seen) while B is
+ *     down; `docker-compose up -d` on B;
+ *  4. wait until every review is through every stage; a report per product;
+ *  5. check: the database (nothing lost or duplicated), Prometheus (every
+ *     target up, A's own and B's through remote write; the dashboard's
+ *     queries), every container healthy, every replica took work;
+ *  6. `docker-compose stop` on B then A: every app exits 0 on SIGTERM;
+ *     print the tables, write bench/results/containers-<ts>.json.
+ *
+ * Grafana and the NATS exporter are not run (`--scale <service>=0`): no
+ * Debian package, no registry (see the README).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { GatewayClient, loadReviewsByProduct, reviewDataPath } from '@voc/e2e';
+import { hostVariable } from '@voc/infra';
+import { Database, planUploads, sendUploads, type UploadOutcome } from '@voc/two-hosts/harness';
+import { ComposeHost, type ContainerState, type EngineRef } from './compose-host';
+import { computeFigures, formatReport, type ContainerObservations, type HostSummary, type StartupRow } from './figures';
+import { PrometheusClient } from './prometheus';
+import { HealthWatch, readyAfter, readyPattern } from './startup';
+import { HOSTS } from './testbed';
+
+/** What run.ts hands over (a JSON file named by the first argument). */
+export interface DriverContext {
+  root: string;
+  runDir: string;
+  /** When run.ts started (ms since the epoch): the total time counts from there. */
+  startedAt: number;
+  engines: Record<'server-a' | 'server-b', EngineRef>;
+  /** Host variables of each host (the .env written for it). */
+  vars: Record<'server-a' | 'server-b', Record<string, string>>;
+  images: { name: string; bytes: number }[];
+  buildTimings: Record<string, number>;
+  shipS: number;
+  options: DriverOptions;
+}
+
+export interface DriverOptions {
+  products: number;
+  maxReviews: number;
+  outageS: number;
+  timeoutS: number;
+}
+
+/**
+ * What the test does not run, for want of an image (see the README), and the
+ * Prometheus job that scrapes it. `up` names every other service: docker-compose
+ * 1.29 pulls the image of every service it is given, even at `--scale x=0`.
+ */
+export const NOT_RUN: { service: string; job?: string }[] = [
+  { service: 'grafana' },
+  { service: 'nats-exporter', job: 'nats' },
+];
+
+const OVERRIDE = 'infra/overrides/translate-x3.yml';
+const SIM = ['--profile', 'sim'];
+
+const t0 = Date.now();
+const say = (msg: string) => process.stdout.write(`[containers ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(probe: () => Promise<boolean>, timeoutMs: number, everyMs = 1000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(everyMs);
+  }
+}
+
+class Fleet {
+  readonly watch = new HealthWatch();
+  constructor(readonly a: ComposeHost, readonly b: ComposeHost) {}
+
+  get hosts(): ComposeHost[] {
+    return [this.a, this.b];
+  }
+
+  async snapshot(host: ComposeHost): Promise<ContainerState[]> {
+    const cs = await host.containers();
+    this.watch.observe(cs);
+    return cs;
+  }
+
+  /**
+   * Until every container of `host` that should run is running and healthy
+   * (and the migration, if any, exited 0). Throws on a failed migration or
+   * at the deadline, naming the containers that are not there.
+   */
+  async waitHealthy(host: ComposeHost, timeoutMs: number, expect: Record<string, number> = {}): Promise<ContainerState[]> {
+    let last: ContainerState[] = [];
+    const ok = await until(async () => {
+      last = await this.snapshot(host);
+      const migrate = last.find((c) => c.service === 'migrate');
+      if (migrate && migrate.status === 'exited' && migrate.exitCode !== 0) {
+        throw new Error(`${host.host.role}: the migration exited ${migrate.exitCode}:\n${(await host.logs(migrate.id)).slice(-3000)}`);
+      }
+      for (const [service, n] of Object.entries(expect)) if (last.filter((c) => c.service === service && c.status === 'running').length !== n) return false;
+      return last.length > 0 && last.every((c) => (c.service === 'migrate' ? c.status === 'exited' : c.status === 'running' && c.health === 'healthy'));
+    }, timeoutMs);
+    if (!ok) {
+      const bad = last.filter((c) => c.service !== 'migrate' && !(c.status === 'running' && c.health === 'healthy'));
+      const detail = await Promise.all(bad.map(async (c) => `${c.name}: ${c.status}/${c.health ?? 'no healthcheck'}\n${(await host.logs(c.id)).slice(-1500)}`));
+      throw new Error(`${host.host.role}: not healthy after ${timeoutMs / 1000} s:\n${detail.join('\n')}`);
+    }
+    return last;
+  }
+}
+
+async function main(ctx: DriverContext): Promise<boolean> {
+  const { options: opts } = ctx;
+  const a = ComposeHost.create(HOSTS['server-a'], ctx.engines['server-a'], ctx.root, ctx.runDir, ctx.vars['server-a'], say);
+  const b = ComposeHost.create(HOSTS['server-b'], ctx.engines['server-b'], ctx.root, ctx.runDir, ctx.vars['server-b'], say);
+  const fleet = new Fleet(a, b);
+  // A variable of A's .env, or the default its compose file falls back to.
+  const v = (name: string) => a.vars[name] || hostVariable(name).roles['server-a']?.default || '';
+  const gw = new GatewayClient(`http://${a.host.address}:${v('GATEWAY_PUBLIC_PORT')}`, v('GATEWAY_API_KEYS').split(',')[0]!);
+  const prom = new PrometheusClient(`http://${a.host.address}:9090`);
+  const dbUrl = `postgresql://${v('POSTGRES_USER')}:${v('POSTGRES_PASSWORD')}@${a.host.address}:5432/${v('POSTGRES_DB')}`;
+
+  // 1. Deploy (runbook step 3): the NATS nodes first, so the R3 streams can be created.
+  const deployStart = Date.now();
+  await a.compose(['up', '-d', 'postgres', 'redis', 'nats-a1', 'nats-a2']);
+  await b.compose(['up', '-d', 'nats-b1']);
+  const run = async (h: ComposeHost, pre: string[] = []) => (await h.services(pre)).filter((s) => !NOT_RUN.some((n) => n.service === s));
+  const aServices = await run(a, SIM);
+  const bServices = await run(b);
+  await a.compose([...SIM, 'up', '-d', ...aServices]);
+  await b.compose(['up', '-d', ...bServices]);
+  await Promise.all([fleet.waitHealthy(a, 300_000), fleet.waitHealthy(b, 300_000)]);
+  say(`deployed: every container of A and B healthy after ${((Date.now() - deployStart) / 1000).toFixed(1)} s`);
+
+  const db = await Database.connect(dbUrl);
+  let dbOpen = true;
+  // Once: pg's end() on an ended client never settles.
+  const closeDb = async () => {
+    if (dbOpen) {
+      dbOpen = false;
+      await db.close();
+    }
+  };
+  try {
+    // 3. The plug-ins' uploads; B dies and comes back.
+    const file = reviewDataPath();
+    const plan = planUploads(loadReviewsByProduct(file), { products: opts.products, maxPerProduct: opts.maxReviews, firstShare: 0.7, chunkSize: 100 });
+    say(`data ${path.relative(ctx.root, file)}: ${plan.keys.size} reviews of ${plan.asins.length} products`);
+    const progress = setInterval(() => {
+      void db.stageCounts().then(
+        (c) => say(`stored ${c.stored}, translated ${c.translated}, insights ${c.insightsDone}, themes ${c.themesDone}, learned ${c.learnedProducts}`),
+        (e: unknown) => say(`progress probe failed: ${(e as Error).message}`),
+      );
+    }, 10_000);
+    const runStart = Date.now();
+    let first: UploadOutcome, second: UploadOutcome;
+    let outage: ContainerObservations['outage'];
+    let finishedAtS: number | null = null;
+    let startup: StartupRow[] = [];
+    let recreatedByScaling: string[] = [];
+    try {
+      first = await sendUploads(gw, plan.first, 4, 60_000);
+      say(`first wave: ${first.accepted}/${first.sent} accepted`);
+      if (first.accepted !== first.sent) throw new Error(`the first wave was not accepted: ${first.failures.join('; ')}`);
+
+      // 2. Under load, as an SRE would: translate-svc x3 with the override (docker-compose 1.29 reads
+      // deploy.replicas only with --compatibility). The running container is replaced: it drains on SIGTERM.
+      // Only the service the override changes (--no-deps): see the runbook, step 4.
+      const others = (cs: ContainerState[]) => new Map(cs.filter((c) => c.service !== 'translate-svc').map((c) => [c.name, c.id]));
+      const beforeScale = others(await a.containers());
+      await a.compose(['--compatibility', ...SIM, 'up', '-d', '--no-deps', 'translate-svc'], { files: [OVERRIDE] });
+      const afterScale = others(await fleet.waitHealthy(a, 180_000, { 'translate-svc': 3 }));
+      recreatedByScaling = [...beforeScale].filter(([name, id]) => afterScale.get(name) !== id).map(([name]) => name);
+      say('translate-svc x3 on A, all healthy');
+      startup = await startupRows(fleet);
+      const busy = await until(async () => {
+        const c = await db.stageCounts();
+        return c.insightsDone >= 100 && c.themesDone >= 100;
+      }, 180_000);
+      if (!busy) say('B did not get through 100 insights and themes before the deadline; killing it anyway');
+
+      const killedAt = Date.now();
+      await b.compose(['kill']);
+      const before = await db.stageCounts();
+      say('server B killed (docker-compose kill: SIGKILL to every container of B, nats-b1 included)');
+      second = await sendUploads(gw, plan.second, 4, 120_000);
+      say(`second wave (B down): ${second.accepted}/${second.sent} accepted, ${second.retries} retried`);
+      // A alone: does it store and translate the second wave? (Reported; a pause is a known limit, see the README.)
+      await until(async () => Date.now() - killedAt >= opts.outageS * 1000, opts.outageS * 1000);
+      const after = await db.stageCounts();
+      await b.compose(['up', '-d', ...bServices]);
+      await fleet.waitHealthy(b, 180_000);
+      const backAt = Date.now();
+      say(`server B is back and healthy (down ${((backAt - killedAt) / 1000).toFixed(1)} s)`);
+      outage = {
+        killedAtS: Math.round((killedAt - runStart) / 100) / 10,
+        backAtS: Math.round((backAt - runStart) / 100) / 10,
+        storedBefore: before.stored,
+        storedAfter: after.stored,
+        translatedBefore: before.translated,
+        translatedAfter: after.translated,
+      };
+      const finished = await until(async () => {
+        const c = await db.stageCounts();
+        return c.stored === plan.keys.size && c.translated === c.stored && c.insightsDone === c.stored && c.themesDone === c.stored;
+      }, opts.timeoutS * 1000, 2000);
+      finishedAtS = finished ? Math.round((Date.now() - runStart) / 100) / 10 : null;
+      say(finished ? `every review is through every stage (${finishedAtS} s after the first upload)` : `not finished after ${opts.timeoutS} s`);
+    } finally {
+      clearInterval(progress);
+    }
+
+    // 4. A report per product.
+    const reports = await requestReports(gw, plan.asins);
+    say(`reports: ${reports.ready}/${reports.requested} ready`);
+
+    // 5. The checks. Prometheus scrapes every 15 s and B's agent remote-writes: give both a round.
+    await sleep(20_000);
+    const queues = await gw.request<{ dlq: { total: number } }>('GET', '/v1/queues');
+    if (queues.status !== 200) throw new Error(`GET /v1/queues answered ${queues.status}`);
+    const integrity = await db.audit(plan.keys, queues.body.dlq.total);
+    const aNow = await fleet.snapshot(a);
+    const bNow = await fleet.snapshot(b);
+    const translateReplicas = await replicaWork(prom, aNow);
+    const onB = await prom.query('sum by (queue) (messages_processed_total{node="server-b",outcome="success"})');
+    const byQueue = (q: string) => onB.find((s) => s.metric.queue === q)?.value ?? 0;
+    const targets = await prom.targets();
+    const dashboard = await prom.dashboardQueries(Number(v('MAX_API_RPS')));
+    // Closed before PostgreSQL stops below (the server ending the session is an error event otherwise).
+    await closeDb();
+    const hosts: HostSummary[] = [summary('server-a', aNow), summary('server-b', bNow)];
+    const rootProcesses: string[] = [];
+    for (const [h, cs] of [[a, aNow], [b, bNow]] as const) {
+      for (const c of cs.filter((x) => x.status === 'running' && !ROOT_BY_UPSTREAM.test(x.service))) {
+        if ((await h.mainUid(c.id)) === 0) rootProcesses.push(c.name);
+      }
+    }
+
+    // 6. SIGTERM: B first (its apps drain while A's NATS nodes keep the quorum), then A.
+    const stopExitCodes: Record<string, number> = {};
+    for (const h of [b, a]) {
+      await h.compose(['stop'], { files: h === a ? [OVERRIDE] : [], pre: h === a ? ['--compatibility'] : [] });
+      for (const c of await h.containers()) if (c.service !== 'migrate' && isApp(c.service)) stopExitCodes[c.name] = c.exitCode;
+    }
+    const obs: ContainerObservations = {
+      images: ctx.images,
+      buildTimings: ctx.buildTimings,
+      shipS: ctx.shipS,
+      startup,
+      hosts,
+      migrateExitCode: aNow.find((c) => c.service === 'migrate')?.exitCode ?? null,
+      translateReplicas,
+      recreatedByScaling,
+      translateOnB: byQueue('TRANSLATE'),
+      insightThemeOnB: byQueue('INSIGHT') + byQueue('THEME'),
+      uploads: { first: { sent: first.sent, accepted: first.accepted }, second: { sent: second.sent, accepted: second.accepted, retries: second.retries } },
+      outage,
+      finishedAtS,
+      reports,
+      targets,
+      notRunJobs: NOT_RUN.flatMap((n) => (n.job ? [n.job] : [])),
+      dashboard,
+      stopExitCodes,
+      rootProcesses,
+      integrity,
+      totalS: Math.round((Date.now() - ctx.startedAt) / 1000),
+    };
+    const figures = computeFigures(obs);
+    process.stdout.write(`\n${formatReport(obs, figures)}\n\n`);
+    const out = path.join(ctx.root, 'bench', 'results', `containers-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify({ run: 'containers', at: new Date().toISOString(), options: opts, data: { file: path.relative(ctx.root, file), products: plan.asins }, observations: obs, figures }, null, 2) + '\n');
+    say(`figures written to ${path.relative(ctx.root, out)}`);
+    return figures.ok;
+  } finally {
+    await closeDb().catch(() => undefined);
+  }
+}
+
+/** The official nats image runs the server as root (upstream's choice); every other container must not. */
+const ROOT_BY_UPSTREAM = /^nats-/;
+
+/** The services of the one image (everything but the servers and monitoring). */
+const isApp = (service: string) => /-svc$|^gateway$|^llm-sim$/.test(service);
+
+function summary(host: string, cs: ContainerState[]): HostSummary {
+  const checked = cs.filter((c) => c.health !== undefined);
+  return { host, containers: cs.length, healthy: checked.filter((c) => c.health === 'healthy' && c.status === 'running').length, withHealthcheck: checked.length };
+}
+
+/** Ready and healthy times of every service (the slowest of its containers), from logs and the health watch. */
+async function startupRows(fleet: Fleet): Promise<StartupRow[]> {
+  const rows: StartupRow[] = [];
+  for (const h of fleet.hosts) {
+    const cs = await fleet.snapshot(h);
+    const services = [...new Set(cs.map((c) => c.service))];
+    for (const service of services) {
+      const mine = cs.filter((c) => c.service === service);
+      const ready: number[] = [];
+      const healthy: number[] = [];
+      for (const c of mine) {
+        if (service === 'migrate') {
+          ready.push(Math.round((Date.parse(c.finishedAt) - Date.parse(c.startedAt)) / 100) / 10);
+          continue;
+        }
+        const r = readyAfter(await h.logs(c.id), c.startedAt, readyPattern(service));
+        if (r !== undefined) ready.push(r);
+        const hs = fleet.watch.healthyAfter(c);
+        if (hs !== undefined) healthy.push(hs);
+      }
+      rows.push({
+        host: h.host.role,
+        service: service === 'migrate' ? 'migrate (run time)' : service,
+        containers: mine.length,
+        readyS: ready.length ? Math.max(...ready) : undefined,
+        healthyS: healthy.length ? Math.max(...healthy) : undefined,
+      });
+    }
+  }
+  return rows;
+}
+
+/** TRANSLATE messages acked by each translate-svc container on A, from A's Prometheus (instance = container address). */
+async function replicaWork(prom: PrometheusClient, aContainers: ContainerState[]): Promise<Record<string, number>> {
+  const samples = await prom.query('sum by (instance) (messages_processed_total{job="translate-svc",node="server-a",queue="TRANSLATE",outcome="success"})');
+  const out: Record<string, number> = {};
+  for (const c of aContainers.filter((x) => x.service === 'translate-svc')) {
+    out[c.name] = samples.find((s) => s.metric.instance?.split(':')[0] === c.ip)?.value ?? 0;
+  }
+  return out;
+}
+
+async function requestReports(gw: GatewayClient, asins: string[]): Promise<{ requested: number; ready: number }> {
+  let ready = 0;
+  await Promise.all(
+    asins.map(async (asin) => {
+      const res = await gw.request<{ reportId: string }>('POST', `/v1/products/${asin}/reports`);
+      if (res.status !== 202) {
+        say(`report of ${asin}: POST answered ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+        return;
+      }
+      const done = await until(async () => {
+        const r = await gw.request<{ status: string }>('GET', `/v1/reports/${res.body.reportId}`);
+        return r.status === 200 && r.body.status !== 'pending';
+      }, 120_000);
+      const final = await gw.request<{ status: string }>('GET', `/v1/reports/${res.body.reportId}`);
+      if (done && final.body.status === 'ready') ready++;
+      else say(`report of ${asin}: ${final.status} ${JSON.stringify(final.body).slice(0, 200)}`);
+    }),
+  );
+  return { requested: asins.length, ready };
+}
+
+async function entry(): Promise<number> {
+  const ctx = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as DriverContext;
+  // A server of the test bed that goes away mid-run (PostgreSQL restarting after a crash) makes a
+  // client emit 'error' with no listener: a failed run, said plainly, not a stack dump.
+  process.on('uncaughtException', (err) => {
+    say(`run failed: ${err.stack ?? err.message}`);
+    process.exit(1);
+  });
+  process.once('SIGTERM', () => {
+    say('SIGTERM: stopping (run.ts tears the test bed down)');
+    process.exit(130);
+  });
+  try {
+    return (await main(ctx)) ? 0 : 1;
+  } catch (err) {
+    say(`run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  }
+}
+
+entry().then((code) => process.exit(code));

@@ -1,0 +1,81 @@
+import { computeFigures, formatReport, type ContainerObservations } from '../src/figures';
+
+function observations(over: Partial<ContainerObservations> = {}): ContainerObservations {
+  return {
+    images: [{ name: 'voc-pipeline:latest', bytes: 400e6 }, { name: 'voc-ct/nats:2-bookworm', bytes: 100e6 }],
+    buildTimings: { 'project image': 120 },
+    shipS: 30,
+    startup: [{ host: 'server-a', service: 'gateway', containers: 1, readyS: 2.5, healthyS: 16 }],
+    hosts: [
+      { host: 'server-a', containers: 15, healthy: 14, withHealthcheck: 14 },
+      { host: 'server-b', containers: 6, healthy: 6, withHealthcheck: 6 },
+    ],
+    migrateExitCode: 0,
+    translateReplicas: { 'server-a_translate-svc_1': 40, 'server-a_translate-svc_2': 35, 'server-a_translate-svc_3': 38 },
+    translateOnB: 50,
+    insightThemeOnB: 60,
+    uploads: { first: { sent: 10, accepted: 10 }, second: { sent: 6, accepted: 6, retries: 2 } },
+    outage: { killedAtS: 20, backAtS: 50, storedBefore: 800, storedAfter: 1500, translatedBefore: 500, translatedAfter: 900 },
+    finishedAtS: 120,
+    reports: { requested: 5, ready: 5 },
+    targets: [
+      { job: 'gateway', instance: '10.231.13.70:8080', health: 'up', lastError: '', scrapedBy: 'server-a' },
+      { job: 'nats', instance: 'nats-exporter:7777', health: 'down', lastError: 'no such host', scrapedBy: 'server-a' },
+      { job: 'theme-svc', instance: '10.231.13.131:9105', health: 'up', lastError: '', scrapedBy: 'server-b' },
+    ],
+    notRunJobs: ['nats'],
+    dashboard: [{ panel: 'Queue depth', expr: 'x', series: 0 }],
+    stopExitCodes: { 'server-a_gateway_1': 0 },
+    rootProcesses: [],
+    recreatedByScaling: [],
+    integrity: {
+      uploadedDistinct: 1500, stored: 1500, missing: 0, translated: 1500, wrongTranslations: 0, insightsDone: 1500, themesDone: 1500,
+      insightsUnder3: 0, insightsOver5: 0, duplicateThemes: 0, failed: 0, unfinished: 0, dlqMessages: 0,
+    },
+    totalS: 600,
+    ...over,
+  };
+}
+
+const failed = (o: ContainerObservations) => computeFigures(o).checks.filter((c) => !c.ok && c.severity === 'fail').map((c) => c.name);
+
+describe('computeFigures', () => {
+  it('passes a clean run; the exporter the test does not run may be down', () => {
+    const f = computeFigures(observations());
+    expect(failed(observations())).toEqual([]);
+    expect([f.ok, f.lost, f.duplicated]).toEqual([true, 0, 0]);
+  });
+
+  it('fails on a down target of a service it runs', () => {
+    const o = observations();
+    o.targets[0]!.health = 'down';
+    expect(failed(o)).toEqual(['Prometheus: every target of every service up (A scrapes, B remote-writes)']);
+  });
+
+  it('fails when a replica took no work, or fewer than three ran', () => {
+    const name = 'translate-svc scaled to 3 on A by the override, each replica took work';
+    expect(failed(observations({ translateReplicas: { a: 10, b: 0, c: 5 } }))).toEqual([name]);
+    expect(failed(observations({ translateReplicas: { a: 10, b: 3 } }))).toEqual([name]);
+  });
+
+  it('counts lost and duplicated reviews', () => {
+    const o = observations();
+    o.integrity = { ...o.integrity, stored: 1499, missing: 1, unfinished: 2, insightsOver5: 1 };
+    const f = computeFigures(o);
+    expect([f.lost, f.duplicated, f.ok]).toEqual([3, 1, false]);
+  });
+
+  it('fails on an unhealthy container, a killed app at stop, an invalid dashboard query', () => {
+    expect(failed(observations({ hosts: [{ host: 'server-a', containers: 15, healthy: 13, withHealthcheck: 14 }] }))).toEqual(['every container of server-a healthy']);
+    expect(failed(observations({ stopExitCodes: { x: 0, y: 137 } }))).toEqual(['every app container stopped cleanly on SIGTERM (exit 0 within its grace period)']);
+    expect(failed(observations({ dashboard: [{ panel: 'p', expr: 'x(', series: 0, error: 'parse error' }] }))).toEqual(["the Grafana dashboard's queries all run on Prometheus"]);
+  });
+
+  it('prints the summary row the issue asks for', () => {
+    const text = formatReport(observations(), computeFigures(observations()));
+    expect(text).toContain('voc-pipeline:latest');
+    expect(text).toMatch(/containers A \/ B/);
+    expect(text).toContain('15 / 6');
+    expect(text).toContain('1500/1500');
+  });
+});
