@@ -91,7 +91,12 @@ export function testLlmClient(baseUrl: string): LlmClient {
     apiKey: 'sim-key',
     model: 'qwen-plus-latest',
     service: 'pipeline-test',
-    limiter: { acquire: async () => undefined, pause: async () => undefined },
+    limiter: {
+      acquire: async (opts = {}) => ({ tokens: opts.tokens ?? 0, probe: false, settle: () => undefined, cancel: () => undefined }),
+      pause: async () => undefined,
+      halt: async () => undefined,
+      resume: async () => undefined,
+    },
     maxRetries: 1,
     timeoutMs: 5000,
     retryPolicy: { baseDelayMs: { vip: 10, normal: 10 }, maxDelayMs: { vip: 50, normal: 50 } },
