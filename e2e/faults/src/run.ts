@@ -5,9 +5,10 @@
  *   node --import tsx e2e/faults/src/run.ts [--only a,b] [--seed N] [--full] [--keep-logs] [--list]
  *
  * Two benches at once (they share nothing but the machine): the main one
- * (one NATS server, Redis with its append-only file) runs the kills, poison
- * and the server outages; the cluster one (three NATS nodes) the LLM
- * scenarios and the node loss. Each scenario sends products of its own, so
+ * (one NATS server, Redis with its append-only file) runs the kills, poison,
+ * the Redis and NATS restarts and PostgreSQL hung; the cluster one (three
+ * NATS nodes) the LLM scenarios, PostgreSQL down and the node loss
+ * (scenarios/index.ts). Each scenario sends products of its own, so
  * scenarios stay independent on one bench. Writes
  * bench/results/faults-<timestamp>.json; exits 0 only when every scenario
  * passed, else 1 (the failed invariants are printed by name).

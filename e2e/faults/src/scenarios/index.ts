@@ -1,10 +1,11 @@
 /**
  * Every scenario, in the order its bench takes them: the main bench (one
  * NATS server) runs the quick ones first (a broken build fails fast) and
- * the long PostgreSQL outages last; the cluster bench (three NATS nodes),
- * running at the same time, takes the LLM scenarios and then the node loss,
- * which waits for the main bench's PostgreSQL hang so that it measures
- * stalls on a quiet machine. The position numbers a scenario's ASINs, so
+ * the PostgreSQL hang last; the cluster bench (three NATS nodes), running
+ * at the same time, takes the LLM scenarios, PostgreSQL down (so that the
+ * long outages of the two benches overlap) and then the node loss, which
+ * waits for the main bench's PostgreSQL hang so that it measures stalls on
+ * a quiet machine. The position numbers a scenario's ASINs, so
  * they stay the same when only some scenarios run.
  */
 import type { ScenarioDef } from '../scenario';
@@ -22,9 +23,9 @@ export function allScenarios(): ScenarioDef[] {
     ...killScenarios(),
     byId('redis-restart'),
     byId('nats-restart'),
-    byId('pg-down'),
     byId('pg-hung'),
     ...llmScenarios(),
+    byId('pg-down'),
     clusterScenario(),
   ];
 }

@@ -56,7 +56,8 @@ export function serverScenarios(): ScenarioDef[] {
     {
       id: 'pg-down',
       name: 'PostgreSQL down',
-      bench: 'main',
+      // On the cluster bench, while the main one runs its kills: the two long outages then overlap.
+      bench: 'cluster',
       fault: (s) => `PostgreSQL stopped (fast shutdown) mid-run for ${sec(s.pgDown.ms)}, longer than ${s.pgDown.why}; uploads go on meanwhile`,
       redo: (p) => heldWork(ALL_LLM_STAGES, p),
       acceptance: { allGoodDone: true, dlqEmpty: true },
