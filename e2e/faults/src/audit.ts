@@ -5,8 +5,7 @@
  * stage timestamps the stall measure reads.
  */
 import type { Pool } from 'pg';
-import { Database } from '@voc/two-hosts/integrity';
-import { reviewKey } from '@voc/two-hosts/uploads';
+import { Database, reviewKey } from '@voc/two-hosts/harness';
 import type { DuplicateCounts, ReviewOutcome } from './figures';
 import type { StageEvent } from './stalls';
 

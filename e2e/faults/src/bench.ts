@@ -12,8 +12,9 @@ import type { ServiceName } from '@voc/config';
 import { GatewayClient, startPipeline, type Pipeline, type PipelineOptions } from '@voc/e2e';
 import type { SimConfig } from '@voc/llm-sim';
 import { connectNats, JS_ERR, jsErrorCode, listDeadLetters, queueStats, QUEUES, type QueueName } from '@voc/messaging';
-import { parsePrometheus, sumSamples } from '@voc/two-hosts/metrics';
+import { parsePrometheus, sumSamples } from '@voc/two-hosts/harness';
 import { CallLedger, type SimMode } from './ledger';
+import type { ConsumerSample } from './stalls';
 
 export type Say = (msg: string) => void;
 
@@ -38,6 +39,10 @@ export interface Progress {
 }
 
 const QUIET_POLL_MS = 500;
+/** A consumer watch looks this often, each look waiting at most CONSUMER_LOOK_TIMEOUT_MS, and stops after CONSUMER_WATCH_MAX_MS. */
+const CONSUMER_LOOK_MS = 250;
+const CONSUMER_LOOK_TIMEOUT_MS = 1000;
+const CONSUMER_WATCH_MAX_MS = 15 * 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A service that exited without the bench stopping or killing it. */
@@ -264,6 +269,41 @@ export class FaultBench {
       timeoutMs,
       QUIET_POLL_MS,
     );
+  }
+
+  /**
+   * Looks at the consumers of `queues` every 250 ms (delivered so far,
+   * waiting, held) until stopped: what a consumer stall is measured from.
+   * A look NATS does not answer within 1 s is recorded without counts.
+   */
+  watchConsumers(queues: readonly QueueName[]): { stop(): Promise<Record<QueueName, ConsumerSample[]>> } {
+    let stopped = false;
+    const until = Date.now() + CONSUMER_WATCH_MAX_MS;
+    const samples = Object.fromEntries(queues.map((q) => [q, [] as ConsumerSample[]])) as Record<QueueName, ConsumerSample[]>;
+    const loops = (async () => {
+      const jsm = await this.nc.jetstreamManager({ timeout: CONSUMER_LOOK_TIMEOUT_MS });
+      await Promise.all(
+        queues.map(async (q) => {
+          while (!stopped && Date.now() < until) {
+            const t = Date.now();
+            try {
+              const ci = await jsm.consumers.info(QUEUES[q].stream, QUEUES[q].durable);
+              samples[q].push({ t, delivered: ci.delivered.consumer_seq, pending: ci.num_pending, ackPending: ci.num_ack_pending });
+            } catch {
+              samples[q].push({ t });
+            }
+            await sleep(Math.max(0, CONSUMER_LOOK_MS - (Date.now() - t)));
+          }
+        }),
+      );
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        await loops.catch(() => undefined);
+        return samples;
+      },
+    };
   }
 
   /** Messages stranded in the work streams (out of deliveries, never dead-lettered), and the DLQ's size, over the whole bench. */

@@ -54,7 +54,7 @@ export interface Acceptance {
   allGoodDone?: boolean;
   /** No dead letter, and nothing stranded, of the scenario's products. */
   dlqEmpty?: boolean;
-  /** No stage's completions stopped longer than this while it had work. */
+  /** No consumer went longer than this without a delivery while it had messages waiting and room to take them. */
   maxStallMs?: number;
   /** Every report requested ends ready. */
   reportsReady?: boolean;
@@ -77,7 +77,7 @@ export interface ScenarioObservation {
   stranded: number;
   /** Milliseconds since the scenario started; `recoveredAt` null when it did not finish in time. */
   timeline: { faultAt: number; faultEndedAt: number; recoveredAt: number | null };
-  /** Longest time each stage completed nothing while it had work, ms. */
+  /** Per consumer, the longest time it delivered nothing while it had messages waiting and room to take them, ms. */
   stalls?: Record<string, number>;
   reports?: { requested: number; ready: number };
   /** Services that exited on their own during the scenario (the bench started them again, as compose would). */

@@ -8,6 +8,7 @@
  * one leaves the bench usable for the next.
  */
 import { serviceEnvironment, type ServiceName } from '@voc/config';
+import type { QueueName } from '@voc/messaging';
 import { pipelineSettingsFromEnv } from '@voc/pipeline';
 import { limiterConfigFromEnv } from '@voc/rate-limiter';
 import { auditReviews, rejectedReviews, stageEvents } from './audit';
@@ -17,7 +18,7 @@ import { summarizeCalls } from './ledger';
 import { plannedCalls, type PlannedCalls } from './plan';
 import type { Rng } from './random';
 import type { Schedule } from './schedule';
-import { longestStall } from './stalls';
+import { longestConsumerStall, longestStall, type ConsumerSample } from './stalls';
 import { ReviewPool, Workload } from './workload';
 
 export interface ScenarioContext {
@@ -39,7 +40,15 @@ export interface ScenarioContext {
    * run(); a scenario that must act after recovery (bring a node back) calls it itself.
    */
   waitFinal(timeoutMs: number): Promise<boolean>;
+  /** Starts looking at these stages' consumers (runScenario measures their stalls from the looks). */
+  watchConsumers(stages: readonly StalledStage[]): void;
 }
+
+/** The stages whose consumer stalls are measured, and the service whose CONCURRENCY is each one's room. */
+export const STALL_STAGES = { INGEST: 'ingest-svc', TRANSLATE: 'translate-svc', INSIGHT: 'insight-svc', THEME: 'theme-svc' } as const satisfies Partial<
+  Record<QueueName, ServiceName>
+>;
+export type StalledStage = keyof typeof STALL_STAGES;
 
 export interface ScenarioDef {
   id: string;
@@ -139,6 +148,7 @@ export async function runScenario(
   let faultEndedAt: number | undefined;
   let recoveredAt: number | null = null;
   const asins = () => ctx.work.asins;
+  let watch: { stages: readonly StalledStage[]; stop(): Promise<Record<QueueName, ConsumerSample[]>> } | undefined;
   const ctx: ScenarioContext = {
     bench,
     work: new Workload(n, pool),
@@ -178,6 +188,9 @@ export async function runScenario(
       if (ok && recovering) recoveredAt = Date.now() - t0;
       return ok;
     },
+    watchConsumers(stages) {
+      watch ??= { stages, ...bench.watchConsumers(stages) };
+    },
   };
   log(`${def.name}: ${def.fault(schedule)}`);
   try {
@@ -191,6 +204,7 @@ export async function runScenario(
   faultEndedAt ??= Date.now() - t0;
 
   const finished = await ctx.waitFinal(def.recoverMs);
+  const samples = await watch?.stop();
   log(finished ? `every accepted review final ${((recoveredAt! - faultEndedAt) / 1000).toFixed(1)} s after the fault` : 'did not recover in time');
   const products = asins();
   if (!(await bench.quietSince(marks, finished ? QUIET_AFTER_MS : QUIET_AFTER_FAILURE_MS))) notes.push("the scenario's messages had not all settled at the end");
@@ -216,10 +230,16 @@ export async function runScenario(
   }
   let stalls: Record<string, number> | undefined;
   if (def.acceptance.maxStallMs !== undefined) {
-    const events = await stageEvents(bench.pool, products);
     const from = t0 + faultAt;
     const to = t0 + (recoveredAt ?? Date.now() - t0);
-    stalls = Object.fromEntries(Object.entries(events).map(([stage, ev]) => [stage, longestStall(ev, from, to)]));
+    // The check: each consumer's longest time with work waiting, room to take it, and no delivery.
+    if (watch && samples) {
+      stalls = Object.fromEntries(watch.stages.map((q) => [q, longestConsumerStall(samples[q], concurrencyOf(STALL_STAGES[q]), from, to)]));
+    }
+    // For the notes: the longest gap in each stage's completions (a busy stage, e.g. chunks of 100 reviews, has gaps too).
+    const events = await stageEvents(bench.pool, products);
+    const gaps = Object.entries(events).map(([stage, ev]) => `${stage} ${(longestStall(ev, from, to) / 1000).toFixed(1)} s`);
+    notes.push(`longest gap in completions while reviews waited: ${gaps.join(', ')}`);
   }
   let reports: ScenarioObservation['reports'];
   if (ctx.reports.length) {

@@ -50,3 +50,51 @@ export function longestStall(events: readonly StageEvent[], from: number, to: nu
   if (waiting > 0) close(to);
   return longest;
 }
+
+/**
+ * One look at a consumer: how many messages it has delivered so far (its
+ * consumer sequence), how many wait, how many are held. The counts are
+ * undefined when NATS did not answer in time (a lost node, a leader election).
+ */
+export interface ConsumerSample {
+  t: number;
+  delivered?: number;
+  pending?: number;
+  ackPending?: number;
+}
+
+/**
+ * The longest interval within [from, to] during which a consumer had messages
+ * waiting and room to take them (fewer held than `capacity`, the CONCURRENCY
+ * of the process consuming it) and delivered nothing. A consumer whose
+ * processes are busy with everything they can hold is working, not stalled;
+ * one that did not answer counts as stalled until a later answer shows a
+ * delivery or no waiting work. Times in ms.
+ */
+export function longestConsumerStall(samples: readonly ConsumerSample[], capacity: number, from: number, to: number): number {
+  let longest = 0;
+  let stillSince: number | undefined;
+  let lastDelivered: number | undefined;
+  const close = (t: number) => {
+    if (stillSince === undefined) return;
+    const end = Math.min(t, to);
+    const start = Math.max(stillSince, from);
+    if (end > start) longest = Math.max(longest, end - start);
+  };
+  for (const s of [...samples].sort((a, b) => a.t - b.t)) {
+    if (s.delivered === undefined || s.pending === undefined || s.ackPending === undefined) {
+      stillSince ??= s.t;
+      continue;
+    }
+    const progressed = lastDelivered !== undefined && s.delivered > lastDelivered;
+    lastDelivered = s.delivered;
+    const idleWithWork = s.pending > 0 && s.ackPending < capacity;
+    if (progressed || !idleWithWork) {
+      close(s.t);
+      stillSince = undefined;
+    }
+    if (idleWithWork) stillSince ??= s.t;
+  }
+  if (samples.length) close(Math.max(...samples.map((s) => s.t)));
+  return longest;
+}

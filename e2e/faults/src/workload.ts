@@ -8,7 +8,7 @@
 import type { NatsConnection } from 'nats';
 import type { DataReview, GatewayClient } from '@voc/e2e';
 import { QUEUES } from '@voc/messaging';
-import { reviewKey, sendUploads, type UploadChunk, type UploadOutcome } from '@voc/two-hosts/uploads';
+import { reviewKey, sendUploads, type UploadChunk, type UploadOutcome } from '@voc/two-hosts/harness';
 import type { AcceptedMessage } from './plan';
 
 /** The gateway splits an upload into INGEST messages of at most 200 reviews; a chunk of at most this many is one message. */

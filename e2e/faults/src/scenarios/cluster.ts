@@ -4,6 +4,12 @@
  * to, so their pull consumers lose their server. The work must go on: no
  * stage may stand still more than 5 s while it has reviews waiting. The node
  * comes back once the work is done and must rejoin the cluster.
+ *
+ * A stall is measured on the consumers (their deliveries, looked at every
+ * 250 ms): time with messages waiting, room in the consuming service
+ * (fewer held than its CONCURRENCY), and nothing delivered. Gaps in the
+ * stages' completions are printed beside it; they also count a stage busy
+ * with chunks of 100 reviews on a loaded machine, which is no stall.
  */
 import { ALL_LLM_STAGES, heldWork, midRun, type ScenarioContext, type ScenarioDef } from '../scenario';
 
@@ -36,6 +42,7 @@ export function clusterScenario(): ScenarioDef {
       if (!cluster) throw new Error('this scenario needs the cluster bench');
       for (let i = 0; i < 4; i++) ctx.work.addProduct(150, { bullets: i === 0 });
       await ctx.work.upload(ctx.bench.gw, ctx.work.products);
+      ctx.watchConsumers(['INGEST', 'TRANSLATE', 'INSIGHT', 'THEME']);
       await midRun(ctx, 'translated', ctx.rng.between(0.2, 0.4));
       const counts = await serviceConnections(ctx);
       const victim = counts.indexOf(Math.max(...counts));
