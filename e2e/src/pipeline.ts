@@ -20,6 +20,8 @@ export interface Pipeline {
   readonly sim: LlmSim;
   apps: Map<ServiceName, RunningApp>;
   gatewayUrl: string;
+  /** The gateway's /metrics (its own port). */
+  gatewayMetricsUrl: string;
   apiKey: string;
   env: Record<string, string>;
   logDir: string;
@@ -55,6 +57,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   let sim: LlmSim | undefined;
   const ports = new Map<ServiceName, number>();
   let dbProxy: FaultProxy | undefined;
+  let gatewayMetricsPort = 0;
   const stop = async () => {
     await dbProxy?.setMode('pass');
     await Promise.all([...apps.values()].map((a) => a.stop()));
@@ -84,10 +87,13 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
       const def = SERVICES[name];
       const port = ports.get(name) ?? (await freePort());
       ports.set(name, port);
+      // The gateway serves /metrics on a port of its own: a free one here (kept over restarts), not its default.
+      if (name === 'gateway' && !gatewayMetricsPort) gatewayMetricsPort = await freePort();
+      const metrics: Record<string, string> = name === 'gateway' ? { GATEWAY_METRICS_PORT: String(gatewayMetricsPort) } : {};
       const app = startApp(
         ROOT,
         name,
-        { ...serviceEnvironment(name), ...env, ...opts.serviceEnv?.[name], ...extraEnv, [def.portVar]: String(port) },
+        { ...serviceEnvironment(name), ...env, ...metrics, ...opts.serviceEnv?.[name], ...extraEnv, [def.portVar]: String(port) },
         path.join(logDir, `${name}.log`),
         { port },
       );
@@ -119,6 +125,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
       },
       apps,
       gatewayUrl: gw ? `http://127.0.0.1:${gw.port}` : '',
+      gatewayMetricsUrl: gw ? `http://127.0.0.1:${gatewayMetricsPort}/metrics` : '',
       apiKey,
       env,
       logDir,

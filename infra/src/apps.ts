@@ -45,11 +45,12 @@ export function connectionEnvironment(role: DeployRole): Record<string, string> 
   };
 }
 
-/** LLM_MODEL, MAX_API_RPS, LLM_MODEL_LIMITS: the limiter's keys and limits. */
+/** LLM_MODEL, MAX_API_RPS, MAX_API_TPM, LLM_MODEL_LIMITS: the limiter's keys and limits. */
 export function limiterEnvironment(role: DeployRole): Record<string, string> {
   return {
     LLM_MODEL: ref('LLM_MODEL', role),
     MAX_API_RPS: ref('MAX_API_RPS', role),
+    MAX_API_TPM: ref('MAX_API_TPM', role),
     LLM_MODEL_LIMITS: ref('LLM_MODEL_LIMITS', role),
   };
 }
@@ -67,7 +68,16 @@ export function appEnvironment(name: ServiceName, role: DeployRole): Record<stri
   };
   if (def.backend) Object.assign(env, connectionEnvironment(role));
   if (def.llm) {
-    Object.assign(env, { LLM_BASE_URL: ref('LLM_BASE_URL', role), LLM_API_KEY: ref('LLM_API_KEY', role) }, limiterEnvironment(role));
+    Object.assign(
+      env,
+      {
+        LLM_BASE_URL: ref('LLM_BASE_URL', role),
+        LLM_API_KEY: ref('LLM_API_KEY', role),
+        LLM_PRICES: ref('LLM_PRICES', role),
+        LLM_HALT_PROBE_MS: ref('LLM_HALT_PROBE_MS', role),
+      },
+      limiterEnvironment(role),
+    );
   } else if (def.limiterSettings) {
     Object.assign(env, limiterEnvironment(role));
   }

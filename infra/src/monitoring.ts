@@ -26,11 +26,17 @@ export const MONITORING_MEMORY_MB = { prometheus: 512, prometheusAgent: 256, gra
 const EXPORTER_PORT = 7777;
 const SCRAPE_INTERVAL = '15s';
 
+/** The gateway serves /metrics on its own port, not on the public one. */
+const metricsPortOf = (name: ServiceName): number => {
+  const def: { port: number; metricsPort?: number } = SERVICES[name];
+  return def.metricsPort ?? def.port;
+};
+
 function appScrapeJobs(role: DeployRole): YamlMap[] {
   return servicesOn(role).map((name: ServiceName) => ({
     job_name: name,
     // One A record per container: every replica of a scaled service is scraped.
-    dns_sd_configs: [{ names: [name], type: 'A', port: SERVICES[name].port, refresh_interval: '30s' }],
+    dns_sd_configs: [{ names: [name], type: 'A', port: metricsPortOf(name), refresh_interval: '30s' }],
   }));
 }
 

@@ -22,6 +22,8 @@ export type VariableFormat =
   | 'name'
   | 'model'
   | 'model-limits'
+  | 'llm-prices'
+  | 'non-negative-int'
   | 'log-level'
   | 'image'
   | 'pg-size';
@@ -211,6 +213,30 @@ export const HOST_VARIABLES: readonly HostVariable[] = [
     secret: false,
     roles: ALL('200'),
     sample: '200',
+  },
+  {
+    name: 'MAX_API_TPM',
+    description: "The fleet-wide token limit of LLM_MODEL per minute, counted as prompt + max_tokens at send time (960000 = 80% of qwen-plus-latest's 1,200,000 TPM; 0: requests only). Same on every host.",
+    format: 'non-negative-int',
+    secret: false,
+    roles: ALL('960000'),
+    sample: '960000',
+  },
+  {
+    name: 'LLM_PRICES',
+    description: 'Prices per million tokens for the usage report, e.g. qwen-plus-latest=0.8:2:0.32 (prompt:completion[:cached], CNY); empty: cost 0.',
+    format: 'llm-prices',
+    secret: false,
+    roles: ALL(''),
+    sample: '',
+  },
+  {
+    name: 'LLM_HALT_PROBE_MS',
+    description: 'While the provider refuses the account (403 arrears, quota), one probe call fleet-wide per this many ms; LLM work resumes when it succeeds.',
+    format: 'positive-int',
+    secret: false,
+    roles: ALL('60000'),
+    sample: '60000',
   },
   {
     name: 'LLM_MODEL_LIMITS',

@@ -2,27 +2,29 @@ import type { Express } from 'express';
 import { bearerAuth } from './auth';
 import type { GatewayDeps } from './deps';
 import { errorHandler, unknownRoute } from './errors';
-import { createGatewayMetrics } from './metrics';
 import { InFlightRequests } from './middleware/drain';
-import { jsonBody, requireJsonBody } from './middleware/json-body';
+import { BodyBudget, jsonBody } from './middleware/json-body';
+import { keyRateLimit } from './middleware/key-rate-limit';
 import { requestLogging } from './middleware/request-log';
 import { docsRoutes } from './routes/docs';
+import { keyRoutes } from './routes/keys';
 import { productRoutes } from './routes/products';
 import { queueRoutes } from './routes/queues';
 import { usageRoutes } from './routes/usage';
 import { reportRoutes } from './routes/reports';
+import { uploadReadiness } from './routes/upload-readiness';
 import { uploadRoutes } from './routes/uploads';
 
 /**
- * Mounts the gateway on an express app that already serves /healthz, /readyz
- * and /metrics (runService does that). Order matters: public docs, then auth
- * (so nobody unauthenticated makes us parse a 16 MB body), then the
- * content-type check and the JSON parser, the routes, and the error handler.
- * Returns the in-flight tracker so shutdown can let running requests finish.
+ * Mounts the gateway on an express app that already serves /healthz and
+ * /readyz (runService does that; /metrics is on its own port). Order matters:
+ * public docs and upload readiness, then auth, then the key's rate limit (so
+ * nobody unauthenticated or over their limit makes us read a body), then the
+ * bounded JSON body reader, the routes, and the error handler. Returns the
+ * in-flight tracker so shutdown can let running requests finish.
  */
 export function mountGateway(app: Express, deps: GatewayDeps): InFlightRequests {
-  const { settings } = deps;
-  const metrics = createGatewayMetrics(deps.registry);
+  const { settings, metrics } = deps;
   const inFlight = new InFlightRequests();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -32,11 +34,11 @@ export function mountGateway(app: Express, deps: GatewayDeps): InFlightRequests 
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
     next();
   });
-  app.use(docsRoutes());
-  app.use(bearerAuth(settings.apiKeys));
-  app.use(requireJsonBody, jsonBody(settings.bodyLimitBytes));
+  app.use(docsRoutes(), uploadReadiness(deps));
+  app.use(bearerAuth(deps.keys), keyRateLimit(deps.keyLimits, metrics));
+  app.use(jsonBody(settings.body, new BodyBudget(settings.body.budgetBytes, metrics), metrics));
   // Routers carry full paths (/v1/…) so the route template in logs and metrics is complete.
-  app.use(uploadRoutes(deps, metrics), productRoutes(deps), reportRoutes(deps), queueRoutes(deps), usageRoutes(deps));
+  app.use(uploadRoutes(deps), productRoutes(deps), reportRoutes(deps), queueRoutes(deps), usageRoutes(deps), keyRoutes(deps));
   app.use(unknownRoute);
   app.use(errorHandler(deps.log, { retryAfterS: settings.retryAfterS }));
   return inFlight;

@@ -15,6 +15,8 @@ try {
 main({
   name: 'gateway',
   port: cfg.GATEWAY_PORT,
+  // Prometheus scrapes its own port: the API port (public) does not expose /metrics.
+  metricsPort: cfg.GATEWAY_METRICS_PORT,
   // Leaves the in-flight drain its full SHUTDOWN_TIMEOUT_MS before the hard deadline.
   shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS + 5000,
   start: async (ctx) => {

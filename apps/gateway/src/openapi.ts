@@ -5,6 +5,8 @@
  * schemas mirror the read models of @voc/pipeline and the routes.
  */
 import { z } from 'zod';
+import { REVIEW_LIST_STATUSES } from '@voc/pipeline';
+import { ERROR_CODE_NAMES, ERROR_CODES } from './errors';
 import { REVIEW_PAGE } from './routes/products';
 import { LIMITS, reviewSchema, uploadSchema } from './validation';
 
@@ -13,6 +15,7 @@ type Schema = Record<string, unknown>;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Schema, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
+const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } } };
 
 function fromZod(schema: z.ZodType): Schema {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as Schema;
@@ -48,7 +51,11 @@ const schemas: Record<string, Schema> = {
         type: 'object',
         required: ['code', 'message', 'details'],
         properties: {
-          code: { type: 'string', description: 'Stable machine-readable code, e.g. invalid_reviews, unauthorized, queue_unavailable' },
+          code: {
+            type: 'string',
+            enum: ERROR_CODE_NAMES,
+            description: `Stable machine-readable code:\n${ERROR_CODE_NAMES.map((c) => `- \`${c}\` (${ERROR_CODES[c].status}): ${ERROR_CODES[c].description}`).join('\n')}`,
+          },
           message: str,
           details: {
             type: 'array',
@@ -149,8 +156,89 @@ const schemas: Record<string, Schema> = {
       nextCursor: { ...nullable(str), description: 'Pass as `cursor` for the next page; null on the last page' },
     },
   },
-  LearningAccepted: { type: 'object', required: ['jobId'], properties: { jobId: { type: 'string', format: 'uuid' } } },
-  ReportAccepted: { type: 'object', required: ['reportId'], properties: { reportId: { type: 'string', format: 'uuid' } } },
+  LearningAccepted: {
+    type: 'object',
+    required: ['jobId', 'existing'],
+    properties: {
+      jobId: { type: 'string', format: 'uuid' },
+      existing: { type: 'boolean', description: 'True: the product’s queued or running job, not a new one' },
+    },
+  },
+  ReportAccepted: {
+    type: 'object',
+    required: ['reportId', 'existing'],
+    properties: {
+      reportId: { type: 'string', format: 'uuid' },
+      existing: { type: 'boolean', description: 'True: the last report of the product’s unchanged data, not a new one' },
+    },
+  },
+  UploadStatus: {
+    type: 'object',
+    required: ['uploadId', 'asin', 'keyId', 'reviews', 'parts', 'stored', 'duplicates', 'rejected', 'stages', 'complete', 'webhook'],
+    properties: {
+      uploadId: { type: 'string', format: 'uuid' },
+      asin: str,
+      keyId: nullable(str),
+      createdAt: nullable({ type: 'string', format: 'date-time' }),
+      reviews: { ...int, description: 'Reviews in the upload' },
+      parts: {
+        type: 'object',
+        properties: {
+          total: nullable(int),
+          duplicate: { ...int, description: 'Parts JetStream already held (an identical re-send): their reviews belong to the first upload' },
+          stored: { ...int, description: 'Parts ingest-svc has stored' },
+        },
+      },
+      stored: { ...int, description: 'Reviews stored anew by this upload' },
+      duplicates: { ...int, description: 'Reviews already stored before (same asin + reviewId)' },
+      rejected: { ...int, description: 'Reviews ingest-svc refused' },
+      stages: {
+        type: 'object',
+        description: 'This upload’s stored reviews per stage and status',
+        properties: Object.fromEntries(['translate', 'insight', 'theme'].map((k) => [k, { type: 'object', additionalProperties: int }])),
+      },
+      complete: { type: 'boolean', description: 'Every part stored and every stored review through every stage' },
+      webhook: nullable({
+        type: 'object',
+        properties: { state: { enum: ['none', 'pending', 'delivered', 'failed'] }, attempts: int, lastError: nullable(str) },
+      }),
+    },
+  },
+  KeyInfo: {
+    type: 'object',
+    required: ['keyId', 'limits', 'usage', 'webhook'],
+    properties: {
+      keyId: str,
+      limits: {
+        type: 'object',
+        properties: {
+          requestsPerSecond: { type: 'number' },
+          burst: int,
+          reviewsPerDay: nullable(int),
+          learnCooldownS: int,
+          reportCooldownS: int,
+        },
+      },
+      usage: {
+        type: 'object',
+        properties: {
+          mode: { enum: ['redis', 'degraded'], description: 'degraded: Redis does not answer and the limits are not enforced (fail open)' },
+          requestsAvailable: nullable(int),
+          reviewsToday: nullable(int),
+          day: { type: 'string', format: 'date' },
+          dayResetsAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      webhook: nullable(ref('Webhook')),
+    },
+  },
+  Webhook: { type: 'object', required: ['url', 'updatedAt'], properties: { url: str, updatedAt: { type: 'string', format: 'date-time' } } },
+  WebhookInput: {
+    type: 'object',
+    required: ['url'],
+    properties: { url: { type: 'string', maxLength: 2048, description: 'Absolute http(s) URL, no credentials; called with POST when an upload of this key completes' } },
+  },
+  Readiness: { type: 'object', required: ['ready'], properties: { ready: { type: 'boolean' }, reason: str, checks: { type: 'array', items: { type: 'object' } } } },
   Report: {
     type: 'object',
     required: ['id', 'asin', 'status'],
@@ -187,15 +275,37 @@ const schemas: Record<string, Schema> = {
     properties: {
       key: { type: 'string', description: 'Limiter key (the model)' },
       limit: { type: 'number', description: 'Requests per second allowed fleet-wide' },
+      tokensPerMinute: { type: 'number', description: 'Tokens per minute allowed fleet-wide (0: requests only)' },
       grantedLastSecond: int,
+      tokensLastSecond: int,
       recentRps: { type: 'number', description: 'Grants per second over the last 10 s' },
+      recentTpm: { type: 'number', description: 'Tokens per minute over the last 10 s' },
       pausedUntil: nullable({ type: 'string', format: 'date-time' }),
+      halted: nullable({
+        type: 'object',
+        description: 'LLM work halted fleet-wide (account in arrears, quota exhausted) until a probe call succeeds',
+        properties: { reason: { type: 'string' }, since: { type: 'string', format: 'date-time' }, nextProbe: { type: 'string', format: 'date-time' } },
+      }),
+      ramp: nullable({
+        type: 'object',
+        description: 'The fleet runs below its limits: slow start, or after a 429',
+        properties: { requestsFactor: { type: 'number' }, tokensFactor: { type: 'number' }, fullAt: nullable({ type: 'string', format: 'date-time' }) },
+      }),
+      lanes: {
+        type: 'array',
+        items: { type: 'object', properties: { lane: { type: 'string' }, minShare: { type: 'number' }, share: { type: 'number' }, wanting: { type: 'boolean' } } },
+      },
       mode: { enum: ['redis', 'degraded'] },
     },
   },
   Queues: {
     type: 'object',
     properties: {
+      alerts: {
+        type: 'array',
+        description: 'What an operator must act on: llm_halted, limiter_degraded',
+        items: { type: 'object', properties: { code: { type: 'string' }, key: { type: 'string' }, message: { type: 'string' }, since: nullable({ type: 'string', format: 'date-time' }) } },
+      },
       streams: { type: 'object', additionalProperties: ref('StreamStats') },
       dlq: { type: 'object', properties: { total: int } },
       limiter: nullable(ref('LimiterStats')),
@@ -205,9 +315,14 @@ const schemas: Record<string, Schema> = {
   },
 };
 
+/** What any authenticated operation may answer besides its own outcomes (a body is read for every request that sends one). */
 const common = {
+  400: errorResponse('Malformed request: path, query, JSON body (invalid_json, invalid_encoding, json_too_deep) or the operation’s own input'),
   401: errorResponse('Missing or invalid API key'),
-  503: errorResponse('NATS or PostgreSQL unavailable (Retry-After says when to retry); or the instance is shutting down'),
+  413: errorResponse('Request body over the body limit; the message says how to split it'),
+  415: errorResponse('A request body that is not Content-Type: application/json'),
+  429: { ...errorResponse('A per-key limit: rate_limited, quota_exceeded or cooldown'), headers: retryAfter },
+  503: { ...errorResponse('NATS or PostgreSQL unavailable, too many bodies being read, or the instance is shutting down'), headers: retryAfter },
 };
 
 const open = { security: [] };
@@ -220,7 +335,8 @@ export function openApiDocument(): Schema {
       version: '1.0.0',
       description:
         'Uploads Amazon reviews for translation and analysis, and reads progress, reviews, reports and queue depths. ' +
-        'Every /v1 route needs `Authorization: Bearer <key>`. Errors are `{ error: { code, message, details } }`.',
+        'Every /v1 route needs `Authorization: Bearer <key>`. Errors are `{ error: { code, message, details } }` with a code of the `Error` schema’s enum. ' +
+        'Per-key limits answer 429 with Retry-After.',
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
@@ -236,11 +352,9 @@ export function openApiDocument(): Schema {
             'Re-sending the same upload is safe: identical parts are dropped by JetStream, and reviews are unique per (asin, reviewId) in the database.',
           requestBody: { required: true, content: { 'application/json': { schema: ref('Upload') } } },
           responses: {
-            202: json(ref('UploadAccepted'), 'Accepted: every part is stored in the INGEST queue'),
-            400: errorResponse('Invalid ASIN, JSON or reviews (details list each index and field)'),
+            202: { ...json(ref('UploadAccepted'), 'Accepted: every part is stored in the INGEST queue'), headers: { Location: { description: 'GET it for the upload’s progress', schema: str } } },
             ...common,
-            413: errorResponse('Request body too large'),
-            415: errorResponse('Content-Type is not application/json'),
+            400: errorResponse('Invalid ASIN, JSON or reviews (details list each index and field)'),
           },
         },
         get: {
@@ -249,12 +363,18 @@ export function openApiDocument(): Schema {
           parameters: [
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: REVIEW_PAGE.maxLimit, default: REVIEW_PAGE.defaultLimit } },
             { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
+            {
+              name: 'status',
+              in: 'query',
+              schema: { enum: [...REVIEW_LIST_STATUSES] },
+              description: 'Only reviews done in every stage, still in progress, failed in a stage, or rejected by the database (with the reason)',
+            },
           ],
           responses: {
             200: json(ref('ReviewPage'), 'One page'),
-            400: errorResponse('Bad ASIN, limit or cursor'),
-            404: errorResponse('Unknown product'),
             ...common,
+            400: errorResponse('Bad ASIN, limit, cursor or status'),
+            404: errorResponse('Unknown product'),
           },
         },
       },
@@ -263,7 +383,7 @@ export function openApiDocument(): Schema {
         get: {
           operationId: 'getProduct',
           summary: 'Progress of a product: review counts per stage, learned dimensions and 5W labels',
-          responses: { 200: json(ref('ProductStatus'), 'The product'), 400: errorResponse('Bad ASIN'), 404: errorResponse('Unknown product'), ...common },
+          responses: { 200: json(ref('ProductStatus'), 'The product'), ...common, 400: errorResponse('Bad ASIN'), 404: errorResponse('Unknown product') },
         },
       },
       '/v1/products/{asin}/learn': {
@@ -271,12 +391,15 @@ export function openApiDocument(): Schema {
         post: {
           operationId: 'learnProduct',
           summary: 'Queue (re)learning of the product’s dimensions and 5W labels (VIP lane)',
+          description:
+            'Idempotent: while a job of the product is queued or running, that job is returned (`existing: true`). ' +
+            'A new job is subject to the key’s cooldown per product (429 `cooldown`).',
           responses: {
-            202: json(ref('LearningAccepted'), 'Queued'),
+            202: json(ref('LearningAccepted'), 'Queued, or the job already queued or running'),
+            ...common,
             400: errorResponse('Bad ASIN'),
             404: errorResponse('Unknown product'),
             409: errorResponse('Learning cannot be queued in the product’s current state'),
-            ...common,
           },
         },
       },
@@ -285,11 +408,14 @@ export function openApiDocument(): Schema {
         post: {
           operationId: 'requestReport',
           summary: 'Queue a report of the product',
+          description:
+            'While the product’s data is unchanged since its last pending or ready report, that report is returned (`existing: true`). ' +
+            'A new report is subject to the key’s cooldown per product (429 `cooldown`).',
           responses: {
-            202: { ...json(ref('ReportAccepted'), 'Queued; poll GET /v1/reports/{id}'), headers: { Location: { schema: str } } },
+            202: { ...json(ref('ReportAccepted'), 'Queued (or the unchanged last one); poll GET /v1/reports/{id}'), headers: { Location: { schema: str } } },
+            ...common,
             400: errorResponse('Bad ASIN'),
             404: errorResponse('Unknown product'),
-            ...common,
           },
         },
       },
@@ -303,13 +429,42 @@ export function openApiDocument(): Schema {
               description: 'The report',
               content: {
                 'application/json': { schema: ref('Report') },
-                'text/html': { schema: { type: 'string' }, description: 'Rendered report (only when ready)' },
+                // A media type object has no description (OpenAPI 3.1): it goes on the schema.
+                'text/html': { schema: { type: 'string', description: 'Rendered report (only when ready)' } },
               },
             },
+            ...common,
             400: errorResponse('Not a UUID'),
             404: errorResponse('Unknown report'),
-            ...common,
           },
+        },
+      },
+      '/v1/uploads/{uploadId}': {
+        parameters: [{ name: 'uploadId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' }, description: 'uploadId of a 202 from POST /v1/products/{asin}/reviews' }],
+        get: {
+          operationId: 'getUpload',
+          summary: 'One upload’s progress: stored, duplicates, rejected, its reviews per stage, complete, webhook state',
+          responses: { 200: json(ref('UploadStatus'), 'The upload'), ...common, 400: errorResponse('Not a UUID'), 404: errorResponse('Unknown upload, or another key’s') },
+        },
+      },
+      '/v1/keys/me': {
+        get: {
+          operationId: 'getKey',
+          summary: 'This key: id, limits, usage (requests available now, reviews today) and webhook',
+          responses: { 200: json(ref('KeyInfo'), 'The key'), ...common },
+        },
+      },
+      '/v1/keys/me/webhook': {
+        put: {
+          operationId: 'setWebhook',
+          summary: 'Set this key’s upload-completion webhook (POSTed, signed, when an upload of this key completes)',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('WebhookInput') } } },
+          responses: { 200: json(ref('Webhook'), 'Set'), ...common, 400: errorResponse('invalid_webhook: not an absolute http(s) URL the gateway may call') },
+        },
+        delete: {
+          operationId: 'deleteWebhook',
+          summary: 'Remove this key’s webhook',
+          responses: { 204: { description: 'Removed' }, ...common, 404: errorResponse('The key has no webhook') },
         },
       },
       '/v1/queues': {
@@ -329,7 +484,7 @@ export function openApiDocument(): Schema {
             { name: 'to', in: 'query', schema: { type: 'string', format: 'date' } },
             ...['asin', 'model', 'stage', 'service'].map((name) => ({ name, in: 'query', schema: str })),
           ],
-          responses: { 200: json(ref('UsageReport'), 'Usage'), 400: errorResponse('Bad query'), ...common },
+          responses: { 200: json(ref('UsageReport'), 'Usage'), ...common },
         },
       },
       '/healthz': { get: { ...open, operationId: 'healthz', summary: 'Liveness', responses: { 200: json({ type: 'object' }, 'Alive') } } },
@@ -338,11 +493,26 @@ export function openApiDocument(): Schema {
           ...open,
           operationId: 'readyz',
           summary: 'Readiness: NATS, Redis and PostgreSQL reachable',
-          responses: { 200: json({ type: 'object' }, 'Ready'), 503: json({ type: 'object' }, 'Not ready, or shutting down') },
+          responses: { 200: json(ref('Readiness'), 'Ready'), 503: json(ref('Readiness'), 'Not ready, or shutting down') },
+        },
+      },
+      '/readyz/uploads': {
+        get: {
+          ...open,
+          operationId: 'readyzUploads',
+          summary: 'Can this instance accept uploads? (JetStream answers; uploads need neither PostgreSQL nor Redis) — for load balancers',
+          responses: { 200: json(ref('Readiness'), 'Accepting uploads'), 503: json(ref('Readiness'), 'Not accepting uploads') },
         },
       },
       '/metrics': {
-        get: { ...open, operationId: 'metrics', summary: 'Prometheus metrics', responses: { 200: { description: 'Text exposition format', content: { 'text/plain': { schema: str } } } } },
+        // Not on the API port: the metrics port (GATEWAY_METRICS_PORT) of the same host.
+        servers: [{ url: 'http://{host}:{port}', variables: { host: { default: 'localhost' }, port: { default: '9100' } }, description: 'The metrics port, GATEWAY_METRICS_PORT' }],
+        get: {
+          ...open,
+          operationId: 'metrics',
+          summary: 'Prometheus metrics, on the metrics port (GATEWAY_METRICS_PORT, default 9100), not the API port',
+          responses: { 200: { description: 'Text exposition format', content: { 'text/plain': { schema: str } } } },
+        },
       },
       '/openapi.json': { get: { ...open, operationId: 'openapi', summary: 'This document', responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1') } } },
       '/docs': {

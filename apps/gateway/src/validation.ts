@@ -1,35 +1,49 @@
 import { z } from 'zod';
 import { ApiError, type ErrorDetail } from './errors';
+import { COLUMN_LIMITS, INT4, storable } from '@voc/db/limits';
 
 /** Amazon ASINs: ten upper-case letters or digits. */
 export const ASIN_RE = /^[A-Z0-9]{10}$/;
 
 export function parseAsin(raw: string): string {
   if (!ASIN_RE.test(raw)) {
-    throw new ApiError(400, 'invalid_asin', `'${raw.slice(0, 40)}' is not an ASIN (10 upper-case letters or digits)`, [
+    throw new ApiError('invalid_asin', `${JSON.stringify(raw.slice(0, 40))} is not an ASIN (10 upper-case letters or digits)`, [
       { field: 'asin', message: 'expected 10 upper-case letters or digits' },
     ]);
   }
   return raw;
 }
 
+const { review: REVIEW, product: PRODUCT } = COLUMN_LIMITS;
+
+/** The column limits are the database's (@voc/db/limits, one definition); only the request size is the API's own. */
 export const LIMITS = {
   reviewsPerUpload: 1000,
-  bodyChars: 20_000,
-  titleChars: 500,
-  authorChars: 200,
-  bulletPoints: 30,
-  bulletChars: 2_000,
+  reviewIdChars: REVIEW.reviewId.maxLength,
+  bodyChars: REVIEW.body.maxLength,
+  titleChars: REVIEW.title.maxLength,
+  authorChars: REVIEW.author.maxLength,
+  bulletPoints: PRODUCT.bulletPoints.maxItems,
+  bulletChars: PRODUCT.bulletPoints.maxLength,
 } as const;
 
-const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`);
+/** Text the database can store (@voc/db's `storable`), trimmed, at most `max` UTF-16 units. */
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `at most ${max} characters`)
+    .superRefine((s, ctx) => {
+      const why = storable(s);
+      if (why) ctx.addIssue({ code: 'custom', message: why });
+    });
 
 export const reviewSchema = z.object({
   reviewId: z
     .string()
     .trim()
     .min(1, 'required')
-    .max(128, 'at most 128 characters')
+    .max(LIMITS.reviewIdChars, `at most ${LIMITS.reviewIdChars} characters`)
     .regex(/^[\w.:-]+$/, 'letters, digits, and . _ : - only'),
   rating: z.number({ message: 'expected a number' }).int('expected a whole number').min(1, 'must be 1–5').max(5, 'must be 1–5'),
   body: text(LIMITS.bodyChars).min(1, 'must not be empty'),
@@ -41,7 +55,7 @@ export const reviewSchema = z.object({
     .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date')
     .optional()
     .nullable(),
-  helpfulVotes: z.number().int('expected a whole number').min(0, 'must be ≥ 0').optional().nullable(),
+  helpfulVotes: z.number().int('expected a whole number').min(0, 'must be ≥ 0').max(INT4.max, `at most ${INT4.max}`).optional().nullable(),
   verified: z.boolean({ message: 'expected true or false' }).optional().nullable(),
 });
 
@@ -81,7 +95,7 @@ function toDetails(issues: z.core.$ZodIssue[], index?: number): ErrorDetail[] {
 export function validateUpload(body: unknown): ValidUpload {
   const top = uploadSchema.safeParse(body);
   if (!top.success) {
-    throw new ApiError(400, 'invalid_upload', 'the upload is not valid', toDetails(top.error.issues));
+    throw new ApiError('invalid_upload', 'the upload is not valid', toDetails(top.error.issues));
   }
   const details: ErrorDetail[] = [];
   const reviews: ValidReview[] = [];
@@ -102,7 +116,7 @@ export function validateUpload(body: unknown): ValidUpload {
   });
   if (details.length > 0) {
     const bad = new Set(details.map((d) => d.index)).size;
-    throw new ApiError(400, 'invalid_reviews', `${bad} of ${top.data.reviews.length} reviews are invalid; nothing was accepted`, details);
+    throw new ApiError('invalid_reviews', `${bad} of ${top.data.reviews.length} reviews are invalid; nothing was accepted`, details);
   }
   const p = top.data.product;
   return {

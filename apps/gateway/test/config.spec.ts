@@ -1,12 +1,35 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ConfigError } from '@voc/config';
 import { loadGatewayConfig, parseByteSize } from '../src/config';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function problemsOf(vars: Record<string, string>): string[] {
+  try {
+    loadGatewayConfig(vars);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems.map((p) => `${p.variable}: ${p.message}`);
+  }
+  return [];
+}
 
 describe('loadGatewayConfig', () => {
   it('applies the defaults', () => {
     const cfg = loadGatewayConfig({ GATEWAY_API_KEYS: 'k1, k2 ,' });
-    expect(cfg.GATEWAY_API_KEYS).toEqual(['k1', 'k2']);
+    expect(cfg.keys).toEqual([
+      { id: `key-${sha256('k1').slice(0, 8)}`, digest: sha256('k1') },
+      { id: `key-${sha256('k2').slice(0, 8)}`, digest: sha256('k2') },
+    ]);
     expect(cfg.GATEWAY_PORT).toBe(8080);
-    expect(cfg.GATEWAY_BODY_LIMIT).toBe(16 * 1024 * 1024);
+    expect(cfg.GATEWAY_METRICS_PORT).toBe(9100);
+    expect(cfg.GATEWAY_BODY_LIMIT).toBe(4 * 1024 * 1024);
+    expect(cfg.GATEWAY_BODY_BUDGET).toBe(32 * 1024 * 1024);
+    expect(cfg.GATEWAY_KEY_RPS).toBe(50);
+    expect(cfg.GATEWAY_KEY_REVIEWS_PER_DAY).toBeUndefined();
     expect(cfg.GATEWAY_INGEST_PART_REVIEWS).toBe(200);
     expect(cfg.GATEWAY_INGEST_PART_BYTES).toBe(512 * 1024);
     expect(cfg.limiter.model).toBe('qwen-plus-latest');
@@ -33,6 +56,33 @@ describe('loadGatewayConfig', () => {
 
   it('requires GATEWAY_API_KEYS', () => {
     expect(() => loadGatewayConfig({})).toThrow(/GATEWAY_API_KEYS/);
+  });
+});
+
+describe('API keys', () => {
+  it('reads id:secret entries beside plain ones, and hashed keys from a file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gw-keys-'));
+    const file = path.join(dir, 'keys');
+    writeFileSync(file, `# the plug-in fleet\nplugin:${sha256('random-secret-1')}\n\nops:${sha256('random-secret-2').toUpperCase()}  # rotated 2026-11\n`);
+    const cfg = loadGatewayConfig({ GATEWAY_API_KEYS: 'alice:s3cret-a,plain-secret', GATEWAY_API_KEYS_FILE: file });
+    expect(cfg.keys.map((k) => k.id)).toEqual(['alice', `key-${sha256('plain-secret').slice(0, 8)}`, 'plugin', 'ops']);
+    expect(cfg.keys[0]!.digest).toBe(sha256('s3cret-a'));
+    expect(cfg.keys[3]!.digest).toBe(sha256('random-secret-2'));
+    // A file alone is enough.
+    expect(loadGatewayConfig({ GATEWAY_API_KEYS_FILE: file }).keys).toHaveLength(2);
+  });
+
+  it('refuses repeated ids or secrets and malformed file lines, naming the variable', () => {
+    expect(problemsOf({ GATEWAY_API_KEYS: 'a:x1,a:x2' })).toEqual([expect.stringMatching(/^GATEWAY_API_KEYS: key id 'a' is given twice/)]);
+    expect(problemsOf({ GATEWAY_API_KEYS: 'a:same,b:same' })).toEqual([expect.stringMatching(/^GATEWAY_API_KEYS: .*repeats another key/)]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'gw-keys-'));
+    writeFileSync(path.join(dir, 'bad'), 'ops:not-a-digest\n');
+    expect(problemsOf({ GATEWAY_API_KEYS_FILE: path.join(dir, 'bad') })).toEqual([expect.stringMatching(/^GATEWAY_API_KEYS_FILE: .*line 1/)]);
+    expect(problemsOf({ GATEWAY_API_KEYS_FILE: path.join(dir, 'missing') })).toEqual([expect.stringMatching(/^GATEWAY_API_KEYS_FILE: cannot read/)]);
+  });
+
+  it('refuses a body budget below the body limit', () => {
+    expect(problemsOf({ GATEWAY_API_KEYS: 'k', GATEWAY_BODY_LIMIT: '8mb', GATEWAY_BODY_BUDGET: '4mb' })).toEqual([expect.stringMatching(/^GATEWAY_BODY_BUDGET/)]);
   });
 });
 

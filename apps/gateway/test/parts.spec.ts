@@ -50,6 +50,10 @@ describe('planParts', () => {
     expect(c[0]).toBe(a[0]);
     expect(c[1]).not.toBe(a[1]);
     expect(partMsgId('B00TEST002', undefined, reviews(2))).not.toBe(a[0]);
+    // The planner hashes the JSON it measured: the same id as hashing the part's content.
+    const product = { title: 'T "quoted"', bulletPoints: ['ü', '\u2028'] };
+    const [one] = planParts('B00TEST001', product, reviews(2), limits);
+    expect(one!.msgId).toBe(partMsgId('B00TEST001', product, reviews(2)));
     expect(partMsgId('B00TEST001', { title: 't' }, reviews(2))).not.toBe(a[0]);
   });
 });

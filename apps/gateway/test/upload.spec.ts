@@ -30,14 +30,20 @@ describe('auth', () => {
     expect((await h.api('/v1/queues', { auth: false, headers: { Authorization: `Bearer ${OTHER_KEY}` } })).status).toBe(200);
   });
 
-  it('leaves health, metrics and the API description open', async () => {
+  it('leaves health and the API description open, and serves metrics on their own port only', async () => {
     expect((await h.api(`/healthz`, { auth: false })).status).toBe(200);
     const ready = await h.api(`/readyz`, { auth: false });
     expect(ready.status).toBe(200);
     expect((await ready.json()).checks.map((c: { name: string }) => c.name).sort()).toEqual(['nats', 'postgres', 'redis']);
-    const metrics = await h.api(`/metrics`, { auth: false });
+    const uploads = await h.api(`/readyz/uploads`, { auth: false });
+    expect(uploads.status).toBe(200);
+    expect(await uploads.json()).toEqual({ ready: true, checks: [{ name: 'jetstream', ok: true }] });
+    const metrics = await fetch(`${h.metricsBase}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain('gateway_http_requests_total');
+    expect(h.metricsBase).not.toBe(h.base);
+    // Not on the API port, not even with a key.
+    expect((await h.api('/metrics')).status).toBe(404);
     expect((await h.api('/openapi.json', { auth: false })).status).toBe(200);
     expect((await h.api(`/docs`, { auth: false })).status).toBe(200);
   });
@@ -64,6 +70,7 @@ describe('POST /v1/products/:asin/reviews', () => {
     expect(r.status).toBe(202);
     const res = await r.json();
     expect(res).toEqual({ uploadId: expect.stringMatching(/^[0-9a-f-]{36}$/), accepted: 3, parts: 1, duplicateParts: 0 });
+    expect(r.headers.get('location')).toBe(`/v1/uploads/${res.uploadId}`);
     expect(await messageCount(h.jsm, 'INGEST')).toBe(before + 1);
     const [last] = (await streamMessages(h.jsm, 'INGEST')).slice(-1);
     expect(last!.msgId).toMatch(new RegExp(`^ingest:${ASIN}:`));
@@ -191,7 +198,7 @@ describe('POST /v1/products/:asin/reviews', () => {
 describe('observability', () => {
   it('counts requests by route template and status, and uploads by outcome', async () => {
     await h.api(`/v1/products/${ASIN}/learn`, { method: 'POST' }); // 404: an error path keeps its template too
-    const text = await (await h.api('/metrics', { auth: false })).text();
+    const text = await (await fetch(`${h.metricsBase}/metrics`)).text();
     expect(text).toMatch(/gateway_http_requests_total\{method="POST",route="\/v1\/products\/:asin\/reviews",status="202"[^}]*\} [1-9]/);
     expect(text).toMatch(/gateway_http_requests_total\{method="POST",route="\/v1\/products\/:asin\/reviews",status="400"[^}]*\} [1-9]/);
     // Refused before routing (content type, JSON, size): no template, one series.

@@ -172,8 +172,10 @@ export class FaultBench {
   async heldBy(name: ServiceName): Promise<number | undefined> {
     const app = this.p.apps.get(name);
     if (!app) return undefined;
+    // The gateway serves /metrics on a port of its own; the workers on their health port.
+    const url = name === 'gateway' ? this.p.gatewayMetricsUrl : `http://127.0.0.1:${app.port}/metrics`;
     try {
-      const res = await fetch(`http://127.0.0.1:${app.port}/metrics`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
       return sumSamples(parsePrometheus(await res.text()), 'in_flight');
     } catch {
       return undefined;

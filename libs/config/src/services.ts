@@ -34,6 +34,8 @@ export interface ServiceDefinition {
   /** The variable holding the port its HTTP server (health, metrics, API) listens on. */
   portVar: 'HEALTH_PORT' | 'GATEWAY_PORT' | 'LLM_SIM_PORT';
   port: number;
+  /** Where Prometheus scrapes /metrics when it is not served on `port` (the gateway keeps it off its public port). */
+  metricsPort?: number;
   /** Does the service call the LLM (and so need the limiter and LLM settings)? */
   llm: boolean;
   /** Default settings; host roles override some of them. */
@@ -51,6 +53,7 @@ export const SERVICES = {
   gateway: {
     portVar: 'GATEWAY_PORT',
     port: 8080,
+    metricsPort: 9100,
     llm: false,
     backend: true,
     // GET /v1/queues shows the limiter's limit and granted rate.

@@ -9,7 +9,9 @@ import { createDatabase, tableNames, withPg } from './support';
 jest.setTimeout(120_000);
 
 const MODEL_TABLES = [
+  'api_key_webhooks',
   'dimensions',
+  'gateway_uploads',
   'insights',
   'labels',
   'learning_jobs',

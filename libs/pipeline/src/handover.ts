@@ -102,21 +102,6 @@ export async function releaseAnalysis(
   return out;
 }
 
-/** Queues a report; the row exists before the message so GET /v1/reports/:id answers at once. */
-export async function requestReport(deps: PipelineDeps, asin: string): Promise<{ reportId: string }> {
-  const report = await deps.db.report.create({ data: { asin, queuedAt: new Date() } });
-  try {
-    await publish(deps.js, 'REPORT', { reportId: report.id, asin }, { msgId: `report:${report.id}` });
-  } catch (err) {
-    // Nothing will build it: do not leave a report that stays pending forever.
-    await deps.db.report.delete({ where: { id: report.id } }).catch((e: unknown) =>
-      deps.log.error({ err: e, reportId: report.id }, 'could not remove a report that was never queued; the sweeper will queue it'),
-    );
-    throw err;
-  }
-  return { reportId: report.id };
-}
-
 /**
  * Queues translation of a product's bullet points. The message id carries a
  * hash of the list (a changed list is never dropped as a duplicate of the

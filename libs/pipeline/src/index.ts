@@ -5,7 +5,6 @@
  */
 export { pipelineDepsFrom, type PipelineDeps } from './deps';
 export { pipelineSettingsFromEnv, SERVICE_SETTINGS, type PipelineSettings, type WorkerServiceName } from './settings';
-export { requestReport } from './handover';
 export {
   ANALYSABLE_STATES,
   LEARNABLE_FROM,
@@ -34,6 +33,8 @@ export {
   type ReviewPage,
   type ReviewView,
 } from './status';
+export { reportDataVersion, requestReport, reusableReport, type RequestedReport } from './report/request';
+export { uploadStatus, type UploadStatus } from './uploads';
 export { renderReportHtml } from './report/render-html';
 export type { DimensionSummary, LabelShare, ReportContent } from './report/types';
 export { handleIngest, type IngestResult } from './ingest';

@@ -36,11 +36,11 @@ export async function runChecks(checks: ReadinessCheck[]) {
 
 /**
  * Mounts /healthz (the process is alive), /readyz (its dependencies answer;
- * 503 while shutting down) and /metrics (Prometheus text format).
+ * 503 while shutting down) and, unless `metrics: false`, /metrics.
  */
 export function mountHealthRoutes(
   app: Express,
-  opts: { registry: Registry; checks: ReadinessCheck[]; isShuttingDown: () => boolean; isStarting?: () => boolean },
+  opts: { registry: Registry; checks: ReadinessCheck[]; isShuttingDown: () => boolean; isStarting?: () => boolean; metrics?: boolean },
 ): void {
   app.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
@@ -58,7 +58,12 @@ export function mountHealthRoutes(
     const result = await runChecks(opts.checks);
     res.status(result.ready ? 200 : 503).json(result);
   });
+  if (opts.metrics !== false) mountMetricsRoute(app, opts.registry);
+}
+
+/** GET /metrics: the registry in Prometheus' text format. */
+export function mountMetricsRoute(app: Express, registry: Registry): void {
   app.get('/metrics', async (_req: Request, res: Response) => {
-    res.type(opts.registry.contentType).send(await opts.registry.metrics());
+    res.type(registry.contentType).send(await registry.metrics());
   });
 }

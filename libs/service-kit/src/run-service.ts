@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import { mountHealthRoutes, type ReadinessCheck } from './health';
+import { mountHealthRoutes, mountMetricsRoute, type ReadinessCheck } from './health';
 import { createLogger, type Logger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { Shutdown } from './shutdown';
@@ -29,12 +29,19 @@ export interface RunServiceOptions {
   start: (ctx: ServiceContext) => Promise<void> | void;
   /** Install SIGTERM/SIGINT handlers (default true; tests pass false). */
   handleSignals?: boolean;
+  /**
+   * Serve /metrics on this port (0 = any free one) instead of `port`, e.g. so
+   * a public API port does not expose it. Default: on `port`.
+   */
+  metricsPort?: number;
 }
 
 export interface RunningService {
   ctx: ServiceContext;
   server: Server;
   port: number;
+  /** Where /metrics is served: `port` unless `metricsPort` was given. */
+  metricsPort: number;
   stop: (reason?: string) => Promise<void>;
 }
 
@@ -51,7 +58,8 @@ export async function runService(opts: RunServiceOptions): Promise<RunningServic
   const app = express();
   app.disable('x-powered-by');
   let starting = true;
-  mountHealthRoutes(app, { registry, checks, isShuttingDown: () => shutdown.started, isStarting: () => starting });
+  const separateMetrics = opts.metricsPort !== undefined;
+  mountHealthRoutes(app, { registry, checks, isShuttingDown: () => shutdown.started, isStarting: () => starting, metrics: !separateMetrics });
 
   const ctx: ServiceContext = {
     name: opts.name,
@@ -65,18 +73,28 @@ export async function runService(opts: RunServiceOptions): Promise<RunningServic
     },
   };
 
-  // The HTTP server is registered first so it closes last: /readyz keeps
+  // The HTTP servers are registered first so they close last: /readyz keeps
   // answering 503 while the rest drains.
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve(s));
-    s.once('error', (err) => reject(new Error(`${opts.name}: cannot listen on port ${opts.port}: ${err.message}`)));
-  });
-  shutdown.add('http', () => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  }));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const listen = async (what: string, handler: Express, port: number) => {
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = handler.listen(port, opts.host ?? '0.0.0.0', () => resolve(s));
+      s.once('error', (err) => reject(new Error(`${opts.name}: cannot listen on port ${port}: ${err.message}`)));
+    });
+    shutdown.add(what, () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }));
+    const address = server.address();
+    return { server, port: typeof address === 'object' && address ? address.port : port };
+  };
+  let metricsPort: number | undefined;
+  if (separateMetrics) {
+    const metricsApp = express();
+    metricsApp.disable('x-powered-by');
+    mountMetricsRoute(metricsApp, registry);
+    metricsPort = (await listen('metrics http', metricsApp, opts.metricsPort!)).port;
+  }
+  const { server, port } = await listen('http', app, opts.port);
 
   if (opts.handleSignals !== false) {
     shutdown.installSignalHandlers();
@@ -94,8 +112,8 @@ export async function runService(opts: RunServiceOptions): Promise<RunningServic
     throw err;
   }
   starting = false;
-  log.info({ port }, 'started');
-  return { ctx, server, port, stop: (reason = 'stop') => shutdown.run(reason) };
+  log.info({ port, metricsPort: metricsPort ?? port }, 'started');
+  return { ctx, server, port, metricsPort: metricsPort ?? port, stop: (reason = 'stop') => shutdown.run(reason) };
 }
 
 /** For main.ts: run the service, and exit 1 with the reason if start-up fails. */

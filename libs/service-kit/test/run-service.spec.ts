@@ -31,6 +31,22 @@ describe('runService', () => {
     }
   });
 
+  it('serves /metrics on its own port when metricsPort is given, and not on the service port', async () => {
+    const svc = await runService({ name: 'spec', port: 0, metricsPort: 0, host: '127.0.0.1', handleSignals: false, start() {} });
+    try {
+      expect(svc.metricsPort).not.toBe(svc.port);
+      const m = await fetch(`http://127.0.0.1:${svc.metricsPort}/metrics`);
+      expect(m.status).toBe(200);
+      expect(await m.text()).toContain('service="spec"');
+      expect((await fetch(`http://127.0.0.1:${svc.port}/metrics`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${svc.port}/healthz`)).status).toBe(200);
+    } finally {
+      await svc.stop();
+    }
+    // Both listeners are closed by stop().
+    await expect(fetch(`http://127.0.0.1:${svc.metricsPort}/metrics`)).rejects.toThrow();
+  });
+
   it('is not ready until start() has finished, even when every check passes', async () => {
     const port = await new Promise<number>((resolve) => {
       const srv = createServer().listen(0, '127.0.0.1', () => {

@@ -18,7 +18,7 @@ export class InFlightRequests {
     return (_req, res, next) => {
       if (isStopping()) {
         res.set('Connection', 'close');
-        return next(new ApiError(503, 'shutting_down', 'this gateway instance is shutting down; retry', [], retryAfterS));
+        return next(new ApiError('shutting_down', 'this gateway instance is shutting down; retry', [], retryAfterS));
       }
       this.active++;
       let ended = false;

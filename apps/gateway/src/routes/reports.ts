@@ -3,8 +3,7 @@ import { reportContentOf } from '@voc/db';
 import { renderReportHtml } from '@voc/pipeline';
 import type { GatewayDeps } from '../deps';
 import { ApiError, notFound } from '../errors';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID } from './params';
 
 /** The rendered report is self-contained (inline CSS and SVG, no scripts): forbid everything else. */
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -16,7 +15,7 @@ export function reportRoutes(deps: GatewayDeps): Router {
   router.get('/v1/reports/:id', async (req, res) => {
     const id = req.params.id as string;
     if (!UUID.test(id)) {
-      throw new ApiError(400, 'invalid_report_id', 'a report id is the UUID returned by POST /v1/products/:asin/reports', [
+      throw new ApiError('invalid_report_id', 'a report id is the UUID returned by POST /v1/products/:asin/reports', [
         { field: 'id', message: 'expected a UUID' },
       ]);
     }

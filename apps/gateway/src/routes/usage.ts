@@ -9,7 +9,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 const DEFAULT_GROUPS: UsageGroup[] = ['day', 'model', 'stage'];
 
-const invalid = (field: string, message: string) => new ApiError(400, 'invalid_query', `${field}: ${message}`, [{ field, message }]);
+const invalid = (field: string, message: string) => new ApiError('invalid_query', `${field}: ${message}`, [{ field, message }]);
 
 function parseGroups(raw: string | undefined): UsageGroup[] {
   if (raw === undefined) return DEFAULT_GROUPS;

@@ -24,14 +24,18 @@ export type ApiResponse = Omit<Response, 'json'> & { json(): Promise<Body> };
 export interface Harness {
   stack: TestStack;
   base: string;
+  /** Where /metrics is served (its own port). */
+  metricsBase: string;
   svc: RunningService;
   gateway: RunningGateway;
   /** The test's own connections. */
   nc: NatsConnection;
   jsm: JetStreamManager;
   db: PrismaClient;
-  /** fetch with the API key (pass `auth: false` to leave it out). */
-  api(path: string, init?: RequestInit & { auth?: boolean; json?: unknown }): Promise<ApiResponse>;
+  /** fetch with the API key (`key` for another one, `auth: false` to leave it out). */
+  api(path: string, init?: RequestInit & { auth?: boolean; key?: string; json?: unknown }): Promise<ApiResponse>;
+  /** The metrics page (on the metrics port). */
+  metrics(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -49,13 +53,18 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       DATABASE_URL: stack.databaseUrl,
       DB_POOL_SIZE: '4',
       GATEWAY_API_KEYS: `${API_KEY},${OTHER_KEY}`,
+      GATEWAY_METRICS_PORT: '0',
+      SHUTDOWN_TIMEOUT_MS: '5000',
       ...env,
     });
     let gateway: RunningGateway | undefined;
     svc = await runService({
       name: 'gateway',
       port: 0,
+      metricsPort: cfg.GATEWAY_METRICS_PORT,
       host: '127.0.0.1',
+      // As main.ts: the in-flight drain gives up before the hard deadline.
+      shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS + 5000,
       handleSignals: false,
       start: async (ctx) => {
         gateway = await startGateway(ctx, cfg);
@@ -69,17 +78,21 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     return {
       stack,
       base,
+      metricsBase: `http://127.0.0.1:${svc.metricsPort}`,
       svc,
       gateway: gateway!,
       nc,
       jsm,
       db,
       api(path, init = {}) {
-        const { auth = true, json, ...rest } = init;
+        const { auth = true, key = API_KEY, json, ...rest } = init;
         const headers = new Headers(rest.headers);
-        if (auth) headers.set('Authorization', `Bearer ${API_KEY}`);
+        if (auth) headers.set('Authorization', `Bearer ${key}`);
         if (json !== undefined) headers.set('Content-Type', 'application/json');
         return fetch(`${base}${path}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body }) as Promise<ApiResponse>;
+      },
+      async metrics() {
+        return (await fetch(`http://127.0.0.1:${running.svc.metricsPort}/metrics`)).text();
       },
       async stop() {
         await running.svc.stop('test done');

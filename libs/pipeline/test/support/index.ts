@@ -3,7 +3,7 @@ import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import Redis from 'ioredis';
 import { createDbClient, type PrismaClient } from '@voc/db';
 import { applyMigrations } from '@voc/db/migrate';
-import { createLlmClient, type LlmClient } from '@voc/llm';
+import { createLlmClient, type LlmClient, type LlmLimiter } from '@voc/llm';
 import { startFaultProxy, startTestStack, type FaultProxy, type TestStack } from '@voc/local-stack';
 import {
   createDependencyGate,
@@ -84,6 +84,14 @@ export async function startEnv(opts: EnvOptions = {}): Promise<Env> {
   };
 }
 
+/** Grants at once, never pauses or halts: these tests decide the provider's faults, not the budget. */
+const unlimited: LlmLimiter = {
+  acquire: async (opts) => ({ tokens: opts?.tokens ?? 0, probe: false, settle: () => undefined, cancel: () => undefined }),
+  pause: async () => undefined,
+  halt: async () => undefined,
+  resume: async () => undefined,
+};
+
 /** An LLM client without a rate limit, retrying once after 10–50 ms (the tests decide the provider's faults). */
 export function testLlmClient(baseUrl: string): LlmClient {
   return createLlmClient({
@@ -91,12 +99,7 @@ export function testLlmClient(baseUrl: string): LlmClient {
     apiKey: 'sim-key',
     model: 'qwen-plus-latest',
     service: 'pipeline-test',
-    limiter: {
-      acquire: async (opts = {}) => ({ tokens: opts.tokens ?? 0, probe: false, settle: () => undefined, cancel: () => undefined }),
-      pause: async () => undefined,
-      halt: async () => undefined,
-      resume: async () => undefined,
-    },
+    limiter: unlimited,
     maxRetries: 1,
     timeoutMs: 5000,
     retryPolicy: { baseDelayMs: { vip: 10, normal: 10 }, maxDelayMs: { vip: 50, normal: 50 } },

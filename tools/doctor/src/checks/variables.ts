@@ -3,6 +3,7 @@
  * present (or has a default) and well-formed. Secrets are never printed.
  */
 import type { DeployRole } from '@voc/config';
+import { parsePrices } from '@voc/llm';
 import { parseModelLimits } from '@voc/rate-limiter';
 import { NATS_NODES, variablesOf, type HostVariable, type VariableFormat } from '@voc/infra';
 import { fail, ok, warn, type CheckResult } from '../report';
@@ -68,6 +69,15 @@ function formatFindings(format: VariableFormat, value: string): Finding[] {
       } catch (err) {
         return bad(`${(err as Error).message} (expected e.g. qwen3-max=8,other=20)`);
       }
+    case 'llm-prices':
+      try {
+        parsePrices(value);
+        return [];
+      } catch (err) {
+        return bad((err as Error).message);
+      }
+    case 'non-negative-int':
+      return /^(0|[1-9]\d*)$/.test(value) ? [] : bad(`'${value}' is not a whole number ≥ 0`);
     case 'log-level':
       return ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(value) ? [] : bad(`'${value}' is not a log level`);
     case 'image':
