@@ -47,6 +47,8 @@ export interface PipelineOptions {
   stack?: { natsNodes?: number; redisAppendOnly?: boolean };
   /** Put a fault proxy between the services and PostgreSQL (`Pipeline.dbProxy`). */
   databaseProxy?: boolean;
+  /** How long a service may take to answer /readyz, at start and at startService() (default 90 s; tsx compiles each at start, slow on a loaded machine). */
+  readyTimeoutMs?: number;
 }
 
 export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
@@ -98,7 +100,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
         { port },
       );
       apps.set(name, app);
-      await waitReady(app, 90_000);
+      await waitReady(app, opts.readyTimeoutMs ?? 90_000);
       return app;
     };
     const names = opts.services ?? (['gateway', ...WORKERS] as ServiceName[]);

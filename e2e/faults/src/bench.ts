@@ -39,6 +39,8 @@ export interface Progress {
 }
 
 const QUIET_POLL_MS = 500;
+/** Two benches of seven tsx-compiled services start at once on two cores (beside CI's other load): 90 s is not always enough. */
+const READY_TIMEOUT_MS = 300_000;
 /** A consumer watch looks this often, each look waiting at most CONSUMER_LOOK_TIMEOUT_MS, and stops after CONSUMER_WATCH_MAX_MS. */
 const CONSUMER_LOOK_MS = 250;
 const CONSUMER_LOOK_TIMEOUT_MS = 1000;
@@ -79,7 +81,7 @@ export class FaultBench {
   ) {}
 
   static async start(o: BenchOptions): Promise<FaultBench> {
-    const p = await startPipeline({ sim: o.sim, env: o.env, ...(o.stack ? { stack: o.stack } : {}) });
+    const p = await startPipeline({ sim: o.sim, env: o.env, readyTimeoutMs: READY_TIMEOUT_MS, ...(o.stack ? { stack: o.stack } : {}) });
     try {
       const pool = new Pool({ connectionString: p.stack.databaseUrl, max: 3, connectionTimeoutMillis: 3000, query_timeout: 5000, idleTimeoutMillis: 5000 });
       // A server that goes away mid-scenario breaks idle connections: the pool replaces them.
