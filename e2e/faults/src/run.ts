@@ -5,9 +5,9 @@
  *   node --import tsx e2e/faults/src/run.ts [--only a,b] [--seed N] [--full] [--keep-logs] [--list]
  *
  * Two benches at once (they share nothing but the machine): the main one
- * (one NATS server, Redis with its append-only file) runs the kills, poison,
+ * (one NATS server, Redis with its append-only file) runs poison, the kills,
  * the Redis and NATS restarts and PostgreSQL hung; the cluster one (three
- * NATS nodes) the LLM scenarios, PostgreSQL down and the node loss
+ * NATS nodes) report-svc's kill, the LLM scenarios, PostgreSQL down and the node loss
  * (scenarios/index.ts). Each scenario sends products of its own, so
  * scenarios stay independent on one bench. Writes
  * bench/results/faults-<timestamp>.json; exits 0 only when every scenario
