@@ -9,7 +9,7 @@ import path from 'node:path';
 import { SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
 import { applyMigrations } from '@voc/db/migrate';
 import { startLlmSim, type LlmSim, type SimConfig, type SimStatsSnapshot } from '@voc/llm-sim';
-import { freePort, startApp, startFaultProxy, startTestStack, waitReady, type FaultProxy, type RunningApp, type TestStack } from '@voc/local-stack';
+import { stablePort, startApp, startFaultProxy, startTestStack, waitReady, type FaultProxy, type RunningApp, type TestStack } from '@voc/local-stack';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const WORKERS: ServiceName[] = ['ingest-svc', 'translate-svc', 'learning-svc', 'insight-svc', 'theme-svc', 'report-svc'];
@@ -71,7 +71,8 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     await applyMigrations(stack.databaseUrl);
     if (opts.databaseProxy) dbProxy = await startFaultProxy({ host: '127.0.0.1', port: Number(new URL(stack.databaseUrl).port) });
     const simConfig: Partial<SimConfig> = { host: '127.0.0.1', latencyMs: 20, jitterMs: 10, rpsLimit: 250, errorRate: 0, malformedRate: 0, ...opts.sim };
-    sim = await startLlmSim({ ...simConfig, port: 0 });
+    // A port of its own range: startSim() brings llm-sim back on it after a while down.
+    sim = await startLlmSim({ ...simConfig, port: await stablePort() });
     const simPort = sim.port;
     const apiKey = 'e2e-key';
     const env: Record<string, string> = {
@@ -87,10 +88,10 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     };
     const startService = async (name: ServiceName, extraEnv: Record<string, string> = {}) => {
       const def = SERVICES[name];
-      const port = ports.get(name) ?? (await freePort());
+      const port = ports.get(name) ?? (await stablePort());
       ports.set(name, port);
       // The gateway serves /metrics on a port of its own: a free one here (kept over restarts), not its default.
-      if (name === 'gateway' && !gatewayMetricsPort) gatewayMetricsPort = await freePort();
+      if (name === 'gateway' && !gatewayMetricsPort) gatewayMetricsPort = await stablePort();
       const metrics: Record<string, string> = name === 'gateway' ? { GATEWAY_METRICS_PORT: String(gatewayMetricsPort) } : {};
       const app = startApp(
         ROOT,

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureBinaries } from './install';
-import { freePort, waitUntil } from './process';
+import { stablePort, waitUntil } from './process';
 import { startNats, type RunningServer } from './servers';
 
 export interface NatsClusterOptions {
@@ -59,7 +59,7 @@ export async function startNatsCluster(size = 3, o: NatsClusterOptions = {}): Pr
   const ownDir = o.dataDir === undefined;
   const dataDir = o.dataDir ?? mkdtempSync(path.join(tmpdir(), 'voc-nats-cluster-'));
   const ports: { client: number; http: number; route: number }[] = [];
-  for (let i = 0; i < size; i++) ports.push({ client: await freePort(), http: await freePort(), route: await freePort() });
+  for (let i = 0; i < size; i++) ports.push({ client: await stablePort(), http: await stablePort(), route: await stablePort() });
   const nodes: RunningServer[] = [];
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop()));

@@ -95,6 +95,39 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** Ports stablePort() handed out in this process: never twice. */
+const handedOut = new Set<number>();
+/** Below Linux's default ephemeral range (32768–60999), above the well-known servers' ports. */
+const STABLE_RANGE = { from: 20_000, to: 32_000 };
+
+/**
+ * A free port for a server that is stopped and started again on the same
+ * port (a restarted service, a database brought back after an outage): one
+ * outside the kernel's ephemeral range, because a port from freePort() may be
+ * handed by the kernel to another process's port-0 bind while the server is
+ * down (seen with many test stacks on one machine: the restarted gateway's
+ * clients reached someone else's server). Falls back to freePort() after 100
+ * busy picks.
+ */
+export async function stablePort(host = '127.0.0.1'): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const port = STABLE_RANGE.from + Math.floor(Math.random() * (STABLE_RANGE.to - STABLE_RANGE.from));
+    if (handedOut.has(port) || !(await canBind(port, host))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  return freePort(host);
+}
+
+function canBind(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
 /** The parent pid of `pid` from /proc/<pid>/stat (Linux), or undefined when it is gone. */
 function parentOf(pid: number): number | undefined {
   try {

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startNatsCluster, type NatsCluster } from './cluster';
 import { ensureBinaries } from './install';
-import { freePort } from './process';
+import { stablePort } from './process';
 import { startNats, startPostgres, startRedis, type RunningServer } from './servers';
 
 export interface StackOptions {
@@ -57,8 +57,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       : undefined;
     const nats = cluster?.nodes ?? (startsNats
       ? [await startNats(bin, {
-          port: o.ports?.nats ?? (await freePort()),
-          httpPort: o.ports?.natsHttp ?? (await freePort()),
+          port: o.ports?.nats ?? (await stablePort()),
+          httpPort: o.ports?.natsHttp ?? (await stablePort()),
           dataDir: path.join(o.dataDir, 'nats'),
         })]
       : []);
@@ -69,7 +69,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const redis = o.external?.redisUrl || !want.redis
       ? undefined
       : await startRedis(bin, {
-          port: o.ports?.redis ?? (await freePort()),
+          port: o.ports?.redis ?? (await stablePort()),
           dataDir: path.join(o.dataDir, 'redis'),
           persist: o.persistent || o.redisAppendOnly,
         });
@@ -80,7 +80,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const pg = o.external?.databaseUrl || !want.postgres
       ? undefined
       : await startPostgres(bin, {
-          port: o.ports?.postgres ?? (await freePort()),
+          port: o.ports?.postgres ?? (await stablePort()),
           dataDir: path.join(o.dataDir, 'postgres'),
           fast: !o.persistent,
         });
