@@ -75,6 +75,24 @@ class Gates {
 
 const running = new Set<FaultBench>();
 let stopping = false;
+/** A bench did not start: the other lane stops after its current scenario (the run has failed anyway). */
+let benchFailed = false;
+
+/** A bench, tried twice (its services may be slow to start on a loaded machine); a failure stops the other lane too. */
+async function startBench(b: (typeof BENCHES)[number], schedule: Schedule): Promise<FaultBench> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await FaultBench.start({ label: b.name, sim: SIM, env: schedule.env, stack: b.stack, say });
+    } catch (err) {
+      // Said now: the other bench may be minutes into its scenarios.
+      say(`the ${b.name} bench did not start (attempt ${attempt} of 2): ${err instanceof Error ? err.message : String(err)}`);
+      if (attempt >= 2 || stopping) {
+        benchFailed = true;
+        throw err;
+      }
+    }
+  }
+}
 
 /** One bench and its scenarios, in order; the services' logs are kept when a scenario failed (or with --keep-logs). */
 async function runLane(
@@ -86,12 +104,13 @@ async function runLane(
   const results: ScenarioResult[] = [];
   const other = BENCHES.find((x) => x.name !== b.name)!.name;
   say(`starting the ${b.name} bench (${b.stack.natsNodes ? `${b.stack.natsNodes}-node NATS cluster` : 'one NATS server, Redis with its append-only file'})`);
-  const bench = await FaultBench.start({ label: b.name, sim: SIM, env: lane.schedule.env, stack: b.stack, say });
+  const bench = await startBench(b, lane.schedule);
+  say(`the ${b.name} bench is ready`);
   running.add(bench);
   let failed = false;
   try {
     for (const def of defs) {
-      if (stopping) break;
+      if (stopping || benchFailed) break;
       if (def.after) {
         say(`${def.id}: waiting until ${def.after} has injected its fault on the other bench`);
         if (!(await lane.gates.wait([`${def.after}:fault`, `${other}:done`], AFTER_TIMEOUT_MS))) say(`${def.id}: waited long enough; starting`);
