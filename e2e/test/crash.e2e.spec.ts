@@ -70,14 +70,18 @@ describe('recovery from crashes and outages', () => {
     const proxy = f.p.dbProxy!;
     await proxy.setMode('refuse');
 
-    // Accepted meanwhile: through the gateway, and a poison part as an older gateway could have queued it.
-    const res = await f.gw.upload(POISONED, good.slice(0, 40), { title: 'Kettle', bulletPoints: ['1.7 L', 'Boils in\u0000 3 min'] });
+    // The gateway refuses a poison product field (400, nothing queued) and accepts the clean upload meanwhile;
+    // a poison part as an older gateway or another producer could have queued it goes to INGEST directly.
+    const refused = await f.gw.upload(POISONED, good.slice(0, 40), { title: 'Kettle', bulletPoints: ['1.7 L', 'Boils in\u0000 3 min'] });
+    expect(refused.status).toBe(400);
+    const res = await f.gw.upload(POISONED, good.slice(0, 40), { title: 'Kettle', bulletPoints: ['1.7 L'] });
     expect(res.status).toBe(202);
     const nc = await connect({ servers: f.p.stack.natsUrl });
     try {
       await publish(nc.jetstream(), 'INGEST', {
         uploadId: 'older-gateway-1',
         asin: POISONED,
+        product: { title: 'Kettle', bulletPoints: ['1.7 L', 'Boils in\u0000 3 min'] },
         reviews: [
           ...good.slice(40),
           { reviewId: 'poison-nul', rating: 5, body: 'Great kettle\u0000 really' },
@@ -114,9 +118,11 @@ describe('recovery from crashes and outages', () => {
       1000,
     );
     expect(done.reviews).toMatchObject({ failed: 0, rejected: 2 });
-    // (The gateway's `?status=rejected` lists them through listReviews; here, the table behind it.)
-    const ids = await f.db.query<{ review_id: string }>(`SELECT review_id FROM rejected_reviews WHERE asin = $1 ORDER BY id`, [POISONED]);
-    expect(ids.rows.map((r) => r.review_id)).toEqual(['poison-nul', 'poison-votes']);
+    const rejected = (await f.gw.request<{ items: { reviewId: string }[] }>('GET', `/v1/products/${POISONED}/reviews?status=rejected`)).body;
+    expect(rejected.items.map((r) => r.reviewId).sort()).toEqual(['poison-nul', 'poison-votes']);
+    // The poison bullet point is recorded as a rejected product field, shown on the product.
+    const product = (await f.gw.request<{ rejectedFields: { field: string }[] }>('GET', `/v1/products/${POISONED}`)).body;
+    expect(product.rejectedFields.some((r) => r.field.startsWith('bulletPoints'))).toBe(true);
     const queues = (await f.gw.request<{ dlq: { total: number } }>('GET', '/v1/queues')).body;
     expect(queues.dlq.total).toBe(0);
   }, 420_000);

@@ -86,7 +86,7 @@ export const gatewaySchema = z.object(gatewayEnv);
 export type GatewayConfig = z.infer<typeof gatewaySchema> & {
   /** GATEWAY_API_KEYS and GATEWAY_API_KEYS_FILE, parsed. */
   keys: ApiKey[];
-  /** LLM_MODEL, MAX_API_RPS, LLM_MODEL_LIMITS: the limiter keys whose stats GET /v1/queues shows. */
+  /** LLM_MODEL, MAX_API_RPS, MAX_API_TPM, LLM_MODEL_LIMITS: the limiter keys whose stats GET /v1/queues shows. */
   limiter: LimiterConfig;
   pipeline: PipelineSettings;
 };

@@ -100,7 +100,11 @@ describe('per-key limits', () => {
     restarted = await startRedis(ensureBinaries(), { port: redis.port, dataDir: path.join(h.stack.dataDir, 'redis-again') });
     await eventually('the limits to be enforced again', async () => ((await (await h.api('/v1/keys/me', { key: BOB })).json()).usage?.mode === 'redis' ? true : undefined));
     expect(await h.metrics()).toMatch(/gateway_key_limits_degraded\{[^}]*\} 0/);
-    const burst = await Promise.all(Array.from({ length: 4 * RPS }, () => h.api('/v1/keys/me', { key: ALICE })));
-    expect(burst.some((r) => r.status === 429)).toBe(true);
+    // Enforced: at most the bucket plus what refilled while the burst was under way is served
+    // (counted like the first test, so a slow, loaded machine cannot make this pass or fail by luck).
+    const t1 = Date.now();
+    const again = await Promise.all(Array.from({ length: 10 * RPS }, () => h.api('/v1/keys/me', { key: ALICE })));
+    const refilled = Math.ceil((RPS * (Date.now() - t1)) / 1000);
+    expect(again.filter((r) => r.status === 200).length).toBeLessThanOrEqual(Math.min(10 * RPS - 1, 2 * RPS + refilled));
   });
 });

@@ -311,12 +311,12 @@ describe('the deployment as a whole', () => {
     }
   });
 
-  it('has Prometheus scrape every app of every host on its port', () => {
+  it('has Prometheus scrape every app of every host on its metrics port (the gateway off its public one)', () => {
     for (const role of DEPLOY_ROLES) {
       const cfg = (role === 'server-a' ? prometheusConfig() : prometheusAgentConfig(role)) as { scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[] }[] };
       for (const name of servicesOn(role)) {
         const job = cfg.scrape_configs.find((j) => j.job_name === name);
-        expect([role, name, job?.dns_sd_configs?.[0]]).toEqual([role, name, expect.objectContaining({ names: [name], port: SERVICES[name].port })]);
+        expect([role, name, job?.dns_sd_configs?.[0]]).toEqual([role, name, expect.objectContaining({ names: [name], port: name === 'gateway' ? SERVICES.gateway.metricsPort : SERVICES[name].port })]);
       }
     }
     expect(prometheusAgentConfig('worker')).toMatchObject({ remote_write: [{ url: 'http://prometheus:9090/api/v1/write' }] });
