@@ -3,7 +3,7 @@ import { stablePort } from '../src';
 
 describe('stablePort', () => {
   it('gives free ports below the ephemeral range, never the same one twice', async () => {
-    const ports = [];
+    const ports: number[] = [];
     for (let i = 0; i < 20; i++) ports.push(await stablePort());
     expect(new Set(ports).size).toBe(20);
     for (const p of ports) {
