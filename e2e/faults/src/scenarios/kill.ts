@@ -103,6 +103,8 @@ export function killScenarios(): ScenarioDef[] {
  */
 const REPORTS = 30;
 const REVIEWS_PER_REPORT = 4;
+/** For the 30 products to be learned and analysed before the reports: 120 s was not enough on the loaded 2-core machine. */
+const PREPARE_MS = 300_000;
 
 function reportKill(): ScenarioDef {
   return {
@@ -117,7 +119,7 @@ function reportKill(): ScenarioDef {
     run: async (ctx) => {
       for (let i = 0; i < REPORTS; i++) ctx.work.addProduct(REVIEWS_PER_REPORT);
       await ctx.work.upload(ctx.bench.gw, ctx.work.products);
-      if (!(await ctx.waitFinal(120_000))) throw new Error('the products were not analysed before the reports');
+      if (!(await ctx.waitFinal(PREPARE_MS))) throw new Error('the products were not analysed before the reports');
       const requests = ctx.work.asins.map((asin) =>
         ctx.bench.gw.request<{ reportId: string; existing?: boolean }>('POST', `/v1/products/${asin}/reports`).then((r) => {
           if (r.status !== 202) throw new Error(`POST reports answered ${r.status}`);
