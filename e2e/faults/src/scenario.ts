@@ -7,6 +7,8 @@
  * and compute its figures. A scenario's `restore` always runs, so a failed
  * one leaves the bench usable for the next.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { serviceEnvironment, type ServiceName } from '@voc/config';
 import type { QueueName } from '@voc/messaging';
 import { pipelineSettingsFromEnv } from '@voc/pipeline';
@@ -15,6 +17,7 @@ import { auditReviews, rejectedReviews, stageEvents } from './audit';
 import type { FaultBench, Progress, Say } from './bench';
 import { computeFigures, type Acceptance, type BoundPart, type ScenarioFigures, type ScenarioObservation } from './figures';
 import { summarizeCalls } from './ledger';
+import { countClientTimeouts } from './timeouts';
 import { plannedCalls, type PlannedCalls } from './plan';
 import type { Rng } from './random';
 import type { Schedule } from './schedule';
@@ -210,7 +213,8 @@ export async function runScenario(
   if (!(await bench.quietSince(marks, finished ? QUIET_AFTER_MS : QUIET_AFTER_FAILURE_MS))) notes.push("the scenario's messages had not all settled at the end");
 
   const planned = plannedCalls(ctx.work.messages, ctx.work.bullets);
-  const calls = summarizeCalls(bench.ledger.segments(bench.simStats()));
+  const segments = bench.ledger.segments(bench.simStats());
+  const calls = summarizeCalls(segments);
   notes.push(
     `LLM: ${calls.requests} calls (${planned.total} planned), busiest second ${calls.busiestSecond}, ` +
       `${calls.rejected429} × 429, ${calls.errors5xx} × 5xx, ${calls.malformed} malformed` +
@@ -223,6 +227,11 @@ export async function runScenario(
   for (const d of dead.slice(0, 3)) notes.push(`dead letter (${d.queue}, ${d.reason}): ${d.error.slice(0, 160)}`);
   const redo = def.redo(planned).filter((p) => p.calls > 0);
   if (ctx.work.poisonBullets.size) redo.push({ calls: ctx.work.poisonBullets.size, why: 'storable bullet points of a poisoned list translated' });
+  // While the provider is down every request is already a fault answer; otherwise a client timeout is one too.
+  if (!segments.some((s) => s.mode === 'down')) {
+    const timeouts = clientTimeoutsSince(bench.p.logDir, t0, Date.now());
+    if (timeouts > 0) redo.push({ calls: timeouts, why: "answers later than the clients' LLM_TIMEOUT_MS (each sent again once)" });
+  }
   if (calls.restarts > 0) {
     // Stopping llm-sim aborts the answers in flight: at most the fleet's rate times the longest answer time.
     const perRestart = Math.ceil((limiterConfigFromEnv(bench.p.env).rps * ((bench.simConfig.latencyMs ?? 0) + (bench.simConfig.jitterMs ?? 0))) / 1000);
@@ -268,4 +277,17 @@ export async function runScenario(
   const figures = computeFigures(observation);
   log(figures.ok ? 'PASS' : `FAIL: ${figures.checks.filter((c) => !c.ok).map((c) => c.name).join('; ')}`);
   return { observation, figures };
+}
+
+/** Client timeouts the services logged in [from, to]; 0 when the logs cannot be read (the bound is then the stricter one). */
+function clientTimeoutsSince(logDir: string, from: number, to: number): number {
+  try {
+    let n = 0;
+    for (const f of readdirSync(logDir).filter((x) => x.endsWith('.log'))) {
+      n += countClientTimeouts(readFileSync(path.join(logDir, f), 'utf8').split('\n'), from, to);
+    }
+    return n;
+  } catch {
+    return 0;
+  }
 }
