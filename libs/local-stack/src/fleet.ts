@@ -35,8 +35,11 @@ export function startApp(
     env: { ...process.env, ...env, NODE_NAME: env.NODE_NAME ?? process.env.NODE_NAME ?? 'local' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  // Two sources, one file: neither may end it (the other would then write after its end, an
+  // unhandled error in the caller); it ends once both are closed.
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  child.once('close', () => log.end());
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const def = SERVICES[name];
   return {
