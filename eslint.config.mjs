@@ -42,10 +42,10 @@ export default tseslint.config(
     files: ['**/test/**/*.ts', 'e2e/**/*.ts', 'infra/two-hosts/**/*.ts'],
     rules: boundaries(['@voc/llm-sim', '@voc/llm-sim/config', '@voc/e2e']),
   },
-  // The container test bed reuses the two-host one's audit and upload driver
-  // (its declared harness entry point).
+  // The container test bed and the fault suite reuse the two-host one's audit,
+  // upload driver and metrics parser (its declared harness entry point).
   {
-    files: ['infra/containers/**/*.ts'],
+    files: ['infra/containers/**/*.ts', 'e2e/faults/**/*.ts'],
     rules: boundaries(['@voc/llm-sim', '@voc/llm-sim/config', '@voc/e2e', '@voc/two-hosts/harness']),
   },
 );

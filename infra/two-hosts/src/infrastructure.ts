@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startPostgres, startProcess, startRedis, waitUntil, type Binaries, type ManagedProcess, type RunningServer } from '@voc/local-stack';
+import { startPostgres, startProcess, startRedis, waitForJetStreamQuorum, waitUntil, type Binaries, type ManagedProcess, type RunningServer } from '@voc/local-stack';
 import type { NatsNodeSpec } from './deployment';
 import { netnsPrefix, TEST_SUBNET, type HostRole, type TestHost } from './testbed';
 
@@ -104,21 +104,7 @@ export class Infrastructure {
 
   /** Until every node sees the same JetStream meta leader (the cluster takes stream writes). */
   async waitForJetStreamQuorum(nodes: NatsNodeSpec[], timeoutMs = 60_000): Promise<void> {
-    await waitUntil(
-      `JetStream meta leader seen by ${nodes.map((n) => n.name).join(', ')}`,
-      async () => {
-        const leaders = await Promise.all(
-          nodes.map(async (n) => {
-            const res = await fetch(`http://${n.host.address}:${n.monitorPort}/jsz`, { signal: AbortSignal.timeout(2000) });
-            const body = (await res.json()) as { meta_cluster?: { leader?: string } };
-            return body.meta_cluster?.leader ?? '';
-          }),
-        );
-        return leaders[0] !== '' && leaders.every((l) => l === leaders[0]);
-      },
-      undefined,
-      timeoutMs,
-    );
+    await waitForJetStreamQuorum(nodes.map((n) => `http://${n.host.address}:${n.monitorPort}`), timeoutMs);
   }
 
   /** A host dying: SIGKILL its NATS nodes. */
