@@ -77,8 +77,8 @@ export function testValue(name: string): string {
 
 /**
  * A host's variables: its .env.example, empty values filled with test
- * values, then the test bed's addresses and the simulator as the LLM (the
- * value the example documents for `--profile sim`).
+ * values, then the test bed's addresses, the simulator as the LLM (the
+ * value the example documents for `--profile sim`) and its token limit.
  */
 export function hostVariables(envExample: string, host: TestHost): Record<string, string> {
   const vars: Record<string, string> = {};
@@ -89,6 +89,7 @@ export function hostVariables(envExample: string, host: TestHost): Record<string
     SERVER_A_IP: HOSTS['server-a'].address,
     SERVER_B_IP: HOSTS['server-b'].address,
     LLM_BASE_URL: 'http://llm-sim:8090/v1',
+    MAX_API_TPM: TEST_BED_MAX_API_TPM,
   };
 }
 
@@ -220,12 +221,24 @@ function the<T>(values: T[], what: string): T {
 }
 
 /** What the test bed does differently from `docker compose up` on two machines (printed and written with the figures). */
+/**
+ * The test beds' fleet token limit. Their simulated account limits requests
+ * only (llm-sim without LLM_SIM_TPM_LIMIT), so the token dimension is set to
+ * what 200 RPS of these calls need (~2,000 tokens reserved each): these runs
+ * measure host loss at the request limit. With the production default (960,000
+ * TPM, 80 % of qwen-plus-latest's) insight and theme calls bind at ~10 RPS and a
+ * run of 3,000 reviews takes ten minutes instead of two; the token budget is
+ * what `npm run bench:tokens` measures.
+ */
+export const TEST_BED_MAX_API_TPM = String(200 * 2_000 * 60);
+
 export const DEVIATIONS: readonly string[] = [
   'processes, not containers: each app runs `node --import tsx apps/<app>/src/main.ts` (the code the image bundles into dist/main.js) in its host\'s network namespace; mem_limit, healthchecks and restart policies are not applied (NODE_OPTIONS is)',
   "PostgreSQL and Redis are started by @voc/local-stack with the compose files' credentials, ports and max_connections, not the other tuning flags (shared_buffers, Redis maxmemory)",
   "NATS: the distribution's nats-server (2.9) instead of the nats:2.10 image, with the generated configs (store_dir moved into the run's data dir)",
   'monitoring (prometheus, grafana, nats-exporter, prometheus-agent) is not run',
   "NODE_NAME: @voc/local-stack's startApp replaces the compose value (server-a / server-b) with 'local'; the run tells the hosts apart by address instead",
+  `MAX_API_TPM=${TEST_BED_MAX_API_TPM} instead of 960000: llm-sim limits requests only here, and the run measures host loss at the request limit (bench:tokens measures the token budget)`,
 ];
 
 export function loadDeployment(root: string): Deployment {

@@ -7,6 +7,6 @@
 export { Database } from './integrity';
 export { parsePrometheus, sumSamples } from './metrics';
 export { planUploads, reviewKey, sendUploads, type UploadChunk, type UploadOutcome } from './uploads';
-export { parseEnvFile, testValue } from './deployment';
+export { parseEnvFile, testValue, TEST_BED_MAX_API_TPM } from './deployment';
 export type { Integrity } from './figures';
 export { pidsIn, type TestHost } from './testbed';
