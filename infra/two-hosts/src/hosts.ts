@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { ServiceName } from '@voc/config';
 import { startApp, startProcess, waitUntil } from '@voc/local-stack';
-import type { OneShot } from './deployment';
+import { LLM_SIM_NICE, type OneShot } from './deployment';
 import type { ObservedApp } from './observer';
 import { netnsPrefix, type TestHost } from './testbed';
 
@@ -83,7 +83,7 @@ export class HostServices {
   }
 
   private launch(entry: SupervisedApp, svc: PlannedService): void {
-    const app = startApp(this.root, svc.app, svc.env, this.logFile(svc.name), { port: svc.port, spawnPrefix: netnsPrefix(this.plan.host) });
+    const app = startApp(this.root, svc.app, svc.env, this.logFile(svc.name), { port: svc.port, spawnPrefix: [...(svc.app === 'llm-sim' ? ['nice', '-n', String(LLM_SIM_NICE)] : []), ...netnsPrefix(this.plan.host)] });
     entry.app = app;
     void app.exited.then((code) => {
       if (!this.up || entry.app !== app) return;
@@ -153,3 +153,4 @@ export async function runOneShot(root: string, shot: OneShot, timeoutMs = 120_00
   if (code !== 0) throw new Error(`${shot.host.role}/${shot.name} (${shot.command.join(' ')}) exited with ${code}:\n${proc.output()}`);
   return proc.output();
 }
+
