@@ -42,10 +42,10 @@ export default tseslint.config(
     files: ['**/test/**/*.ts', 'e2e/**/*.ts', 'infra/two-hosts/**/*.ts'],
     rules: boundaries(['@voc/llm-sim', '@voc/llm-sim/config', '@voc/e2e']),
   },
-  // The high-availability and container test beds reuse the multi-host harness
-  // (infra/two-hosts' declared entry point).
+  // The high-availability and container test beds and the fault suite reuse the
+  // multi-host harness (infra/two-hosts' declared entry point).
   {
-    files: ['infra/containers/**/*.ts', 'infra/ha/**/*.ts'],
+    files: ['infra/containers/**/*.ts', 'infra/ha/**/*.ts', 'e2e/faults/**/*.ts'],
     rules: boundaries(['@voc/llm-sim', '@voc/llm-sim/config', '@voc/e2e', '@voc/two-hosts/harness']),
   },
 );

@@ -7,6 +7,6 @@ const projects = ['apps', 'libs', 'tools'].flatMap((dir) =>
   readdirSync(path.join(__dirname, dir))
     .map((p) => path.join(__dirname, dir, p, 'jest.config.js'))
     .filter((f) => existsSync(f)),
-).concat(['e2e', 'infra/two-hosts', 'infra/ha', 'infra/containers'].map((p) => path.join(__dirname, p, 'jest.config.js')).filter((f) => existsSync(f)));
+).concat(['e2e', 'e2e/faults', 'infra/two-hosts', 'infra/ha', 'infra/containers'].map((p) => path.join(__dirname, p, 'jest.config.js')).filter((f) => existsSync(f)));
 
 module.exports = { projects };

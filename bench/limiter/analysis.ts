@@ -2,8 +2,12 @@ import { maxInSlidingWindow, maxWeightedInSlidingWindow } from '@voc/rate-limite
 
 /** What one benchmark process reports back. */
 export interface WorkerResult {
-  /** Grant times, ms since the common start (system-wide monotonic clock). */
+  /** Grant times, ms since the common start (system-wide monotonic clock): when the limiter granted. */
   grants: number[];
+  /** When each caller resumed after its grant (what a provider would see, a little later). */
+  resumed: number[];
+  /** CPU time this process spent during the run (user + system, ms). */
+  cpuMs: number;
   /** 1 where the grant was a vip one. */
   vip: (0 | 1)[];
   /** Tokens reserved by each grant (0: requests only). */
@@ -37,10 +41,14 @@ export interface RunSummary {
   tokensOverTps: number | null;
   maxWindow: number;
   maxWindowAtMs: number | null;
+  /** The same over the times the callers resumed. */
+  maxWindowResumed: number;
   /** Most tokens (as counted) in any sliding second. */
   maxWindowTokens: number;
   redisCommandsPerGrant: number;
   roundTripsPerGrant: number;
+  /** CPU time of all benchmark processes per grant (limiter + callers + artificial load). */
+  cpuMsPerGrant: number;
   waitP50Ms: number | null;
   waitP99Ms: number | null;
   vipIssued: number;
@@ -96,9 +104,11 @@ export function summarize(
     tokensOverTps: run.tps ? steady.reduce((n, e) => n + e.weight, 0) / steadySeconds / run.tps : null,
     maxWindow: win.count,
     maxWindowAtMs: win.startMs ?? null,
+    maxWindowResumed: maxInSlidingWindow(workers.flatMap((w) => w.resumed), 1000).count,
     maxWindowTokens: maxWeightedInSlidingWindow(events, 1000).total,
     redisCommandsPerGrant: grants ? run.redisCommands / grants : 0,
     roundTripsPerGrant: grants ? workers.reduce((n, w) => n + w.roundTrips, 0) / grants : 0,
+    cpuMsPerGrant: grants ? workers.reduce((n, w) => n + w.cpuMs, 0) / grants : 0,
     waitP50Ms: percentile(waits, 50),
     waitP99Ms: percentile(waits, 99),
     vipIssued,

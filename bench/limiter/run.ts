@@ -14,7 +14,7 @@
  *
  *   npx tsx bench/limiter/run.ts [--processes N] [--callers M] [--seconds T] [--rps R] [--vip-rps V]
  *     [--margin-ms X] [--ramp-ms X] [--busy-ms 5-30] [--busy-every-ms 200] [--tokens 1000-3000] [--tpm 960000]
- *     [--only saturate,vip,busy,tokens]
+ *     [--only saturate,vip,busy,tokens] [--tuning '{"normalHorizonMs":100}' (more options for ours)]
  * (or env BENCH_PROCESSES, BENCH_CALLERS, BENCH_SECONDS, BENCH_RPS, BENCH_VIP_RPS, BENCH_MARGIN_MS, …)
  */
 import { fork } from 'node:child_process';
@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startTestStack } from '@voc/local-stack';
 import { summarize, type RunSummary, type Scenario, type WorkerResult } from './analysis';
+import type { LimiterTuning } from '@voc/rate-limiter';
 import type { BusyLoad, TokenLoad, WorkerTask } from './worker';
 
 const SCENARIOS: readonly Scenario[] = ['saturate', 'vip', 'busy', 'tokens'];
@@ -39,6 +40,7 @@ interface BenchConfig {
   busy: BusyLoad;
   tokens: TokenLoad;
   only: readonly Scenario[];
+  tuning: LimiterTuning;
 }
 
 function readConfig(): BenchConfig {
@@ -56,6 +58,7 @@ function readConfig(): BenchConfig {
       tokens: { type: 'string' },
       tpm: { type: 'string' },
       only: { type: 'string' },
+      tuning: { type: 'string' },
     },
   });
   const raw = (flag: string | undefined, envName: string) => flag ?? process.env[envName];
@@ -90,6 +93,7 @@ function readConfig(): BenchConfig {
     busy: { everyMs: pick(values['busy-every-ms'], 'BENCH_BUSY_EVERY_MS', 200, false, 1), minMs: busyMin, maxMs: busyMax },
     tokens: { min: tokMin, max: tokMax, tpm: pick(values.tpm, 'BENCH_TPM', 960_000, true, 1) },
     only,
+    tuning: JSON.parse(raw(values.tuning, 'BENCH_TUNING') ?? '{}') as LimiterTuning,
   };
 }
 
@@ -114,6 +118,7 @@ async function runOnce(cfg: BenchConfig, redisUrl: string, algorithm: 'ours' | '
     rampMs: cfg.rampMs,
     busy: scenario === 'busy' ? cfg.busy : null,
     tokens: scenario === 'tokens' ? cfg.tokens : null,
+    tuning: cfg.tuning,
   };
   const workerPath = path.join(__dirname, 'worker.ts');
   const children = Array.from({ length: cfg.processes }, () =>
@@ -162,8 +167,10 @@ function table(cfg: BenchConfig, runs: RunSummary[]): string {
     ['grants', (r) => fmt.int(r.grants)],
     ['rate ÷ R (steady, 2 s…T)', (r) => fmt.ratio(r.rateOverR)],
     [`max grants in any 1-s window (R=${cfg.rps})`, (r) => `${r.maxWindow}${r.maxWindow > cfg.rps ? '  OVER' : ''}`],
+    ['  … as the callers resumed', (r) => String(r.maxWindowResumed)],
     ['Redis commands / grant (server, incl. in scripts)', (r) => r.redisCommandsPerGrant.toFixed(2)],
     ['Redis round trips / grant (client)', (r) => r.roundTripsPerGrant.toFixed(2)],
+    ['CPU ms / grant (all processes, incl. load)', (r) => r.cpuMsPerGrant.toFixed(2)],
     ['wait p50 (normal, issued in the steady part)', (r) => fmt.ms(r.waitP50Ms)],
     ['wait p99 (normal)', (r) => fmt.ms(r.waitP99Ms)],
   ];

@@ -9,7 +9,7 @@
 import { setMaxListeners } from 'node:events';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { createRateLimiter, type Grant, type RateLimiter } from '@voc/rate-limiter';
+import { createRateLimiter, type Grant, type LimiterTuning, type RateLimiter } from '@voc/rate-limiter';
 import type { WorkerResult } from './analysis';
 import { SeedRateLimiter } from './seed-baseline';
 
@@ -44,6 +44,8 @@ export interface WorkerTask {
   rampMs: number;
   busy: BusyLoad | null;
   tokens: TokenLoad | null;
+  /** More tuning options for our limiter (--tuning '{"normalHorizonMs":100}'). */
+  tuning: LimiterTuning;
 }
 
 type ParentMessage = { type: 'start'; startNs: string };
@@ -94,6 +96,7 @@ async function main(task: WorkerTask): Promise<void> {
       registry,
       rampMs: task.rampMs,
       ...(task.marginMs ? { marginMs: task.marginMs } : {}),
+      ...task.tuning,
     });
   } else seed = new SeedRateLimiter(redis, task.rps, 1, task.key);
   const tokensFor = () => (task.tokens ? Math.round(task.tokens.min + Math.random() * (task.tokens.max - task.tokens.min)) : 0);
@@ -113,6 +116,8 @@ async function main(task: WorkerTask): Promise<void> {
   setMaxListeners(Infinity, stop.signal);
   const result: WorkerResult = {
     grants: [],
+    resumed: [],
+    cpuMs: 0,
     vip: [],
     tokens: [],
     counted: [],
@@ -129,7 +134,10 @@ async function main(task: WorkerTask): Promise<void> {
   const settles: Promise<void>[] = [];
   const record = (t1: bigint, g: Grant | undefined, vip = false) => {
     const i = result.grants.length;
-    result.grants.push(sinceStart(t1));
+    const resumed = sinceStart(t1);
+    result.resumed.push(resumed);
+    // The limiter's grant time on the same clock (the caller resumes a little later).
+    result.grants.push(g ? resumed - (performance.now() - g.grantedAt) : resumed);
     result.vip.push(vip ? 1 : 0);
     result.tokens.push(g?.tokens ?? 0);
     result.counted.push(g?.tokens ?? 0);
@@ -149,6 +157,7 @@ async function main(task: WorkerTask): Promise<void> {
   };
 
   await sleepUntil(start);
+  const cpuAtStart = process.cpuUsage();
   const caller = async () => {
     while (clockNs() < end) {
       const t0 = clockNs();
@@ -212,6 +221,8 @@ async function main(task: WorkerTask): Promise<void> {
     }
   } else result.roundTrips = (seed as SeedRateLimiter).roundTrips;
   redis.disconnect();
+  const cpu = process.cpuUsage(cpuAtStart);
+  result.cpuMs = (cpu.user + cpu.system) / 1000;
   await send({ type: 'result', result });
 }
 

@@ -8,15 +8,16 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
 import { applyMigrations } from '@voc/db/migrate';
-import { startLlmSim, type LlmSim, type SimConfig } from '@voc/llm-sim';
-import { freePort, startApp, startFaultProxy, startTestStack, waitReady, type FaultProxy, type RunningApp, type TestStack } from '@voc/local-stack';
+import { startLlmSim, type LlmSim, type SimConfig, type SimStatsSnapshot } from '@voc/llm-sim';
+import { stablePort, startApp, startFaultProxy, startTestStack, waitReady, type FaultProxy, type RunningApp, type TestStack } from '@voc/local-stack';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const WORKERS: ServiceName[] = ['ingest-svc', 'translate-svc', 'learning-svc', 'insight-svc', 'theme-svc', 'report-svc'];
 
 export interface Pipeline {
   stack: TestStack;
-  sim: LlmSim;
+  /** The running simulator (a new object after startSim()). */
+  readonly sim: LlmSim;
   apps: Map<ServiceName, RunningApp>;
   gatewayUrl: string;
   /** The gateway's /metrics (its own port). */
@@ -26,8 +27,12 @@ export interface Pipeline {
   logDir: string;
   /** With `databaseProxy`: the proxy every service reaches PostgreSQL through (outages on demand). */
   dbProxy?: FaultProxy;
-  /** Starts (again) one service, e.g. after killing it. */
+  /** Starts (again) one service, e.g. after killing it; a service started before keeps its port (the gateway its URL). */
   startService(name: ServiceName, extraEnv?: Record<string, string>): Promise<RunningApp>;
+  /** Stops llm-sim (the provider is gone: connections refused) and returns its last stats. */
+  stopSim(): Promise<SimStatsSnapshot>;
+  /** Starts llm-sim again on its port with the pipeline's settings and `overrides` (other faults, latency…). */
+  startSim(overrides?: Partial<SimConfig>): Promise<LlmSim>;
   stop(): Promise<void>;
 }
 
@@ -38,16 +43,21 @@ export interface PipelineOptions {
   /** Per-service environment. */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   services?: ServiceName[];
+  /** Server options: a NATS cluster of `natsNodes` (streams then get 3 replicas), Redis with its append-only file. */
+  stack?: { natsNodes?: number; redisAppendOnly?: boolean };
   /** Put a fault proxy between the services and PostgreSQL (`Pipeline.dbProxy`). */
   databaseProxy?: boolean;
+  /** How long a service may take to answer /readyz, at start and at startService() (default 90 s; tsx compiles each at start, slow on a loaded machine). */
+  readyTimeoutMs?: number;
 }
 
 export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
-  const stack = await startTestStack();
+  const stack = await startTestStack({}, opts.stack ?? {});
   const logDir = path.join(stack.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const apps = new Map<ServiceName, RunningApp>();
   let sim: LlmSim | undefined;
+  const ports = new Map<ServiceName, number>();
   let dbProxy: FaultProxy | undefined;
   let gatewayMetricsPort = 0;
   const stop = async () => {
@@ -60,10 +70,14 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   try {
     await applyMigrations(stack.databaseUrl);
     if (opts.databaseProxy) dbProxy = await startFaultProxy({ host: '127.0.0.1', port: Number(new URL(stack.databaseUrl).port) });
-    sim = await startLlmSim({ port: 0, host: '127.0.0.1', latencyMs: 20, jitterMs: 10, rpsLimit: 250, errorRate: 0, malformedRate: 0, ...opts.sim });
+    const simConfig: Partial<SimConfig> = { host: '127.0.0.1', latencyMs: 20, jitterMs: 10, rpsLimit: 250, errorRate: 0, malformedRate: 0, ...opts.sim };
+    // A port of its own range: startSim() brings llm-sim back on it after a while down.
+    sim = await startLlmSim({ ...simConfig, port: await stablePort() });
+    const simPort = sim.port;
     const apiKey = 'e2e-key';
     const env: Record<string, string> = {
       NATS_URL: stack.natsUrl,
+      ...((opts.stack?.natsNodes ?? 1) >= 3 ? { NATS_REPLICAS: '3' } : {}),
       REDIS_URL: stack.redisUrl,
       DATABASE_URL: dbProxy ? dbProxy.url(stack.databaseUrl) : stack.databaseUrl,
       LLM_BASE_URL: sim.baseUrl,
@@ -74,9 +88,11 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     };
     const startService = async (name: ServiceName, extraEnv: Record<string, string> = {}) => {
       const def = SERVICES[name];
-      const port = await freePort();
-      // The gateway serves /metrics on a port of its own: a free one here, not its default.
-      const metrics: Record<string, string> = name === 'gateway' ? { GATEWAY_METRICS_PORT: String((gatewayMetricsPort = await freePort())) } : {};
+      const port = ports.get(name) ?? (await stablePort());
+      ports.set(name, port);
+      // The gateway serves /metrics on a port of its own: a free one here (kept over restarts), not its default.
+      if (name === 'gateway' && !gatewayMetricsPort) gatewayMetricsPort = await stablePort();
+      const metrics: Record<string, string> = name === 'gateway' ? { GATEWAY_METRICS_PORT: String(gatewayMetricsPort) } : {};
       const app = startApp(
         ROOT,
         name,
@@ -85,15 +101,31 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
         { port },
       );
       apps.set(name, app);
-      await waitReady(app, 90_000);
+      await waitReady(app, opts.readyTimeoutMs ?? 90_000);
       return app;
     };
     const names = opts.services ?? (['gateway', ...WORKERS] as ServiceName[]);
     await Promise.all(names.map((n) => startService(n)));
     const gw = apps.get('gateway');
+    const stopSim = async () => {
+      if (!sim) throw new Error('llm-sim is not running');
+      const last = sim.stats();
+      await sim.stop();
+      sim = undefined;
+      return last;
+    };
+    const startSim = async (overrides: Partial<SimConfig> = {}) => {
+      if (sim) await stopSim();
+      // The same port: every service's LLM_BASE_URL points there.
+      sim = await startLlmSim({ ...simConfig, ...overrides, port: simPort });
+      return sim;
+    };
     return {
       stack,
-      sim,
+      get sim() {
+        if (!sim) throw new Error('llm-sim is stopped (startSim() starts it again)');
+        return sim;
+      },
       apps,
       gatewayUrl: gw ? `http://127.0.0.1:${gw.port}` : '',
       gatewayMetricsUrl: gw ? `http://127.0.0.1:${gatewayMetricsPort}/metrics` : '',
@@ -102,6 +134,8 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
       logDir,
       ...(dbProxy ? { dbProxy } : {}),
       startService,
+      stopSim,
+      startSim,
       stop,
     };
   } catch (err) {

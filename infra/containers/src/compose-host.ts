@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseEnvFile, testValue } from '@voc/two-hosts/harness';
+import { parseEnvFile, testValue, TEST_BED_MAX_API_TPM } from '@voc/two-hosts/harness';
 import { readFileSync } from 'node:fs';
 import { runCommand, type CommandResult } from './command';
 import type { Log } from './engine';
@@ -45,7 +45,7 @@ export interface ContainerState {
 /**
  * A host's variables: its .env.example, empty values filled with test values,
  * the test bed's addresses, llm-sim as the LLM (the value the example
- * documents for `--profile sim`), and `extra` (the stand-in images).
+ * documents for `--profile sim`) and its token limit, and `extra` (the stand-in images).
  */
 export function hostEnvFile(root: string, host: ContainerHost, extra: Record<string, string>): Record<string, string> {
   const example = readFileSync(path.join(root, 'infra', host.role, '.env.example'), 'utf8');
@@ -57,6 +57,8 @@ export function hostEnvFile(root: string, host: ContainerHost, extra: Record<str
     SERVER_A_IP: HOSTS['server-a'].address,
     SERVER_B_IP: HOSTS['server-b'].address,
     LLM_BASE_URL: 'http://llm-sim:8090/v1',
+    // The simulated account limits requests only: see TEST_BED_MAX_API_TPM.
+    MAX_API_TPM: TEST_BED_MAX_API_TPM,
     ...extra,
   };
 }

@@ -7,7 +7,7 @@
  *  1. deploy as the runbook says: A's servers, B's NATS node, then all of A
  *     (with --profile sim: llm-sim is the LLM; the migration one-shot runs
  *     first) and all of B; wait until every container is healthy;
- *  2. upload the first wave through A's published gateway port; under
+ *  2. upload the first wave (in two halves, scaling between them) through A's published gateway port; under
  *     that load, scale translate-svc on A with infra/overrides/translate-x3.yml
  *     (`up -d --no-deps translate-svc`: nothing else may be recreated);
  *  3. when B is
@@ -172,9 +172,12 @@ async function main(ctx: DriverContext): Promise<boolean> {
     let startup: StartupRow[] = [];
     let recreatedByScaling: string[] = [];
     try {
-      first = await sendUploads(gw, plan.first, 4, 60_000);
-      say(`first wave: ${first.accepted}/${first.sent} accepted`);
-      if (first.accepted !== first.sent) throw new Error(`the first wave was not accepted: ${first.failures.join('; ')}`);
+      // The first wave in two halves: the scaling below happens under the first half's load, and the
+      // second half gives every replica work while both hosts are up (a replica that started just
+      // before B's kill, connected to B's NATS node, would otherwise see no work: found by CI).
+      const half = Math.ceil(plan.first.length / 2);
+      const firstA = await sendUploads(gw, plan.first.slice(0, half), 4, 60_000);
+      if (firstA.accepted !== firstA.sent) throw new Error(`the first wave was not accepted: ${firstA.failures.join('; ')}`);
 
       // 2. Under load, as an SRE would: translate-svc x3 with the override (docker-compose 1.29 reads
       // deploy.replicas only with --compatibility). The running container is replaced: it drains on SIGTERM.
@@ -186,6 +189,20 @@ async function main(ctx: DriverContext): Promise<boolean> {
       recreatedByScaling = [...beforeScale].filter(([name, id]) => afterScale.get(name) !== id).map(([name]) => name);
       say('translate-svc x3 on A, all healthy');
       startup = await startupRows(fleet);
+      const firstB = await sendUploads(gw, plan.first.slice(half), 4, 60_000);
+      first = {
+        sent: firstA.sent + firstB.sent,
+        accepted: firstA.accepted + firstB.accepted,
+        acceptedChunks: [...firstA.acceptedChunks, ...firstB.acceptedChunks],
+        retries: firstA.retries + firstB.retries,
+        failures: [...firstA.failures, ...firstB.failures],
+      };
+      say(`first wave: ${first.accepted}/${first.sent} accepted (half before scaling, half after)`);
+      if (first.accepted !== first.sent) throw new Error(`the first wave was not accepted: ${first.failures.join('; ')}`);
+      // Every replica took work before B goes (Prometheus scrapes every 15 s); the check below reports it.
+      const everyReplicaWorked = async () => Object.values(await replicaWork(prom, await fleet.snapshot(a))).every((n) => n > 0);
+      const replicasWorked = await until(() => everyReplicaWorked().catch(() => false), 90_000, 5_000);
+      if (!replicasWorked) say('not every translate-svc replica took work within 90 s of the second half; killing B anyway');
       const busy = await until(async () => {
         const c = await db.stageCounts();
         return c.insightsDone >= 100 && c.themesDone >= 100;

@@ -20,10 +20,12 @@ import {
   commandOf,
   filledEnv,
   imageVariable,
+  LLM_SIM_NICE,
   interpolate,
   parseCompose,
   rawEnvironment,
   SIM_PROFILE,
+  TEST_BED_MAX_API_TPM,
   type ComposeFile,
   type ComposeService,
   type ImageContract,
@@ -106,6 +108,8 @@ export function testVariables(role: ServerHost, backupStore: string): Record<str
     PG_BACKUP_DIR: backupStore,
     // The value .env.example documents for `--profile sim`.
     LLM_BASE_URL: 'http://llm-sim:8090/v1',
+    // The simulated account limits requests only: see TEST_BED_MAX_API_TPM.
+    MAX_API_TPM: TEST_BED_MAX_API_TPM,
   };
 }
 
@@ -194,6 +198,8 @@ export const DEVIATIONS: readonly string[] = [
   'monitoring (prometheus, grafana, nats-exporter, prometheus-agent) is not run',
   'a host dies by having its bridge port taken down (no packet in or out, as a powered-off machine) and every process of its namespace SIGKILLed; it comes back with its data directories, without the floating address (a reboot forgets it)',
   "the three hosts share this machine's CPU: a returning host's apps (a dozen Node processes compiling TypeScript) run at nice 10 until it has caught up, so their start-up burst does not take the survivor's CPU (real hosts have their own); its services' catch-up time is therefore an upper bound",
+  `MAX_API_TPM=${TEST_BED_MAX_API_TPM} instead of 960000: llm-sim limits requests only here, and the run measures host loss at the request limit (bench:tokens measures the token budget)`,
+  `llm-sim runs at nice ${LLM_SIM_NICE}: it stands in for a provider that does not share the test bed's CPUs`,
 ];
 
 export function loadDeployment(root: string, backupStore: string): HaDeployment {

@@ -36,7 +36,7 @@ import { loadReviewsByProduct, reviewDataPath, ROOT } from '@voc/e2e';
 import type { SimStatsSnapshot } from '@voc/llm-sim';
 import { ensureBinaries, startApp, waitReady, type RunningApp } from '@voc/local-stack';
 import { PG_NODES } from '@voc/infra';
-import { Database, netnsPrefix, reviewKey } from '@voc/two-hosts/harness';
+import { Database, LLM_SIM_NICE, netnsPrefix, reviewKey } from '@voc/two-hosts/harness';
 import { Cluster, type HostRun } from './cluster';
 import { loadDeployment, type HaDeployment } from './deployment';
 import { computeFigures, formatReport, type FailoverObservation, type HaObservations, type PhaseStats, type SyncWindow } from './figures';
@@ -55,7 +55,7 @@ import {
   writesThroughHaproxy,
 } from './probes';
 import { HA_HOSTS, type ServerHost } from './testbed';
-import { firstAcceptedAfter, longestGap, steadyChunks, SteadyUploader } from './uploader';
+import { attemptTimeline, firstAcceptedAfter, longestGap, steadyChunks, SteadyUploader } from './uploader';
 
 interface Options {
   outageS: number;
@@ -197,7 +197,7 @@ async function deploy(run: Run, backupStore: string, logDir: string): Promise<vo
   for (const line of await A.runOneShots()) say(`server-a/${line}`);
 
   const client = HA_HOSTS.client;
-  run.sim = startApp(ROOT, 'llm-sim', dep.llmSim.env, path.join(logDir, 'client.llm-sim.log'), { port: dep.llmSim.port, spawnPrefix: netnsPrefix(client) });
+  run.sim = startApp(ROOT, 'llm-sim', dep.llmSim.env, path.join(logDir, 'client.llm-sim.log'), { port: dep.llmSim.port, spawnPrefix: ['nice', '-n', String(LLM_SIM_NICE), ...netnsPrefix(client)] });
   await waitReady(run.sim, 60_000, client.address);
   await Promise.all([A.startApps(180_000), B.startApps(180_000)]);
   say(`services ready: A ${A.d.apps.map((s) => s.name).join(', ')}; B ${B.d.apps.map((s) => s.name).join(', ')}`);
@@ -276,12 +276,18 @@ async function failover(run: Run, role: 'server-a' | 'server-b', phases: Phases,
   await apps;
   host.settled();
   say(`server ${who} caught up: PostgreSQL ${catchUp.postgresS} s, Redis ${catchUp.redisS} s, NATS ${catchUp.natsS} s, services ${catchUp.appsS} s`);
+  const gap = longestGap(uploader.acceptedAt, killedAtU, uploader.now());
+  // Where the longest wait's seconds went: every request in it, timed from the kill.
+  say(
+    `longest wait after ${who}'s kill: ${(gap.ms / 1000).toFixed(1)} s from +${((gap.from - killedAtU) / 1000).toFixed(1)} s; requests: ` +
+      attemptTimeline(uploader.attempts, gap.from, gap.from + gap.ms, killedAtU),
+  );
   return {
     killed: role,
     killedAtS: Math.round(killedAtU / 100) / 10,
     downS,
     failover: { uploadsS, postgresS: times.postgresS, redisS: times.redisS, natsS: times.natsS, vipS: times.vipS },
-    longestGapS: longestGap(uploader.acceptedAt, killedAtU, uploader.now()).ms / 1000,
+    longestGapS: gap.ms / 1000,
     survivorsOnDeadNats,
     catchUp,
   };

@@ -15,6 +15,14 @@ export interface Acceptance {
   chunk: UploadChunk;
 }
 
+/** One request: when it was sent and answered (ms since the uploader started), and how. */
+export interface Attempt {
+  sentAt: number;
+  answeredAt: number;
+  /** 'accepted', an HTTP status, 'timeout' or 'connection'. */
+  outcome: string;
+}
+
 export interface UploaderStats {
   attempts: number;
   accepted: number;
@@ -43,6 +51,18 @@ export function longestGap(acceptedAt: readonly number[], start = 0, end = Infin
   return best;
 }
 
+/**
+ * The requests of [from, to] (ms) as one line: `+1.2 timeout (3.0 s)`, times
+ * relative to `origin`: where a long wait's seconds went.
+ */
+export function attemptTimeline(attempts: readonly Attempt[], from: number, to: number, origin: number): string {
+  const s = (ms: number) => ((ms - origin) / 1000).toFixed(1);
+  return attempts
+    .filter((a) => a.answeredAt >= from && a.sentAt <= to)
+    .map((a) => `+${s(a.sentAt)} ${a.outcome === 'accepted' ? '202' : a.outcome} (${((a.answeredAt - a.sentAt) / 1000).toFixed(1)} s)`)
+    .join(', ');
+}
+
 /** The first acceptance at or after `t` (ms), if any. */
 export function firstAcceptedAfter(acceptedAt: readonly number[], t: number): number | undefined {
   return acceptedAt.find((x) => x >= t);
@@ -51,6 +71,8 @@ export function firstAcceptedAfter(acceptedAt: readonly number[], t: number): nu
 export class SteadyUploader {
   readonly acceptances: Acceptance[] = [];
   readonly stats: UploaderStats = { attempts: 0, accepted: 0, refused: {} };
+  /** Every request, for the timeline of a wait (where its seconds went). */
+  readonly attempts: Attempt[] = [];
   private readonly t0 = Date.now();
   private stopping = false;
   private sending = false;
@@ -113,7 +135,9 @@ export class SteadyUploader {
       this.sending = true;
       for (;;) {
         this.stats.attempts++;
+        const sentAt = this.now();
         const outcome = await this.send(chunk);
+        this.attempts.push({ sentAt, answeredAt: this.now(), outcome });
         if (outcome === 'accepted') {
           this.stats.accepted++;
           this.acceptances.push({ at: this.now(), chunk });

@@ -29,6 +29,25 @@ export function testValue(name: string): string {
   return `test${name.toLowerCase().replace(/[^a-z0-9]/g, '')}0123456789`;
 }
 
+/**
+ * The test beds' fleet token limit. Their simulated account limits requests
+ * only (llm-sim without LLM_SIM_TPM_LIMIT), so the token dimension is set to
+ * what 200 RPS of these calls need (~2,000 tokens reserved each): these runs
+ * measure host loss at the request limit. With the production default (960,000
+ * TPM, 80 % of qwen-plus-latest's) insight and theme calls bind at ~10 RPS and a
+ * run of 3,000 reviews takes ten minutes instead of two; the token budget is
+ * what `npm run bench:tokens` measures.
+ */
+export const TEST_BED_MAX_API_TPM = String(200 * 2_000 * 60);
+
+/**
+ * llm-sim stands in for the provider, whose clock does not share our two
+ * cores: it runs at a higher CPU priority (we are root), so that a starved
+ * llm-sim does not read requests late and count more than a second's in one
+ * (a 185-ms stall in llm-sim turned 200 RPS into 253 in CI).
+ */
+export const LLM_SIM_NICE = -10;
+
 /** A host's .env.example with every empty value filled with a test value. */
 export function filledEnv(envExample: string): Record<string, string> {
   const vars: Record<string, string> = {};

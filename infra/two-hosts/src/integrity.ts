@@ -16,6 +16,11 @@ export interface StageCounts {
   learnedProducts: number;
 }
 
+/** Which products an audit looks at: all of them, or only these (one scenario's, in the fault suite). */
+export interface AuditScope {
+  asins?: readonly string[];
+}
+
 export class Database {
   private constructor(private readonly client: Client) {}
 
@@ -29,36 +34,51 @@ export class Database {
     await this.client.end();
   }
 
-  private async one<T extends object>(sql: string): Promise<{ [K in keyof T]: number }> {
-    const r = await this.client.query(sql);
+  private async one<T extends object>(sql: string, params: unknown[] = []): Promise<{ [K in keyof T]: number }> {
+    const r = await this.client.query(sql, params);
     const row = r.rows[0] as Record<string, unknown>;
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as { [K in keyof T]: number };
   }
 
   /** Progress of every stage (polled while the run goes on). */
-  stageCounts(): Promise<StageCounts> {
-    return this.one<StageCounts>(`
-      SELECT (SELECT count(*) FROM reviews) AS "stored",
-             (SELECT count(*) FROM reviews WHERE translate_status = 'done') AS "translated",
-             (SELECT count(*) FROM reviews WHERE insight_status = 'done') AS "insightsDone",
-             (SELECT count(*) FROM reviews WHERE theme_status = 'done') AS "themesDone",
-             (SELECT count(*) FROM products WHERE learning_state = 'learned') AS "learnedProducts"`);
+  stageCounts(scope: AuditScope = {}): Promise<StageCounts> {
+    const [where, params] = inScope('asin', scope);
+    return this.one<StageCounts>(
+      `
+      SELECT (SELECT count(*) FROM reviews WHERE ${where}) AS "stored",
+             (SELECT count(*) FROM reviews WHERE ${where} AND translate_status = 'done') AS "translated",
+             (SELECT count(*) FROM reviews WHERE ${where} AND insight_status = 'done') AS "insightsDone",
+             (SELECT count(*) FROM reviews WHERE ${where} AND theme_status = 'done') AS "themesDone",
+             (SELECT count(*) FROM products WHERE ${where} AND learning_state = 'learned') AS "learnedProducts"`,
+      params,
+    );
   }
 
   /** The end-of-run audit; `uploaded` is the set of "asin/reviewId" keys that were uploaded. */
-  async audit(uploaded: ReadonlySet<string>, dlqMessages: number): Promise<Integrity> {
-    const counts = await this.stageCounts();
-    const insights = await this.one<{ under3: number; over5: number }>(`
+  async audit(uploaded: ReadonlySet<string>, dlqMessages: number, scope: AuditScope = {}): Promise<Integrity> {
+    const counts = await this.stageCounts(scope);
+    const [where, params] = inScope('r.asin', scope);
+    const insights = await this.one<{ under3: number; over5: number }>(
+      `
       SELECT count(*) FILTER (WHERE n < 3) AS under3, count(*) FILTER (WHERE n > 5) AS over5
-      FROM (SELECT count(i.id) AS n FROM reviews r LEFT JOIN insights i ON i.review_pk = r.id GROUP BY r.id) per_review`);
-    const themes = await this.one<{ dup: number }>(`
-      SELECT count(*) AS dup FROM (SELECT 1 FROM themes GROUP BY review_pk, category, label_id HAVING count(*) > 1) d`);
-    const status = await this.one<{ failed: number; unfinished: number }>(`
+      FROM (SELECT count(i.id) AS n FROM reviews r LEFT JOIN insights i ON i.review_pk = r.id WHERE ${where} GROUP BY r.id) per_review`,
+      params,
+    );
+    const themes = await this.one<{ dup: number }>(
+      `
+      SELECT count(*) AS dup FROM (SELECT 1 FROM themes r WHERE ${where} GROUP BY review_pk, category, label_id HAVING count(*) > 1) d`,
+      params,
+    );
+    const status = await this.one<{ failed: number; unfinished: number }>(
+      `
       SELECT count(*) FILTER (WHERE 'failed' IN (translate_status, insight_status, theme_status)) AS failed,
              count(*) FILTER (WHERE translate_status <> 'done' OR insight_status <> 'done' OR theme_status <> 'done') AS unfinished
-      FROM reviews`);
+      FROM reviews r WHERE ${where}`,
+      params,
+    );
     const rows = await this.client.query<{ asin: string; review_id: string; body: string; body_zh: string | null }>(
-      'SELECT asin, review_id, body, body_zh FROM reviews',
+      `SELECT asin, review_id, body, body_zh FROM reviews r WHERE ${where}`,
+      params,
     );
     const found = new Set<string>();
     let wrong = 0;
@@ -84,4 +104,9 @@ export class Database {
       dlqMessages,
     };
   }
+}
+
+/** The SQL condition (with its parameters) that keeps rows of the scope's products. */
+function inScope(column: string, scope: AuditScope): [string, unknown[]] {
+  return scope.asins ? [`${column} = ANY($1::text[])`, [scope.asins]] : ['true', []];
 }

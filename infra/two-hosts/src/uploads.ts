@@ -9,6 +9,8 @@ import { toUpload, type DataReview, type GatewayClient } from '@voc/e2e';
 export interface UploadChunk {
   asin: string;
   reviews: DataReview[];
+  /** Product fields sent with the chunk, as a plug-in sends the listing it scraped. */
+  product?: { title?: string; bulletPoints?: string[] };
 }
 
 export interface UploadPlan {
@@ -82,6 +84,8 @@ function dedupe(reviews: DataReview[]): DataReview[] {
 export interface UploadOutcome {
   sent: number;
   accepted: number;
+  /** The chunks that got their 202 (whose reviews the pipeline now owes). */
+  acceptedChunks: UploadChunk[];
   /** Answers worth retrying (503, connection errors) that were retried. */
   retries: number;
   /** Chunks that were never accepted, with the last answer. */
@@ -92,10 +96,17 @@ export interface UploadOutcome {
  * Sends the chunks through the gateway, `concurrency` at a time. A 503 (the
  * gateway could not get JetStream's ack, e.g. while a stream leader moves to
  * another node) or a refused connection is retried for up to `retryForMs`,
- * as the plug-in does; any other answer but 202 is a failure.
+ * as the plug-in does; any other answer but 202 is a failure. `onAccepted`
+ * hears of each 202 as it comes (a test can act mid-way through the uploads).
  */
-export async function sendUploads(gw: GatewayClient, chunksToSend: UploadChunk[], concurrency: number, retryForMs: number): Promise<UploadOutcome> {
-  const out: UploadOutcome = { sent: chunksToSend.length, accepted: 0, retries: 0, failures: [] };
+export async function sendUploads(
+  gw: GatewayClient,
+  chunksToSend: UploadChunk[],
+  concurrency: number,
+  retryForMs: number,
+  opts: { onAccepted?: (chunk: UploadChunk) => void } = {},
+): Promise<UploadOutcome> {
+  const out: UploadOutcome = { sent: chunksToSend.length, accepted: 0, acceptedChunks: [], retries: 0, failures: [] };
   let next = 0;
   const worker = async () => {
     while (next < chunksToSend.length) {
@@ -104,9 +115,11 @@ export async function sendUploads(gw: GatewayClient, chunksToSend: UploadChunk[]
       for (;;) {
         let answer: string;
         try {
-          const res = await gw.upload(c.asin, c.reviews.map(toUpload));
+          const res = await gw.upload(c.asin, c.reviews.map(toUpload), c.product);
           if (res.status === 202) {
             out.accepted++;
+            out.acceptedChunks.push(c);
+            opts.onAccepted?.(c);
             break;
           }
           answer = `${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;

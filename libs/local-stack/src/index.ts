@@ -1,8 +1,8 @@
 export { ensureBinaries, type Binaries } from './install';
-export { freePort, startProcess, waitUntil, type ManagedProcess } from './process';
+export { descendantsOf, freePort, signalProcessTree, stablePort, startProcess, waitUntil, type ManagedProcess } from './process';
 export { startNats, startPostgres, startRedis, type RunningServer, type NatsOptions, type RedisOptions, type PostgresOptions } from './servers';
+export { startNatsCluster, waitForJetStreamQuorum, type NatsCluster, type NatsClusterOptions } from './cluster';
 export { startStack, type Stack, type StackOptions } from './stack';
 export { startTestStack, type TestStack } from './testing';
 export { startApp, waitReady, type RunningApp } from './fleet';
 export { startFaultProxy, type FaultMode, type FaultProxy } from './fault-proxy';
-export { startNatsCluster, type NatsCluster } from './cluster';

@@ -4,13 +4,78 @@ import { connect as tcpConnect } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { Binaries } from './install';
-import { startProcess, waitUntil, type ManagedProcess } from './process';
+import { signalProcessTree, startProcess, waitUntil, type ManagedProcess } from './process';
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** The current process; start() and restart() replace it. */
   proc: ManagedProcess;
+  /** Stops it the server's graceful way (a stopped one is resumed first). */
   stop(): Promise<void>;
+  /** Stops it with `signal` (SIGKILL: a crash) and waits for the exit. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port and data after stop() or kill(); no-op while it runs. */
+  start(): Promise<void>;
+  /** kill(signal) then start(): e.g. Redis reloading its append-only file. Default signal: the graceful one. */
+  restart(signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * SIGSTOP of the process and its children: the port still accepts TCP
+   * connections (the kernel's backlog) but nothing answers, as a hung server.
+   */
+  pause(): void;
+  /** SIGCONT: the hung server carries on where it stopped. */
+  resume(): void;
+  readonly running: boolean;
+  readonly paused: boolean;
+}
+
+const isRunning = (p: ManagedProcess) => p.child.exitCode === null && p.child.signalCode === null;
+
+/** A RunningServer around `launch`, which starts the process and resolves once it serves. */
+async function runServer(url: string, port: number, gracefulSignal: NodeJS.Signals, launch: () => Promise<ManagedProcess>): Promise<RunningServer> {
+  let proc = await launch();
+  let paused = false;
+  const kill = async (signal: NodeJS.Signals) => {
+    // Also when someone stopped it without pause(): a stopped process would not act on a SIGTERM.
+    if (isRunning(proc)) server.resume();
+    await proc.stop(signal);
+  };
+  const server: RunningServer = {
+    url,
+    port,
+    get proc() {
+      return proc;
+    },
+    set proc(p: ManagedProcess) {
+      proc = p;
+    },
+    get running() {
+      return isRunning(proc);
+    },
+    get paused() {
+      return paused;
+    },
+    stop: () => kill(gracefulSignal),
+    kill,
+    async start() {
+      if (isRunning(proc)) return;
+      proc = await launch();
+    },
+    async restart(signal = gracefulSignal) {
+      await kill(signal);
+      proc = await launch();
+    },
+    pause() {
+      signalProcessTree(proc.pid, 'SIGSTOP');
+      paused = true;
+    },
+    resume() {
+      signalProcessTree(proc.pid, 'SIGCONT');
+      paused = false;
+    },
+  };
+  return server;
 }
 
 /** Sends one line over TCP and resolves with the first reply chunk. */
@@ -63,12 +128,14 @@ export async function startNats(bin: Binaries, o: NatsOptions): Promise<RunningS
     .join('\n');
   const confPath = path.join(o.dataDir, 'nats.conf');
   writeFileSync(confPath, conf + '\n');
-  const proc = startProcess('nats-server', bin.natsServer, ['-c', confPath]);
   const probe = o.httpPort
     ? async () => (await fetch(`http://${host}:${o.httpPort}/healthz?js-enabled-only=true`)).ok
     : async () => (await tcpRequest(host, o.port, '')).startsWith('INFO');
-  await waitUntil(`nats-server on ${host}:${o.port}`, probe, proc);
-  return { url: `nats://${host}:${o.port}`, port: o.port, proc, stop: () => proc.stop() };
+  return runServer(`nats://${host}:${o.port}`, o.port, 'SIGTERM', async () => {
+    const proc = startProcess('nats-server', bin.natsServer, ['-c', confPath]);
+    await waitUntil(`nats-server on ${host}:${o.port}`, probe, proc);
+    return proc;
+  });
 }
 
 export interface RedisOptions {
@@ -94,15 +161,18 @@ export async function startRedis(bin: Binaries, o: RedisOptions): Promise<Runnin
     '--daemonize', 'no',
     ...(o.password ? ['--requirepass', o.password] : []),
   ];
-  const proc = startProcess('redis-server', bin.redisServer, args);
   const auth = o.password ? `AUTH ${o.password}\r\n` : '';
-  await waitUntil(
-    `redis-server on ${host}:${o.port}`,
-    async () => (await tcpRequest(host, o.port, `${auth}PING\r\n`)).includes('PONG') || Boolean(auth),
-    proc,
-  );
   const cred = o.password ? `:${encodeURIComponent(o.password)}@` : '';
-  return { url: `redis://${cred}${host}:${o.port}`, port: o.port, proc, stop: () => proc.stop() };
+  // A restart with `persist` reloads the append-only file before it answers PING.
+  return runServer(`redis://${cred}${host}:${o.port}`, o.port, 'SIGTERM', async () => {
+    const proc = startProcess('redis-server', bin.redisServer, args);
+    await waitUntil(
+      `redis-server on ${host}:${o.port}`,
+      async () => (await tcpRequest(host, o.port, `${auth}PING\r\n`)).includes('PONG') || Boolean(auth),
+      proc,
+    );
+    return proc;
+  });
 }
 
 export interface PostgresOptions {
@@ -174,25 +244,23 @@ export async function startPostgres(bin: Binaries, o: PostgresOptions): Promise<
     '-c', `max_connections=${o.maxConnections ?? 300}`,
     ...(o.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
   ];
-  const proc = startProcess('postgres', path.join(bin.pgBin, 'postgres'), args, ids);
   const adminUrl = `postgresql://${user}:${encodeURIComponent(password)}@${host}:${o.port}/postgres`;
-  await waitUntil(
-    `postgres on ${host}:${o.port}`,
-    async () => {
-      const c = new Client({ connectionString: adminUrl });
-      await c.connect();
-      const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-      if (r.rowCount === 0) await c.query(`CREATE DATABASE "${database}"`);
-      await c.end();
-      return true;
-    },
-    proc,
-  );
-  return {
-    url: `postgresql://${user}:${encodeURIComponent(password)}@${host}:${o.port}/${database}`,
-    port: o.port,
-    proc,
-    // SIGINT is PostgreSQL's "fast shutdown": aborts sessions, checkpoints, exits.
-    stop: () => proc.stop('SIGINT'),
-  };
+  const url = `postgresql://${user}:${encodeURIComponent(password)}@${host}:${o.port}/${database}`;
+  // SIGINT is PostgreSQL's "fast shutdown": aborts sessions, checkpoints, exits.
+  return runServer(url, o.port, 'SIGINT', async () => {
+    const proc = startProcess('postgres', path.join(bin.pgBin, 'postgres'), args, ids);
+    await waitUntil(
+      `postgres on ${host}:${o.port}`,
+      async () => {
+        const c = new Client({ connectionString: adminUrl });
+        await c.connect();
+        const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+        if (r.rowCount === 0) await c.query(`CREATE DATABASE "${database}"`);
+        await c.end();
+        return true;
+      },
+      proc,
+    );
+    return proc;
+  });
 }

@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { startNatsCluster, type NatsCluster } from './cluster';
 import { ensureBinaries } from './install';
-import { freePort } from './process';
+import { stablePort } from './process';
 import { startNats, startPostgres, startRedis, type RunningServer } from './servers';
 
 export interface StackOptions {
@@ -15,6 +16,10 @@ export interface StackOptions {
   external?: { natsUrl?: string; redisUrl?: string; databaseUrl?: string };
   /** Which servers to start (default: all three). */
   include?: { nats?: boolean; redis?: boolean; postgres?: boolean };
+  /** NATS as a JetStream cluster of this many nodes on loopback (ports always free ones) instead of one server. */
+  natsNodes?: number;
+  /** Redis with its append-only file even when not `persistent` (a restart then reloads it). */
+  redisAppendOnly?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -24,6 +29,11 @@ export interface Stack {
   databaseUrl: string;
   /** Only the servers this stack started. */
   servers: RunningServer[];
+  /** The same servers by role, to stop, restart or pause one (fault tests). */
+  nats: RunningServer[];
+  natsCluster?: NatsCluster;
+  redis?: RunningServer;
+  postgres?: RunningServer;
   stop(): Promise<void>;
 }
 
@@ -41,23 +51,27 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
   try {
     const want = { nats: true, redis: true, postgres: true, ...o.include };
-    const nats = o.external?.natsUrl || !want.nats
-      ? undefined
-      : await startNats(bin, {
-          port: o.ports?.nats ?? (await freePort()),
-          httpPort: o.ports?.natsHttp ?? (await freePort()),
+    const startsNats = !o.external?.natsUrl && want.nats;
+    const cluster = startsNats && (o.natsNodes ?? 1) > 1
+      ? await startNatsCluster(o.natsNodes, { dataDir: path.join(o.dataDir, 'nats-cluster') })
+      : undefined;
+    const nats = cluster?.nodes ?? (startsNats
+      ? [await startNats(bin, {
+          port: o.ports?.nats ?? (await stablePort()),
+          httpPort: o.ports?.natsHttp ?? (await stablePort()),
           dataDir: path.join(o.dataDir, 'nats'),
-        });
-    if (nats) {
-      servers.push(nats);
-      log(`nats-server ${nats.url} (pid ${nats.proc.pid})`);
+        })]
+      : []);
+    for (const n of nats) {
+      servers.push(n);
+      log(`nats-server ${n.url} (pid ${n.proc.pid})`);
     }
     const redis = o.external?.redisUrl || !want.redis
       ? undefined
       : await startRedis(bin, {
-          port: o.ports?.redis ?? (await freePort()),
+          port: o.ports?.redis ?? (await stablePort()),
           dataDir: path.join(o.dataDir, 'redis'),
-          persist: o.persistent,
+          persist: o.persistent || o.redisAppendOnly,
         });
     if (redis) {
       servers.push(redis);
@@ -66,7 +80,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const pg = o.external?.databaseUrl || !want.postgres
       ? undefined
       : await startPostgres(bin, {
-          port: o.ports?.postgres ?? (await freePort()),
+          port: o.ports?.postgres ?? (await stablePort()),
           dataDir: path.join(o.dataDir, 'postgres'),
           fast: !o.persistent,
         });
@@ -75,10 +89,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       log(`postgres ${pg.url.replace(/:[^:@/]+@/, ':***@')} (pid ${pg.proc.pid})`);
     }
     return {
-      natsUrl: o.external?.natsUrl ?? nats?.url ?? '',
+      natsUrl: o.external?.natsUrl ?? nats.map((n) => n.url).join(','),
       redisUrl: o.external?.redisUrl ?? redis?.url ?? '',
       databaseUrl: o.external?.databaseUrl ?? pg?.url ?? '',
       servers,
+      nats,
+      ...(cluster ? { natsCluster: cluster } : {}),
+      ...(redis ? { redis } : {}),
+      ...(pg ? { postgres: pg } : {}),
       stop,
     };
   } catch (err) {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startStack, type Stack } from './stack';
+import { startStack, type Stack, type StackOptions } from './stack';
 
 export interface TestStack extends Stack {
   dataDir: string;
@@ -14,9 +14,16 @@ export interface TestStack extends Stack {
  */
 export async function startTestStack(
   include: { nats?: boolean; redis?: boolean; postgres?: boolean } = {},
+  options: Pick<StackOptions, 'natsNodes' | 'redisAppendOnly'> = {},
 ): Promise<TestStack> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'voc-test-'));
-  const stack = await startStack({ dataDir, persistent: false, include });
+  let stack: Stack;
+  try {
+    stack = await startStack({ dataDir, persistent: false, include, ...options });
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     ...stack,
     dataDir,

@@ -7,6 +7,7 @@ export class LimiterGrant implements Grant {
   constructor(
     readonly tokens: number,
     readonly probe: boolean,
+    readonly grantedAt: number,
     private readonly adjust: (delta: number, cancelled: boolean) => void,
   ) {}
 

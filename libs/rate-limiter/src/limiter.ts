@@ -166,7 +166,7 @@ class RedisRateLimiter implements RateLimiter {
         slot: undefined,
         grant: (slot) => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(new LimiterGrant(tokens, slot.probe, (delta, cancelled) => this.adjust(slot.redisUs, delta, cancelled)));
+          resolve(new LimiterGrant(tokens, slot.probe, now(), (delta, cancelled) => this.adjust(slot.redisUs, delta, cancelled)));
         },
         reject: (err) => {
           signal?.removeEventListener('abort', onAbort);

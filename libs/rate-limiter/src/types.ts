@@ -28,6 +28,8 @@ export interface Grant {
   readonly tokens: number;
   /** True when this grant is the fleet's one probe while halted: its outcome decides resume() or halt(). */
   readonly probe: boolean;
+  /** performance.now() when the limiter granted it: the moment the limits hold for (send at once). */
+  readonly grantedAt: number;
   /**
    * Reconciles the reservation once with what the provider counted (by the
    * counting rule: usage.prompt_tokens + the max_tokens sent). Less gives the
@@ -74,7 +76,7 @@ export interface LaneStats {
   lane: string;
   /** Configured minimum share (0 for a lane without one). */
   minShare: number;
-  /** Share of the recent budget (the larger of requests and tokens, decayed over ~5 s). */
+  /** Share of the recent budget (the larger of requests and tokens, decayed over ~2 s). */
   share: number;
   /** Wanted more than it got within the last second. */
   wanting: boolean;

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { createRateLimiter, limiterKeys, RateLimiterClosedError } from '../src';
 import { metricValue, sleep, waitFor, useRedis, QUICK } from './support';
@@ -6,8 +7,29 @@ jest.setTimeout(60_000);
 
 const env = useRedis();
 
-const tat = async (key: string) => env.clients.create().hget(limiterKeys('rl', key).state, 'tat');
-const freeSlots = async (key: string) => env.clients.create().zrange(limiterKeys('rl', key).free, 0, -1);
+// One client per test to read the key's state (useRedis closes it after the test).
+let probe: Redis;
+beforeEach(() => {
+  probe = env.clients.create();
+});
+const redis = () => env.clients.create();
+const tat = async (key: string) => probe.hget(limiterKeys('rl', key).state, 'tat');
+const freeSlots = async (key: string) => probe.zrange(limiterKeys('rl', key).free, 0, -1);
+
+/**
+ * A slow schedule (slots 4 s apart) that callers reserve on at once: the
+ * slot a test reserves, gives back or takes stays seconds ahead, so what the
+ * test checks in Redis does not race the slot's time on a loaded machine.
+ * A quick limiter creates the key's state first (its fence is short; the
+ * slow one's would be its 10-s vip horizon).
+ */
+const SLOW = { rps: 0.25, normalHorizonMs: 5000, vipHorizonMs: 10_000, ...QUICK };
+async function slowKey(key: string): Promise<void> {
+  // One slot per lease: it holds none to give back when it closes.
+  const quick = createRateLimiter({ redis: redis(), key, rps: 100, leaseSlots: 1, ...QUICK });
+  await quick.acquire();
+  await quick.close();
+}
 
 describe('abort', () => {
   it('rejects with the signal reason at once and is never granted', async () => {
@@ -32,10 +54,10 @@ describe('abort', () => {
   });
 
   it('gives the slot reserved for an aborted caller back, and the next caller gets it', async () => {
-    // A long horizon makes the limiter reserve the next slot (0.5 s on) at once.
     const registry = new Registry();
-    const opts = { key: 'give-back', rps: 1, normalHorizonMs: 1500, vipHorizonMs: 1800, ...QUICK };
-    const limiter = createRateLimiter({ redis: env.clients.create(), registry, ...opts });
+    await slowKey('give-back');
+    const opts = { key: 'give-back', ...SLOW };
+    const limiter = createRateLimiter({ redis: redis(), registry, ...opts });
     await limiter.acquire();
     const before = await tat('give-back');
     const c = new AbortController();
@@ -45,30 +67,37 @@ describe('abort', () => {
     expect(await pending).toMatchObject({ name: 'AbortError' });
     await waitFor('the give-back', async () => (await freeSlots('give-back')).length === 1);
     const [given] = await freeSlots('give-back');
+    expect(given).toBe(`${before}:0`);
     expect(await metricValue(registry, 'rate_limiter_released_slots_total', { key: 'give-back' })).toBe(1);
-    // Another process takes the freed slot before any new one.
-    const other = createRateLimiter({ redis: env.clients.create(), ...opts });
+    // Another process takes the freed slot before any new one: the free set
+    // empties and the schedule does not move.
+    const other = createRateLimiter({ redis: redis(), ...opts });
     const tatBefore = await tat('give-back');
-    await other.acquire();
-    expect(await freeSlots('give-back')).toEqual([]);
+    const stop = new AbortController();
+    const taken = other.acquire({ signal: stop.signal }).catch((e: unknown) => e);
+    await waitFor('the other reservation', async () => (await freeSlots('give-back')).length === 0);
     expect(await tat('give-back')).toBe(tatBefore);
-    expect(given).toMatch(/^\d+:0$/);
+    stop.abort();
+    expect(await taken).toMatchObject({ name: 'AbortError' });
     await Promise.all([limiter.close(), other.close()]);
   });
 });
 
 describe('close', () => {
   it('rejects pending and later acquires, gives held slots back, and is idempotent', async () => {
-    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'close', rps: 2, normalHorizonMs: 1000, vipHorizonMs: 1200, ...QUICK });
+    await slowKey('close');
+    const limiter = createRateLimiter({ redis: redis(), key: 'close', ...SLOW });
     await limiter.acquire();
-    const before = await tat('close');
+    const before = Number(await tat('close'));
     const pending = [limiter.acquire(), limiter.acquire({ priority: 'vip' })].map((p) => p.catch((e: unknown) => e));
-    await waitFor('the reservation', async () => (await tat('close')) !== before);
+    // Both reserved (slots 4 and 8 s on), so both are held when it closes.
+    await waitFor('the reservations', async () => Number(await tat('close')) >= before + 2 * 4_000_000);
     await limiter.close();
     for (const e of await Promise.all(pending)) expect(e).toBeInstanceOf(RateLimiterClosedError);
     await expect(limiter.acquire()).rejects.toBeInstanceOf(RateLimiterClosedError);
     await expect(limiter.close()).resolves.toBeUndefined();
-    // The two reserved slots were given back for anyone to use.
-    expect(await freeSlots('close')).toHaveLength(2);
+    // The two reserved slots were given back for anyone to use (close() waits
+    // for that at most redisTimeoutMs: a loaded Redis may answer later).
+    await waitFor('both slots given back', async () => (await freeSlots('close')).length === 2);
   });
 });

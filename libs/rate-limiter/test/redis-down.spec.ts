@@ -2,7 +2,7 @@ import { ensureBinaries, startRedis, startTestStack, type RunningServer, type Te
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { createRateLimiter, maxInSlidingWindow } from '../src';
-import { Clients, Load, metricValue, sleep, waitFor } from './support';
+import { Clients, Load, metricValue, QUICK, sleep, waitFor } from './support';
 
 jest.setTimeout(90_000);
 
@@ -24,8 +24,8 @@ describe('Redis unreachable', () => {
     const R = 20;
     const registry = new Registry();
     // The default fence (a window after a missing state), a short ramp.
-    const limiter = createRateLimiter({ redis: clients.create(), key: 'down', rps: R, registry, redisTimeoutMs: 500, rampMs: 500 });
-    const peer = createRateLimiter({ redis: clients.create(), key: 'down', rps: R, rampMs: 500 });
+    const limiter = createRateLimiter({ redis: clients.create(), key: 'down', rps: R, registry, redisTimeoutMs: 500, rampMs: 500, marginMs: QUICK.marginMs });
+    const peer = createRateLimiter({ redis: clients.create(), key: 'down', rps: R, rampMs: 500, marginMs: QUICK.marginMs });
     const load = new Load().saturate(limiter, 10, 'a').saturate(peer, 10, 'b');
     await waitFor('grants before the outage', () => load.grants.length > 10, 20_000);
 
@@ -36,8 +36,8 @@ describe('Redis unreachable', () => {
     await waitFor('degraded mode', async () => (await limiter.stats()).mode === 'degraded', 10_000);
     expect(await metricValue(registry, 'rate_limiter_degraded', { key: 'down' })).toBe(1);
     await sleep(2000);
-    // Fail closed: nothing but slots already held when Redis went away (≤ one horizon).
-    expect(load.times((g) => g.at > downAt + 300)).toEqual([]);
+    // Fail closed: nothing but slots already held when Redis went away (≤ one horizon, used ≤ marginMs late).
+    expect(load.times((g) => g.at > downAt + 150 + QUICK.marginMs)).toEqual([]);
 
     // Same port, empty data: the limiter state is gone, as after a crash without persistence.
     restarted = await startRedis(ensureBinaries(), { port: server.port, dataDir: path.join(stack.dataDir, 'redis-restarted') });

@@ -10,7 +10,8 @@ const env = useRedis();
 async function saturate(
   limiters: RateLimiter[],
   callers: number,
-  ms: number,
+  /** How long, or until what, they saturate. */
+  until: number | Promise<unknown>,
   tokens: () => number,
   settle: (g: Grant) => void = (g) => g.settle(g.tokens),
 ) {
@@ -26,12 +27,12 @@ async function saturate(
           if (stop.signal.aborted) return;
           throw err;
         }
-        grants.push({ at: performance.now(), weight: g.tokens, who });
+        grants.push({ at: g.grantedAt, weight: g.tokens, who });
         settle(g);
       }
     }),
   );
-  await sleep(ms);
+  await (typeof until === 'number' ? sleep(until) : until);
   stop.abort();
   await Promise.all(loops);
   return grants;
@@ -48,15 +49,13 @@ describe('tokens', () => {
     const grants = await saturate(limiters, 15, 4000, () => Math.round(200 + 800 * rand()));
     await Promise.all(limiters.map((l) => l.close()));
 
-    // Grant times are taken where the caller resumes, up to a few ms after the
-    // grant on a busy machine: windows 10 ms shorter make up for that.
-    expect(maxWeightedInSlidingWindow(grants, 990).total).toBeLessThanOrEqual(TPM / 60);
-    expect(maxInSlidingWindow(grants.map((g) => g.at), 990).count).toBeLessThanOrEqual(R);
+    expect(maxWeightedInSlidingWindow(grants, 1000).total).toBeLessThanOrEqual(TPM / 60);
+    expect(maxInSlidingWindow(grants.map((g) => g.at)).count).toBeLessThanOrEqual(R);
     // Tokens bind (≈ 7 calls of 600 per second, far below 50 RPS): the rate is the token limit's.
     const first = Math.min(...grants.map((g) => g.at));
     const steady = grants.filter((g) => g.at >= first + 1000 && g.at < first + 3500).reduce((n, g) => n + g.weight, 0) / 2.5;
     // Loose on purpose (2.5 s of ≈ 7 calls per second, loaded CI machines): the benchmark measures the real share.
-    expect(steady).toBeGreaterThanOrEqual(0.6 * (TPM / 60));
+    expect(steady).toBeGreaterThanOrEqual(0.4 * (TPM / 60));
     expect(new Set(grants.map((g) => g.who)).size).toBe(3);
   });
 
@@ -77,21 +76,22 @@ describe('tokens', () => {
     const registry = new Registry();
     // 1000 tokens per second, pacing out of the way: the window check alone decides.
     const limiter = createRateLimiter({ redis: env.clients.create(), key: 'tok-settle', rps: 20, tpm: 60_000, tokenPacing: 100, registry, ...QUICK });
+    // Grant times, not elapsed ms: a call whose tokens do not fit waits until
+    // the entries in its way leave the window (W = 1010 ms after their slot),
+    // i.e. ≥ 1000 ms after their grant; one that fits comes a slot later.
     const a = await limiter.acquire({ tokens: 900 });
-    // The window is full: 900 more would wait about a second …
-    const t0 = performance.now();
+    // The window is full: 800 more would wait about a second …
     a.settle(100); // … unless the call counted less.
     a.settle(5000); // settled once: ignored
     const b = await limiter.acquire({ tokens: 800 });
-    expect(performance.now() - t0).toBeLessThan(500);
+    expect(b.grantedAt - a.grantedAt).toBeLessThan(900);
     b.cancel(); // never sent: all 800 back
     const c = await limiter.acquire({ tokens: 850 });
-    expect(performance.now() - t0).toBeLessThan(800);
+    expect(c.grantedAt - b.grantedAt).toBeLessThan(900);
     expect(() => c.settle(-1)).toThrow(RangeError);
     c.settle(850 + 500); // under-estimate: charged, the window is over, the next call waits
-    const t1 = performance.now();
-    await limiter.acquire({ tokens: 100 });
-    expect(performance.now() - t1).toBeGreaterThan(300);
+    const d = await limiter.acquire({ tokens: 100 });
+    expect(d.grantedAt - c.grantedAt).toBeGreaterThanOrEqual(1000);
     expect(await metricValue(registry, 'rate_limiter_settled_tokens_total', { key: 'tok-settle', direction: 'returned' })).toBe(800 + 800);
     expect(await metricValue(registry, 'rate_limiter_settled_tokens_total', { key: 'tok-settle', direction: 'charged' })).toBe(500);
     await limiter.close();
@@ -120,30 +120,33 @@ describe('tokens', () => {
     const TPM = 120_000; // 2000 per second
     const normal = createRateLimiter({ redis: env.clients.create(), key: 'tok-vip', rps: 50, tpm: TPM, ...QUICK });
     const vipSide = createRateLimiter({ redis: env.clients.create(), key: 'tok-vip', rps: 50, tpm: TPM, ...QUICK });
-    const normalWaits: number[] = [];
-    const background = saturate([normal], 20, 5000, () => 400);
-    const timed = (async () => {
-      // One more normal caller, timed like the vip ones.
-      await sleep(1000);
-      for (let i = 0; i < 3; i++) {
-        const t = performance.now();
-        await normal.acquire({ tokens: 400 });
-        normalWaits.push(performance.now() - t);
-      }
-    })();
-    await sleep(1000);
-    const vipWaits: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      const t = performance.now();
-      await vipSide.acquire({ priority: 'vip', tokens: 300 });
-      vipWaits.push(performance.now() - t);
-    }
-    await Promise.all([background, timed]);
+    // Waits are counted in normal grants that went first, not in ms: a loaded
+    // machine slows everyone alike, but does not change who is served first.
+    const waits: { vip: boolean; issued: number; granted: number }[] = [];
+    const timedAcquire = async (limiter: RateLimiter, vip: boolean, tokens: number) => {
+      const issued = performance.now();
+      const g = await limiter.acquire({ priority: vip ? 'vip' : 'normal', tokens });
+      waits.push({ vip, issued, granted: g.grantedAt });
+    };
+    // After 1 s: one more normal caller, behind the 20 others; and vip callers one after another.
+    const measured = sleep(1000).then(() =>
+      Promise.all([
+        timedAcquire(normal, false, 400),
+        (async () => {
+          for (let i = 0; i < 6; i++) await timedAcquire(vipSide, true, 300);
+        })(),
+      ]),
+    );
+    const grants = await saturate([normal], 20, measured, () => 400);
     await Promise.all([normal.close(), vipSide.close()]);
+    const before = (w: { issued: number; granted: number }) => grants.filter((g) => g.at > w.issued && g.at < w.granted).length;
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    // A normal call waits behind ≈ 20 others (≈ 4 s at 5 calls per second); a vip
-    // call only behind the normal slots already reserved.
-    expect(mean(vipWaits)).toBeLessThan(0.25 * mean(normalWaits));
+    const vipBefore = mean(waits.filter((w) => w.vip).map(before));
+    const normalBefore = mean(waits.filter((w) => !w.vip).map(before));
+    // A normal call waits behind ≈ 20 others; a vip call only behind the
+    // normal slots already reserved when it came (a horizon: 1–3).
+    expect(normalBefore).toBeGreaterThanOrEqual(10);
+    expect(vipBefore).toBeLessThan(0.25 * normalBefore);
   });
 
   it('reports tokens fleet-wide in stats()', async () => {

@@ -60,6 +60,13 @@ export async function runService(opts: RunServiceOptions): Promise<RunningServic
   let starting = true;
   const separateMetrics = opts.metricsPort !== undefined;
   mountHealthRoutes(app, { registry, checks, isShuttingDown: () => shutdown.started, isStarting: () => starting, metrics: !separateMetrics });
+  // The port is open before start() has mounted the service's own routes: a
+  // request for them meanwhile (a client retrying against a restarted
+  // gateway) gets 503 and retries, not a 404 it would take as final.
+  app.use((_req, res, next) => {
+    if (!starting) return next();
+    res.set('Retry-After', '1').status(503).json({ error: { code: 'starting', message: `${opts.name} is starting; retry` } });
+  });
 
   const ctx: ServiceContext = {
     name: opts.name,

@@ -66,15 +66,23 @@ describe('runService', () => {
         ctx.addCheck({ name: 'dep', check: async () => true });
         inStart = true;
         await started;
+        ctx.app.post('/v1/things', (_req, res) => void res.status(202).json({ ok: true }));
       },
     });
     while (!inStart) await new Promise((r) => setTimeout(r, 10));
     const r = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(r.status).toBe(503);
     expect(await r.json()).toMatchObject({ reason: 'starting' });
+    // The service's own routes are not there yet: 503 with Retry-After, not a 404.
+    const early = await fetch(`http://127.0.0.1:${port}/v1/things`, { method: 'POST' });
+    expect(early.status).toBe(503);
+    expect(early.headers.get('retry-after')).toBe('1');
+    expect(await early.json()).toMatchObject({ error: { code: 'starting' } });
     release();
     const svc = await running;
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/v1/things`, { method: 'POST' })).status).toBe(202);
+    expect((await fetch(`http://127.0.0.1:${port}/v1/nothing`)).status).toBe(404);
     await svc.stop();
   });
 

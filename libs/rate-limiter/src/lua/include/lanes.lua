@@ -3,7 +3,7 @@
 -- exponentially (time constant LANE_TAU_US), u:L when they were last
 -- decayed, w:L when the lane last wanted more than it got, c:L / t:L its
 -- turn cursor (slots) and the time of the last turn given out.
-local LANE_TAU_US = 5000000
+local LANE_TAU_US = 2000000
 local LANE_WANTING_US = 1000000
 -- A lane unseen for this long is forgotten (bounds the hash).
 local LANE_FORGET_US = 60000000

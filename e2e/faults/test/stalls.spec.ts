@@ -1,0 +1,54 @@
+import { longestConsumerStall, longestStall } from '../src/stalls';
+
+describe('longestStall', () => {
+  it('is the longest time with reviews waiting and none done', () => {
+    const events = [
+      { queuedAt: 0, doneAt: 1000 },
+      { queuedAt: 0, doneAt: 2000 },
+      { queuedAt: 0, doneAt: 9000 },
+      { queuedAt: 500, doneAt: 9500 },
+    ];
+    expect(longestStall(events, 0, 20_000)).toBe(7000);
+  });
+
+  it('does not count idle time, when nothing waits', () => {
+    const events = [
+      { queuedAt: 0, doneAt: 1000 },
+      { queuedAt: 10_000, doneAt: 11_000 },
+    ];
+    expect(longestStall(events, 0, 20_000)).toBe(1000);
+  });
+
+  it('counts up to the end of the window for work never done, and clips to the window', () => {
+    expect(longestStall([{ queuedAt: 1000, doneAt: null }], 0, 4000)).toBe(3000);
+    expect(longestStall([{ queuedAt: 0, doneAt: 10_000 }], 6000, 20_000)).toBe(4000);
+  });
+
+  it('treats a review done with no queue time as queued when done (it never waited)', () => {
+    expect(longestStall([{ queuedAt: null, doneAt: 5000 }, { queuedAt: null, doneAt: null }], 0, 10_000)).toBe(0);
+  });
+});
+
+describe('longestConsumerStall', () => {
+  const at = (t: number, delivered: number, pending: number, ackPending: number) => ({ t, delivered, pending, ackPending });
+
+  it('is the longest time with messages waiting, room to take them, and no delivery', () => {
+    const samples = [at(0, 10, 5, 1), at(1000, 10, 5, 1), at(2000, 10, 5, 1), at(3000, 12, 3, 1), at(4000, 13, 2, 1)];
+    expect(longestConsumerStall(samples, 4, 0, 10_000)).toBe(3000);
+  });
+
+  it('does not count a consumer busy with all it can hold, nor one with nothing waiting', () => {
+    const busy = [at(0, 10, 5, 4), at(5000, 10, 5, 4), at(9000, 10, 0, 0), at(15_000, 10, 0, 0)];
+    expect(longestConsumerStall(busy, 4, 0, 20_000)).toBe(0);
+  });
+
+  it('counts the time NATS did not answer until a later answer shows a delivery', () => {
+    const samples = [at(0, 10, 5, 1), { t: 1000 }, { t: 2000 }, at(6000, 10, 5, 1), at(7000, 11, 4, 1)];
+    expect(longestConsumerStall(samples, 4, 0, 20_000)).toBe(7000);
+  });
+
+  it('clips to the window', () => {
+    const samples = [at(0, 10, 5, 1), at(8000, 10, 5, 1), at(9000, 11, 5, 1)];
+    expect(longestConsumerStall(samples, 4, 5000, 20_000)).toBe(4000);
+  });
+});
