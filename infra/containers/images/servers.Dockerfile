@@ -70,3 +70,25 @@ VOLUME /prometheus
 EXPOSE 9090
 ENTRYPOINT ["/usr/bin/prometheus"]
 CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]
+
+# ---- quay.io/coreos/etcd ------------------------------------------------------
+FROM apt AS etcd
+# The official image: /usr/local/bin/etcd and etcdctl (v3 API), run as root, configured by ETCD_*.
+RUN apt-get install -y -q etcd-server etcd-client && rm -rf /var/lib/apt/lists/* \
+ && ln -s /usr/bin/etcd /usr/local/bin/etcd && ln -s /usr/bin/etcdctl /usr/local/bin/etcdctl
+ENV ETCDCTL_API=3
+EXPOSE 2379 2380
+CMD ["/usr/local/bin/etcd"]
+
+# ---- haproxy:2.8-bookworm ----------------------------------------------------
+FROM apt AS haproxy
+# The official image: user haproxy, the configuration under /usr/local/etc/haproxy, and an
+# entrypoint that runs `haproxy …` as `haproxy -W -db …` (master-worker, in the foreground).
+RUN apt-get install -y -q haproxy && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /usr/local/etc/haproxy /var/lib/haproxy && chown haproxy:haproxy /var/lib/haproxy
+COPY haproxy-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+USER haproxy
+WORKDIR /var/lib/haproxy
+STOPSIGNAL SIGUSR1
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["haproxy", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]

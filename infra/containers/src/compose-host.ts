@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { runCommand, type CommandResult } from './command';
 import type { Log } from './engine';
 import type { ContainerHost } from './testbed';
-import { HOSTS } from './testbed';
+import { HOST_IFACE, HOSTS, VIRTUAL_IP } from './testbed';
 
 /** What the driver needs of an engine: where its socket is (the driver runs in another process). */
 export interface EngineRef {
@@ -44,8 +44,10 @@ export interface ContainerState {
 
 /**
  * A host's variables: its .env.example, empty values filled with test values,
- * the test bed's addresses, llm-sim as the LLM (the value the example
- * documents for `--profile sim`) and its token limit, and `extra` (the stand-in images).
+ * the test bed's addresses (the hosts', the floating one, the bridge port as
+ * the VRRP interface), llm-sim as the LLM (the value the example documents
+ * for `--profile sim`) and its token limit, and `extra` (the stand-in images,
+ * the backup store).
  */
 export function hostEnvFile(root: string, host: ContainerHost, extra: Record<string, string>): Record<string, string> {
   const example = readFileSync(path.join(root, 'infra', host.role, '.env.example'), 'utf8');
@@ -56,6 +58,9 @@ export function hostEnvFile(root: string, host: ContainerHost, extra: Record<str
     PRIVATE_IP: host.address,
     SERVER_A_IP: HOSTS['server-a'].address,
     SERVER_B_IP: HOSTS['server-b'].address,
+    WITNESS_IP: HOSTS.witness.address,
+    VIRTUAL_IP,
+    VRRP_INTERFACE: HOST_IFACE,
     LLM_BASE_URL: 'http://llm-sim:8090/v1',
     // The simulated account limits requests only: see TEST_BED_MAX_API_TPM.
     MAX_API_TPM: TEST_BED_MAX_API_TPM,

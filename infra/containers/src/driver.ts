@@ -29,11 +29,12 @@ import path from 'node:path';
 import { GatewayClient, loadReviewsByProduct, reviewDataPath } from '@voc/e2e';
 import { hostVariable } from '@voc/infra';
 import { Database, planUploads, sendUploads, type UploadOutcome } from '@voc/two-hosts/harness';
+import { runCommand } from './command';
 import { ComposeHost, type ContainerState, type EngineRef } from './compose-host';
 import { computeFigures, formatReport, type ContainerObservations, type HostSummary, type StartupRow } from './figures';
 import { PrometheusClient } from './prometheus';
 import { HealthWatch, readyAfter, readyPattern } from './startup';
-import { HOSTS } from './testbed';
+import { HOSTS, VIRTUAL_IP, type HostRole } from './testbed';
 
 /** What run.ts hands over (a JSON file named by the first argument). */
 export interface DriverContext {
@@ -41,9 +42,9 @@ export interface DriverContext {
   runDir: string;
   /** When run.ts started (ms since the epoch): the total time counts from there. */
   startedAt: number;
-  engines: Record<'server-a' | 'server-b', EngineRef>;
+  engines: Record<HostRole, EngineRef>;
   /** Host variables of each host (the .env written for it). */
-  vars: Record<'server-a' | 'server-b', Record<string, string>>;
+  vars: Record<HostRole, Record<string, string>>;
   images: { name: string; bytes: number }[];
   buildTimings: Record<string, number>;
   shipS: number;
@@ -85,10 +86,10 @@ async function until(probe: () => Promise<boolean>, timeoutMs: number, everyMs =
 
 class Fleet {
   readonly watch = new HealthWatch();
-  constructor(readonly a: ComposeHost, readonly b: ComposeHost) {}
+  constructor(readonly a: ComposeHost, readonly b: ComposeHost, readonly w: ComposeHost) {}
 
   get hosts(): ComposeHost[] {
-    return [this.a, this.b];
+    return [this.a, this.b, this.w];
   }
 
   async snapshot(host: ComposeHost): Promise<ContainerState[]> {
@@ -126,24 +127,34 @@ async function main(ctx: DriverContext): Promise<boolean> {
   const { options: opts } = ctx;
   const a = ComposeHost.create(HOSTS['server-a'], ctx.engines['server-a'], ctx.root, ctx.runDir, ctx.vars['server-a'], say);
   const b = ComposeHost.create(HOSTS['server-b'], ctx.engines['server-b'], ctx.root, ctx.runDir, ctx.vars['server-b'], say);
-  const fleet = new Fleet(a, b);
+  const w = ComposeHost.create(HOSTS.witness, ctx.engines.witness, ctx.root, ctx.runDir, ctx.vars.witness, say);
+  const fleet = new Fleet(a, b, w);
   // A variable of A's .env, or the default its compose file falls back to.
   const v = (name: string) => a.vars[name] || hostVariable(name).roles['server-a']?.default || '';
-  const gw = new GatewayClient(`http://${a.host.address}:${v('GATEWAY_PUBLIC_PORT')}`, v('GATEWAY_API_KEYS').split(',')[0]!);
+  // The plug-ins upload to the floating address (HAProxy's published port on the host that holds it).
+  const gw = new GatewayClient(`http://${VIRTUAL_IP}:${v('GATEWAY_PUBLIC_PORT')}`, v('GATEWAY_API_KEYS').split(',')[0]!);
   const prom = new PrometheusClient(`http://${a.host.address}:9090`);
-  const dbUrl = `postgresql://${v('POSTGRES_USER')}:${v('POSTGRES_PASSWORD')}@${a.host.address}:5432/${v('POSTGRES_DB')}`;
+  // The operator's way to the primary: HAProxy's :5000 on the host's loopback (wherever Patroni's leader is).
+  const dbUrl = `postgresql://${v('POSTGRES_USER')}:${v('POSTGRES_PASSWORD')}@127.0.0.1:5000/${v('POSTGRES_DB')}`;
 
-  // 1. Deploy (runbook step 3): the NATS nodes first, so the R3 streams can be created.
+  // 1. Deploy in the runbook's order: etcd on the three hosts (the cluster forms once every member
+  // is there), the witness, A's servers (pg-a initialises the cluster, redis-a is the first master),
+  // B's, then the services of A (with the simulator and the migration) and B.
   const deployStart = Date.now();
-  await a.compose(['up', '-d', 'postgres', 'redis', 'nats-a1', 'nats-a2']);
-  await b.compose(['up', '-d', 'nats-b1']);
   const run = async (h: ComposeHost, pre: string[] = []) => (await h.services(pre)).filter((s) => !NOT_RUN.some((n) => n.service === s));
   const aServices = await run(a, SIM);
   const bServices = await run(b);
+  const wServices = await run(w);
+  const servers = (list: string[]) => list.filter((s) => !isApp(s) && s !== 'migrate');
+  await Promise.all([w.compose(['up', '-d', 'etcd-w']), a.compose(['up', '-d', 'etcd-a']), b.compose(['up', '-d', 'etcd-b'])]);
+  await w.compose(['up', '-d', ...wServices]);
+  await a.compose(['up', '-d', ...servers(aServices)]);
+  await fleet.waitHealthy(a, 300_000);
+  await b.compose(['up', '-d', ...servers(bServices)]);
   await a.compose([...SIM, 'up', '-d', ...aServices]);
   await b.compose(['up', '-d', ...bServices]);
-  await Promise.all([fleet.waitHealthy(a, 300_000), fleet.waitHealthy(b, 300_000)]);
-  say(`deployed: every container of A and B healthy after ${((Date.now() - deployStart) / 1000).toFixed(1)} s`);
+  await Promise.all([fleet.waitHealthy(a, 300_000), fleet.waitHealthy(b, 300_000), fleet.waitHealthy(w, 300_000)]);
+  say(`deployed: every container of A, B and the witness healthy after ${((Date.now() - deployStart) / 1000).toFixed(1)} s; the floating address on ${await vipHolder(fleet)}`);
 
   const db = await Database.connect(dbUrl);
   let dbOpen = true;
@@ -212,7 +223,7 @@ async function main(ctx: DriverContext): Promise<boolean> {
       const killedAt = Date.now();
       await b.compose(['kill']);
       const before = await db.stageCounts();
-      say('server B killed (docker-compose kill: SIGKILL to every container of B, nats-b1 included)');
+      say('server B killed (docker-compose kill: SIGKILL to every container of B: its Patroni, Redis, Sentinel, etcd and NATS node, its keepalived)');
       second = await sendUploads(gw, plan.second, 4, 120_000);
       say(`second wave (B down): ${second.accepted}/${second.sent} accepted, ${second.retries} retried`);
       // A alone: does it store and translate the second wave? (Reported; a pause is a known limit, see the README.)
@@ -221,7 +232,7 @@ async function main(ctx: DriverContext): Promise<boolean> {
       await b.compose(['up', '-d', ...bServices]);
       await fleet.waitHealthy(b, 180_000);
       const backAt = Date.now();
-      say(`server B is back and healthy (down ${((backAt - killedAt) / 1000).toFixed(1)} s)`);
+      say(`server B is back and healthy (down ${((backAt - killedAt) / 1000).toFixed(1)} s); the floating address on ${await vipHolder(fleet)}`);
       outage = {
         killedAtS: Math.round((killedAt - runStart) / 100) / 10,
         backAtS: Math.round((backAt - runStart) / 100) / 10,
@@ -251,6 +262,7 @@ async function main(ctx: DriverContext): Promise<boolean> {
     const integrity = await db.audit(plan.keys, queues.body.dlq.total);
     const aNow = await fleet.snapshot(a);
     const bNow = await fleet.snapshot(b);
+    const wNow = await fleet.snapshot(w);
     const translateReplicas = await replicaWork(prom, aNow);
     const onB = await prom.query('sum by (queue) (messages_processed_total{node="server-b",outcome="success"})');
     const byQueue = (q: string) => onB.find((s) => s.metric.queue === q)?.value ?? 0;
@@ -258,17 +270,17 @@ async function main(ctx: DriverContext): Promise<boolean> {
     const dashboard = await prom.dashboardQueries(Number(v('MAX_API_RPS')));
     // Closed before PostgreSQL stops below (the server ending the session is an error event otherwise).
     await closeDb();
-    const hosts: HostSummary[] = [summary('server-a', aNow), summary('server-b', bNow)];
+    const hosts: HostSummary[] = [summary('server-a', aNow), summary('server-b', bNow), summary('witness', wNow)];
     const rootProcesses: string[] = [];
-    for (const [h, cs] of [[a, aNow], [b, bNow]] as const) {
+    for (const [h, cs] of [[a, aNow], [b, bNow], [w, wNow]] as const) {
       for (const c of cs.filter((x) => x.status === 'running' && !ROOT_BY_UPSTREAM.test(x.service))) {
         if ((await h.mainUid(c.id)) === 0) rootProcesses.push(c.name);
       }
     }
 
-    // 6. SIGTERM: B first (its apps drain while A's NATS nodes keep the quorum), then A.
+    // 6. SIGTERM: B first (its apps drain while A and the witness keep every quorum), then A, then the witness.
     const stopExitCodes: Record<string, number> = {};
-    for (const h of [b, a]) {
+    for (const h of [b, a, w]) {
       await h.compose(['stop'], { files: h === a ? [OVERRIDE] : [], pre: h === a ? ['--compatibility'] : [] });
       for (const c of await h.containers()) if (c.service !== 'migrate' && isApp(c.service)) stopExitCodes[c.name] = c.exitCode;
     }
@@ -307,8 +319,11 @@ async function main(ctx: DriverContext): Promise<boolean> {
   }
 }
 
-/** The official nats image runs the server as root (upstream's choice); every other container must not. */
-const ROOT_BY_UPSTREAM = /^nats-/;
+/**
+ * Root by upstream's choice: the official nats and etcd images run their server as root; keepalived
+ * needs root (NET_ADMIN) to move the floating address. Every other container must not.
+ */
+const ROOT_BY_UPSTREAM = /^(nats-|etcd-|keepalived$)/;
 
 /** The services of the one image (everything but the servers and monitoring). */
 const isApp = (service: string) => /-svc$|^gateway$|^llm-sim$/.test(service);
@@ -358,6 +373,16 @@ async function replicaWork(prom: PrometheusClient, aContainers: ContainerState[]
     out[c.name] = samples.find((s) => s.metric.instance?.split(':')[0] === c.ip)?.value ?? 0;
   }
   return out;
+}
+
+/** Which of A and B holds the floating address (their addresses, read in each host's namespace). */
+async function vipHolder(fleet: Fleet): Promise<string> {
+  const holders: string[] = [];
+  for (const h of [fleet.a, fleet.b]) {
+    const r = await runCommand('ip', ['netns', 'exec', h.host.netns, 'ip', '-o', 'addr', 'show'], { allowFailure: true });
+    if (r.stdout.includes(` ${VIRTUAL_IP}/`)) holders.push(h.host.role);
+  }
+  return holders.join(' and ') || 'no host';
 }
 
 async function requestReports(gw: GatewayClient, asins: string[]): Promise<{ requested: number; ready: number }> {

@@ -132,7 +132,7 @@ export function formatReport(o: ContainerObservations, f: ContainerFigures): str
   const lines: string[] = [];
   lines.push('Images built (docker image inspect .Size)');
   lines.push(...table(['image', 'size'], o.images.map((i) => [i.name, mb(i.bytes)])));
-  lines.push('', 'Build steps (s): ' + Object.entries(o.buildTimings).map(([k, v]) => `${k} ${v}`).join('; ') + `; save | load into both engines ${o.shipS}`);
+  lines.push('', 'Build steps (s): ' + Object.entries(o.buildTimings).map(([k, v]) => `${k} ${v}`).join('; ') + `; save | load into the hosts' engines ${o.shipS}`);
   lines.push('', 'Start-up per service (s from the container start: to its own ready line / to its first healthy inspect)');
   lines.push(...table(['host / service', 'containers', 'ready', 'healthy'], o.startup.map((r) => [`${r.host} ${r.service}`, r.containers, r.readyS ?? '-', r.healthyS ?? '-'])));
   lines.push('');

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { OFFICIAL_IMAGES } from '@voc/infra';
 import { pipe, runCommand, tail } from './command';
 import type { Engine, Log } from './engine';
+import type { HostRole } from './testbed';
 
 /** Debian's repository and release the base file system comes from (what `apt` on this machine uses). */
 export const DEBIAN = { suite: 'bookworm', mirror: 'http://deb.debian.org/debian' } as const;
@@ -33,7 +34,22 @@ export const STAND_INS = {
   redis: 'voc-ct/redis:7-bookworm',
   nats: 'voc-ct/nats:2-bookworm',
   prometheus: 'voc-ct/prometheus:2-bookworm',
+  etcd: 'voc-ct/etcd:3-bookworm',
+  haproxy: 'voc-ct/haproxy:2-bookworm',
 } as const;
+
+/**
+ * The deployment's own server images (the compose files' `build:` sections,
+ * infra/docker/): built from their real Dockerfiles over the stand-ins, under
+ * the names the compose files default to, as `docker-compose build` would.
+ */
+export const DEPLOYMENT_IMAGES = {
+  patroni: { tag: 'voc-patroni:15', dockerfile: 'patroni.Dockerfile', arg: `${OFFICIAL_IMAGES.postgres.variable}=${STAND_INS.postgres}` },
+  keepalived: { tag: 'voc-keepalived:2', dockerfile: 'keepalived.Dockerfile', arg: `${OFFICIAL_IMAGES.debian.variable}=${STAND_INS.debianSlim}` },
+} as const;
+
+/** The uid of the postgres user in the PostgreSQL stand-in (and the official image). */
+export const POSTGRES_UID = 999;
 
 /** The project image, under the name the compose files default to (VOC_IMAGE). */
 export const PROJECT_IMAGE = 'voc-pipeline:latest';
@@ -48,6 +64,9 @@ export const STAND_IN_VARIABLES: Record<string, string> = {
   [OFFICIAL_IMAGES.nats.variable]: STAND_INS.nats,
   [OFFICIAL_IMAGES.prometheus.variable]: STAND_INS.prometheus,
   [OFFICIAL_IMAGES.node.variable]: STAND_INS.node,
+  [OFFICIAL_IMAGES.etcd.variable]: STAND_INS.etcd,
+  [OFFICIAL_IMAGES.haproxy.variable]: STAND_INS.haproxy,
+  [OFFICIAL_IMAGES.debian.variable]: STAND_INS.debianSlim,
 };
 
 /** The server stand-ins: image tag → target of images/servers.Dockerfile. */
@@ -56,6 +75,8 @@ const SERVER_TARGETS: [tag: string, target: string][] = [
   [STAND_INS.redis, 'redis'],
   [STAND_INS.nats, 'nats'],
   [STAND_INS.prometheus, 'prometheus'],
+  [STAND_INS.etcd, 'etcd'],
+  [STAND_INS.haproxy, 'haproxy'],
 ];
 
 const IMAGES_DIR = path.resolve(__dirname, '../images');
@@ -145,7 +166,7 @@ function npmPackageDir(): string {
   return realpathSync(found);
 }
 
-async function serverStandIns(engine: Engine, log: Log): Promise<void> {
+async function serverStandIns(engine: Engine, root: string, log: Log): Promise<void> {
   for (const [tag, target] of SERVER_TARGETS) {
     await build(
       engine,
@@ -153,6 +174,11 @@ async function serverStandIns(engine: Engine, log: Log): Promise<void> {
       log,
       `${target} stand-in`,
     );
+  }
+  // Patroni over the PostgreSQL stand-in, keepalived over the slim base: the deployment's Dockerfiles.
+  const context = path.join(root, 'infra', 'docker');
+  for (const img of Object.values(DEPLOYMENT_IMAGES)) {
+    await build(engine, ['-f', path.join(context, img.dockerfile), '--build-arg', img.arg, '-t', img.tag, context], log, img.tag);
   }
 }
 
@@ -188,38 +214,37 @@ export async function buildImages(engine: Engine, root: string, dir: string, log
   // The project image is the long step; the server stand-ins build beside it.
   await Promise.all([
     timed(timings, `project image ${PROJECT_IMAGE}`, () => projectImage(engine, root, log)),
-    timed(timings, 'server stand-ins', () => serverStandIns(engine, log)),
+    timed(timings, 'server stand-ins and the Patroni and keepalived images', () => serverStandIns(engine, root, log)),
   ]);
   const sizes: Record<string, number> = {};
-  for (const image of [PROJECT_IMAGE, STAND_INS.node, ...SERVER_TARGETS.map(([t]) => t)]) sizes[image] = await imageSize(engine, image);
+  for (const image of ALL_IMAGES) sizes[image] = await imageSize(engine, image);
   return { timings, sizes };
 }
 
-/** The images each host's compose file runs (B has no PostgreSQL or Redis). */
-export const HOST_IMAGES: Record<'server-a' | 'server-b', string[]> = {
-  'server-a': [PROJECT_IMAGE, STAND_INS.postgres, STAND_INS.redis, STAND_INS.nats, STAND_INS.prometheus],
-  'server-b': [PROJECT_IMAGE, STAND_INS.nats, STAND_INS.prometheus],
+const ALL_IMAGES = [PROJECT_IMAGE, STAND_INS.node, ...SERVER_TARGETS.map(([t]) => t), ...Object.values(DEPLOYMENT_IMAGES).map((d) => d.tag)];
+
+/** The images each host's compose file runs. */
+export const HOST_IMAGES: Record<HostRole, string[]> = {
+  'server-a': [PROJECT_IMAGE, STAND_INS.postgres, DEPLOYMENT_IMAGES.patroni.tag, DEPLOYMENT_IMAGES.keepalived.tag, STAND_INS.redis, STAND_INS.nats, STAND_INS.etcd, STAND_INS.haproxy, STAND_INS.prometheus],
+  'server-b': [PROJECT_IMAGE, STAND_INS.postgres, DEPLOYMENT_IMAGES.patroni.tag, DEPLOYMENT_IMAGES.keepalived.tag, STAND_INS.redis, STAND_INS.nats, STAND_INS.etcd, STAND_INS.haproxy, STAND_INS.prometheus],
+  witness: [STAND_INS.postgres, STAND_INS.redis, STAND_INS.nats, STAND_INS.etcd, STAND_INS.prometheus],
 };
 
 /**
- * Each host's images into its engine: `docker save` to files in the run
- * directory, once per set (the images both hosts run, and A's own), then
- * `docker load` into each engine in parallel: saving once per engine would
- * read and write the shared layers twice.
+ * Each host's images into its engine: `docker save` to one file per host
+ * (layers shared by several images of a host travel once), then `docker
+ * load` into the engines in parallel.
  */
-export async function shipImages(from: Engine, to: Record<'server-a' | 'server-b', Engine>, dir: string, log: Log): Promise<number> {
+export async function shipImages(from: Engine, to: Record<HostRole, Engine>, dir: string, log: Log): Promise<number> {
   const t = Date.now();
-  const common = HOST_IMAGES['server-a'].filter((i) => HOST_IMAGES['server-b'].includes(i));
-  const aOnly = HOST_IMAGES['server-a'].filter((i) => !common.includes(i));
-  const files = { common: path.join(dir, 'images-common.tar'), aOnly: path.join(dir, 'images-a.tar') };
-  await Promise.all([
-    from.docker(['save', '-o', files.common, ...common], { timeoutMs: 600_000 }),
-    from.docker(['save', '-o', files.aOnly, ...aOnly], { timeoutMs: 600_000 }),
-  ]);
-  const load = (e: Engine, file: string) => e.docker(['load', '-q', '-i', file], { timeoutMs: 600_000 });
-  await Promise.all([load(to['server-a'], files.common).then(() => load(to['server-a'], files.aOnly)), load(to['server-b'], files.common)]);
+  const roles = Object.keys(to) as HostRole[];
+  const files = Object.fromEntries(roles.map((r) => [r, path.join(dir, `images-${r}.tar`)])) as Record<HostRole, string>;
+  // A and B run the same images: one file for both.
+  const same = (r: HostRole) => (r === 'server-b' ? 'server-a' : r);
+  await Promise.all(roles.filter((r) => same(r) === r).map((r) => from.docker(['save', '-o', files[r], ...HOST_IMAGES[r]], { timeoutMs: 600_000 })));
+  await Promise.all(roles.map((r) => to[r].docker(['load', '-q', '-i', files[same(r)]], { timeoutMs: 600_000 })));
   for (const f of Object.values(files)) rmSync(f, { force: true });
   const s = Math.round((Date.now() - t) / 100) / 10;
-  log(`docker save | docker load: ${common.join(', ')} into both engines, ${aOnly.join(', ')} into server-a's: ${s} s`);
+  log(`docker save | docker load: ${roles.map((r) => `${HOST_IMAGES[r].length} images into ${r}'s engine`).join(', ')}: ${s} s`);
   return s;
 }

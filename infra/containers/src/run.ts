@@ -5,8 +5,9 @@
  *  1. a build engine (dockerd of the run's own, machine's namespace, no
  *     networking of its own) makes every image without a registry
  *     (images.ts), the project image from the real Dockerfile;
- *  2. two network namespaces stand in for server A and server B, each with
- *     its own engine (testbed.ts); the images are loaded into both;
+ *  2. three network namespaces stand in for server A, server B and the
+ *     witness, each with its own engine (testbed.ts); the images are loaded
+ *     into each;
  *  3. driver.ts runs in A's namespace: compose up, uploads, B killed and
  *     back, scaling, checks, the tables;
  *  4. everything is torn down, also on failure or Ctrl-C: the compose sets,
@@ -17,15 +18,15 @@
  * --timeout-s N (300), --keep (keep the run directory: logs, .env files).
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { hostEnvFile } from './compose-host';
+import { hostEnvFile, type EngineRef } from './compose-host';
 import type { DriverContext, DriverOptions } from './driver';
 import { Engine, machineFilesAbsent } from './engine';
-import { buildImages, shipImages, STAND_IN_VARIABLES } from './images';
+import { buildImages, POSTGRES_UID, shipImages, STAND_IN_VARIABLES } from './images';
 import { preflight } from './preflight';
-import { HOSTS, RUN_DIR_PREFIX, setUpTestbed, tearDownTestbed } from './testbed';
+import { HOSTS, RUN_DIR_PREFIX, setUpTestbed, tearDownTestbed, type HostRole } from './testbed';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const t0 = Date.now();
@@ -132,17 +133,23 @@ async function main(): Promise<number> {
     engines.push(builder);
     const built = await buildImages(builder, ROOT, runDir, say);
 
-    // 2. The two hosts, each its namespace and engine; the images shipped to both.
+    // 2. The three hosts, each its namespace and engine; the images shipped to each.
     setUpTestbed(say);
+    const roles = Object.keys(HOSTS) as HostRole[];
     const hostEngines = await Promise.all(
-      (['server-a', 'server-b'] as const).map((role) =>
-        Engine.start({ name: role, dir: path.join(runDir, role), netns: HOSTS[role].netns, addressPool: HOSTS[role].addressPool }, say),
-      ),
+      roles.map((role) => Engine.start({ name: role, dir: path.join(runDir, role), netns: HOSTS[role].netns, addressPool: HOSTS[role].addressPool }, say)),
     );
     engines.push(...hostEngines);
-    const shipS = await shipImages(builder, { 'server-a': hostEngines[0]!, 'server-b': hostEngines[1]! }, runDir, say);
+    const byRole = Object.fromEntries(roles.map((r, i) => [r, hostEngines[i]!])) as Record<HostRole, Engine>;
+    const shipS = await shipImages(builder, byRole, runDir, say);
     // The builder's job is done: its memory and CPU go to the hosts.
     await builder.stop();
+
+    // The backup store: one directory of this machine for the three hosts (production: the
+    // witness's, exported to A and B over NFS), owned by the images' postgres user (uid 999).
+    const backupStore = path.join(runDir, 'backup-store');
+    mkdirSync(backupStore, { recursive: true });
+    chownSync(backupStore, POSTGRES_UID, POSTGRES_UID);
 
     // 3. The driver in A's namespace.
     const ref = (e: Engine) => ({ name: e.name, host: e.host, config: path.join(e.opts.dir, 'cli') });
@@ -150,11 +157,8 @@ async function main(): Promise<number> {
       root: ROOT,
       runDir,
       startedAt: t0,
-      engines: { 'server-a': ref(hostEngines[0]!), 'server-b': ref(hostEngines[1]!) },
-      vars: {
-        'server-a': hostEnvFile(ROOT, HOSTS['server-a'], STAND_IN_VARIABLES),
-        'server-b': hostEnvFile(ROOT, HOSTS['server-b'], STAND_IN_VARIABLES),
-      },
+      engines: Object.fromEntries(roles.map((r) => [r, ref(byRole[r])])) as Record<HostRole, EngineRef>,
+      vars: Object.fromEntries(roles.map((r) => [r, hostEnvFile(ROOT, HOSTS[r], { ...STAND_IN_VARIABLES, PG_BACKUP_DIR: backupStore })])) as Record<HostRole, Record<string, string>>,
       images: Object.entries(built.sizes).map(([name, bytes]) => ({ name, bytes })),
       buildTimings: built.timings,
       shipS,

@@ -9,8 +9,13 @@ import type { ContainerState } from './compose-host';
 
 /** The line each kind of container writes when it serves (matched against the service name). */
 export const READY_LINES: [service: RegExp, line: RegExp][] = [
-  [/^postgres$/, /database system is ready to accept connections/],
-  [/^redis$/, /Ready to accept connections/],
+  // Patroni: PostgreSQL's own line (Patroni passes its log through), or Patroni's for a running node.
+  [/^pg-basebackup$/, /base backup \S+: done/],
+  [/^pg-/, /database system is ready to accept connections|I am \(pg-/],
+  [/^(redis|sentinel)-/, /Ready to accept connections|\+monitor master/],
+  [/^etcd-/, /ready to serve client requests/],
+  [/^haproxy$/, /Loading success|Proxy \S+ started/],
+  [/^keepalived$/, /Entering (MASTER|BACKUP) STATE/],
   [/^nats-/, /Server is ready/],
   [/^prometheus/, /Server is ready to receive web requests/],
   // Every app of the image, llm-sim included: libs/service-kit's runService logs it.

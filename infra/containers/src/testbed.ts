@@ -1,15 +1,19 @@
 /**
- * The test bed: two network namespaces standing in for server A and server
- * B, joined by one veth pair on 10.231.13.0/26, each with a Docker engine of
- * its own (its own iptables, its compose networks drawn from its own /26 of
- * 10.231.13.0/24). Nothing is routed anywhere else: every container and
- * every process of the run reaches only its namespace and the two host
- * addresses. The image builds happen before, in an engine in the machine's
- * namespace that has no networking of its own (`--network host` builds).
+ * The test bed: three network namespaces standing in for server A, server B
+ * and the witness, each plugged into one bridge (in a namespace of its own,
+ * `voc-ct-net`) on 10.231.13.0/26, each with a Docker engine of its own (its
+ * own iptables, its compose networks drawn from its own /26 of
+ * 10.231.13.0/24; the witness's from a /27 of the last one). Inside a host
+ * its bridge port is `eth0`, keepalived's VRRP interface (VRRP_INTERFACE's
+ * default). Nothing is routed anywhere else: every container and every
+ * process of the run reaches only its namespace and the host addresses. The
+ * image builds happen before, in an engine in the machine's namespace that
+ * has no networking of its own (`--network host` builds).
  *
  * Teardown removes everything a run (or a crashed earlier run) left: the
  * processes in the namespaces and in the engines' cgroups, the mounts under
- * the run directories, the namespaces and veth ends, the directories.
+ * the run directories, the namespaces (and with them their interfaces), the
+ * directories.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
@@ -18,25 +22,36 @@ import path from 'node:path';
 import { pidsIn, type TestHost } from '@voc/two-hosts/harness';
 import { cgroupOf, type Log } from './engine';
 
-export type HostRole = 'server-a' | 'server-b';
+export type HostRole = 'server-a' | 'server-b' | 'witness';
 
 export interface ContainerHost extends Pick<TestHost, 'netns' | 'address'> {
   role: HostRole;
-  /** Its end of the veth pair (≤ 15 characters, the kernel's limit). */
-  veth: string;
+  /** Its port's name on the bridge, in the bridge's namespace (≤ 15 characters, the kernel's limit). */
+  port: string;
   /** The subnet pool of its engine's compose networks. */
   addressPool: string;
 }
 
 export const SUBNET_PREFIX = 26;
 
+/** The interface of a host on the bridge, as its compose files expect it (VRRP_INTERFACE). */
+export const HOST_IFACE = 'eth0';
+
 export const HOSTS: Record<HostRole, ContainerHost> = {
-  'server-a': { role: 'server-a', netns: 'voc-ct-a', address: '10.231.13.1', veth: 'voc-ct-veth-a', addressPool: '10.231.13.64/26' },
-  'server-b': { role: 'server-b', netns: 'voc-ct-b', address: '10.231.13.2', veth: 'voc-ct-veth-b', addressPool: '10.231.13.128/26' },
+  'server-a': { role: 'server-a', netns: 'voc-ct-a', address: '10.231.13.1', port: 'voc-ct-a', addressPool: '10.231.13.64/26' },
+  'server-b': { role: 'server-b', netns: 'voc-ct-b', address: '10.231.13.2', port: 'voc-ct-b', addressPool: '10.231.13.128/26' },
+  witness: { role: 'witness', netns: 'voc-ct-w', address: '10.231.13.3', port: 'voc-ct-w', addressPool: '10.231.13.192/27' },
 };
 
+/** The floating address of A and B (keepalived), on the bridge's subnet. */
+export const VIRTUAL_IP = '10.231.13.50';
+
+/** The namespace holding the bridge. */
+const NET_NS = 'voc-ct-net';
+const BRIDGE = 'br0';
+
 /** The engines of a run: the builder and one per host (their cgroups are named after them). */
-export const ENGINE_NAMES = ['build', 'server-a', 'server-b'] as const;
+export const ENGINE_NAMES = ['build', 'server-a', 'server-b', 'witness'] as const;
 
 /** Every run directory starts with this (mkdtemp), so a crashed run's leftovers can be found. */
 export const RUN_DIR_PREFIX = path.join(tmpdir(), 'voc-containers-');
@@ -193,13 +208,15 @@ export function tearDownTestbed(log: Log, opts: { runDir?: string; staleDirs?: b
   }
   clearCgroups(log);
   unmountAll(log);
-  for (const host of Object.values(HOSTS)) {
-    if (present.has(host.netns)) {
-      ip(['netns', 'del', host.netns]);
-      log(`deleted network namespace ${host.netns}`);
+  // Deleting a namespace deletes its interfaces, and a veth end takes its peer with it.
+  for (const ns of [...Object.values(HOSTS).map((h) => h.netns), NET_NS]) {
+    if (present.has(ns)) {
+      ip(['netns', 'del', ns]);
+      log(`deleted network namespace ${ns}`);
     }
   }
-  for (const host of Object.values(HOSTS)) if (linkExists(host.veth)) ip(['link', 'del', host.veth]);
+  // Temporary veth names of a set-up interrupted before the ends moved.
+  for (const host of Object.values(HOSTS)) if (linkExists(`${host.port}-h`)) ip(['link', 'del', `${host.port}-h`]);
   const dirs: string[] = [];
   if (opts.runDir) dirs.push(opts.runDir);
   if (opts.staleDirs) {
@@ -209,18 +226,25 @@ export function tearDownTestbed(log: Log, opts: { runDir?: string; staleDirs?: b
   for (const d of new Set(dirs)) if (existsSync(d)) rmSync(d, { recursive: true, force: true });
 }
 
-/** Creates both namespaces (loopback up) and the veth pair between them. */
+/** Creates the bridge's namespace and the hosts' (loopback up), each host plugged into the bridge as eth0. */
 export function setUpTestbed(log: Log): void {
-  const a = HOSTS['server-a'];
-  const b = HOSTS['server-b'];
-  ip(['netns', 'add', a.netns]);
-  ip(['netns', 'add', b.netns]);
-  ip(['link', 'add', a.veth, 'type', 'veth', 'peer', 'name', b.veth]);
-  for (const host of [a, b]) {
-    ip(['link', 'set', host.veth, 'netns', host.netns]);
-    ip(['-n', host.netns, 'addr', 'add', `${host.address}/${SUBNET_PREFIX}`, 'dev', host.veth]);
-    ip(['-n', host.netns, 'link', 'set', host.veth, 'up']);
+  ip(['netns', 'add', NET_NS]);
+  ip(['-n', NET_NS, 'link', 'add', BRIDGE, 'type', 'bridge']);
+  ip(['-n', NET_NS, 'link', 'set', BRIDGE, 'up']);
+  ip(['-n', NET_NS, 'link', 'set', 'lo', 'up']);
+  for (const host of Object.values(HOSTS)) {
+    ip(['netns', 'add', host.netns]);
+    // Created in the machine's namespace under temporary names, then each end moved and named.
+    const inside = `${host.port}-h`;
+    ip(['link', 'add', inside, 'type', 'veth', 'peer', 'name', host.port]);
+    ip(['link', 'set', host.port, 'netns', NET_NS]);
+    ip(['-n', NET_NS, 'link', 'set', host.port, 'master', BRIDGE]);
+    ip(['-n', NET_NS, 'link', 'set', host.port, 'up']);
+    ip(['link', 'set', inside, 'netns', host.netns]);
+    ip(['-n', host.netns, 'link', 'set', inside, 'name', HOST_IFACE]);
+    ip(['-n', host.netns, 'addr', 'add', `${host.address}/${SUBNET_PREFIX}`, 'dev', HOST_IFACE]);
+    ip(['-n', host.netns, 'link', 'set', HOST_IFACE, 'up']);
     ip(['-n', host.netns, 'link', 'set', 'lo', 'up']);
   }
-  log(`network namespaces ${a.netns} (${a.address}) and ${b.netns} (${b.address}) joined by a veth pair`);
+  log(`network namespaces ${Object.values(HOSTS).map((h) => `${h.netns} (${h.address})`).join(', ')} on one bridge (namespace ${NET_NS})`);
 }

@@ -19,12 +19,17 @@ describe('readyAfter', () => {
   });
 
   it('is undefined when the container never said it was ready', () => {
-    expect(readyAfter('2026-01-01T10:00:01.000000000Z starting\n', started, readyPattern('postgres'))).toBeUndefined();
+    expect(readyAfter('2026-01-01T10:00:01.000000000Z starting\n', started, readyPattern('pg-a'))).toBeUndefined();
   });
 
   it('knows each server image by its own line', () => {
-    expect(readyPattern('postgres').test('2026 LOG:  database system is ready to accept connections')).toBe(true);
-    expect(readyPattern('redis').test('1:M 01 Jan * Ready to accept connections tcp')).toBe(true);
+    expect(readyPattern('pg-a').test('2026 LOG:  database system is ready to accept connections')).toBe(true);
+    expect(readyPattern('pg-b').test('INFO: no action. I am (pg-b), a secondary, and following a leader (pg-a)')).toBe(true);
+    expect(readyPattern('pg-basebackup').test('base backup 20261130T220000Z: done')).toBe(true);
+    expect(readyPattern('redis-a').test('1:M 01 Jan * Ready to accept connections tcp')).toBe(true);
+    expect(readyPattern('sentinel-w').test('1:X 01 Jan * +monitor master voc 10.231.13.1 6379 quorum 2')).toBe(true);
+    expect(readyPattern('etcd-b').test('{"msg":"ready to serve client requests"}')).toBe(true);
+    expect(readyPattern('keepalived').test('(uploads) Entering BACKUP STATE')).toBe(true);
     expect(readyPattern('nats-b1').test('[1] [INF] Server is ready')).toBe(true);
     expect(readyPattern('prometheus-agent').test('msg="Server is ready to receive web requests."')).toBe(true);
     expect(readyPattern('gateway').test('database system is ready')).toBe(false);
