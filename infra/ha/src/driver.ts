@@ -36,6 +36,7 @@ import { loadReviewsByProduct, reviewDataPath, ROOT } from '@voc/e2e';
 import type { SimStatsSnapshot } from '@voc/llm-sim';
 import { ensureBinaries, startApp, waitReady, type RunningApp } from '@voc/local-stack';
 import { PG_NODES } from '@voc/infra';
+import { QUEUE_NAMES } from '@voc/messaging';
 import { Database, LLM_SIM_NICE, netnsPrefix, reviewKey } from '@voc/two-hosts/harness';
 import { Cluster, type HostRun } from './cluster';
 import { loadDeployment, type HaDeployment } from './deployment';
@@ -55,6 +56,7 @@ import {
   writesThroughHaproxy,
 } from './probes';
 import { HA_HOSTS, type ServerHost } from './testbed';
+import { WorkWatch } from './work';
 import { attemptTimeline, firstAcceptedAfter, longestGap, steadyChunks, SteadyUploader } from './uploader';
 
 interface Options {
@@ -279,7 +281,7 @@ async function failover(run: Run, role: 'server-a' | 'server-b', phases: Phases,
   const gap = longestGap(uploader.acceptedAt, killedAtU, uploader.now());
   // Where the longest wait's seconds went: every request in it, timed from the kill.
   say(
-    `longest wait after ${who}'s kill: ${(gap.ms / 1000).toFixed(1)} s from +${((gap.from - killedAtU) / 1000).toFixed(1)} s; requests: ` +
+    `longest wait after ${who}'s kill: ${(gap.ms / 1000).toFixed(1)} s from ${((gap.from - killedAtU) / 1000).toFixed(1)} s after it; requests: ` +
       attemptTimeline(uploader.attempts, gap.from, gap.from + gap.ms, killedAtU),
   );
   return {
@@ -401,10 +403,14 @@ async function main(run: Run): Promise<boolean> {
   const uploader = (run.uploader = new SteadyUploader(dep.gateway.url, dep.gateway.apiKey, chunks, opts.everyMs, opts.requestTimeoutMs));
   const phases = new Phases(sim);
   const sync = new SyncWatch(dep, cluster);
+  // The pipeline services of A and B (the gateway's counters are on another port and it consumes nothing).
+  const pipelineApps = (role: ServerHost) => dep.hosts[role].apps.filter((a) => a.app !== 'gateway');
+  const work = new WorkWatch({ 'server-a': pipelineApps('server-a'), 'server-b': pipelineApps('server-b') });
   await phases.next('both up');
   const uploadsStart = Date.now();
   uploader.start();
   sync.start();
+  work.start();
   const progress = setInterval(() => {
     void (async () => {
       const url = await primaryUrl(dep);
@@ -446,6 +452,7 @@ async function main(run: Run): Promise<boolean> {
     await phases.next(undefined);
     clearInterval(progress);
     await sync.stop();
+    const workPerHost = await work.stop(QUEUE_NAMES);
 
     const queues = await fetch(`${dep.gateway.url}/v1/queues`, { headers: { authorization: `Bearer ${dep.gateway.apiKey}` }, signal: AbortSignal.timeout(10_000) });
     if (queues.status !== 200) throw new Error(`GET /v1/queues answered ${queues.status}`);
@@ -483,6 +490,7 @@ async function main(run: Run): Promise<boolean> {
       backup,
       finishedS,
       integrity,
+      work: workPerHost,
       restarts: Object.fromEntries(Object.values(cluster.hosts).map((h) => [h.role, h.servers.restarts() + h.apps.restarts()])),
       totalS: secondsSince(t0),
     };
@@ -496,6 +504,7 @@ async function main(run: Run): Promise<boolean> {
   } finally {
     clearInterval(progress);
     await sync.stop();
+    await work.stop([]);
   }
 }
 

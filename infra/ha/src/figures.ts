@@ -95,6 +95,8 @@ export interface HaObservations {
   };
   finishedS: number | null;
   integrity: Integrity;
+  /** Messages acked per queue by each host's pipeline services, summed over their process runs. */
+  work: Record<'server-a' | 'server-b', Record<string, number>>;
   restarts: Record<string, number>;
   totalS: number;
 }
@@ -161,6 +163,11 @@ export function computeFigures(o: HaObservations): HaFigures {
       `translated ${i.translated} (${i.wrongTranslations} wrong), insights ${i.insightsDone} (${i.insightsUnder3} under 3, ${i.insightsOver5} over 5), themes ${i.themesDone} (${i.duplicateThemes} duplicates)`),
     check('nothing failed, DLQ empty', i.failed === 0 && i.dlqMessages === 0, `${i.failed} failed reviews, ${i.dlqMessages} in DLQ`),
     check('lost = 0, duplicated = 0', lost === 0 && duplicated === 0, `lost ${lost}, duplicated ${duplicated}`),
+    // Seed 000's split of the work (what test:two-hosts checked): both servers translate, B extracts insights and themes.
+    check('translation shared by both hosts', (o.work['server-a'].TRANSLATE ?? 0) > 0 && (o.work['server-b'].TRANSLATE ?? 0) > 0,
+      `TRANSLATE messages acked: A ${o.work['server-a'].TRANSLATE ?? 0}, B ${o.work['server-b'].TRANSLATE ?? 0}`),
+    check('insights and themes extracted on server B', (o.work['server-b'].INSIGHT ?? 0) > 0 && (o.work['server-b'].THEME ?? 0) > 0,
+      `B acked ${o.work['server-b'].INSIGHT ?? 0} INSIGHT and ${o.work['server-b'].THEME ?? 0} THEME messages`),
     check(`busiest second at the LLM <= the account limit (${o.accountLimit})`, busiest <= o.accountLimit, `${busiest} requests`),
     check('no 429 from the LLM', r429 === 0, String(r429)),
     check(`busiest second at the LLM <= MAX_API_RPS (${o.maxApiRps})`, busiest <= o.maxApiRps, `${busiest} requests`, 'warn'),
@@ -213,6 +220,10 @@ export function formatReport(o: HaObservations, f: HaFigures): string {
       `${o.backup.restoredReviews ?? '—'} reviews restored, ${o.backup.primaryReviews ?? '—'} on the primary; timeline ${o.backup.restoredTimeline ?? '—'}, ${o.backup.walSegments} WAL segments archived, ${fmt(o.backup.restoreS)}`,
     ],
     ['every review through every stage', o.finishedS === null ? 'did not finish' : `${o.finishedS.toFixed(1)} s after the first upload`],
+    ...(['server-a', 'server-b'] as const).map((h): [string, string] => [
+      `messages acked on ${h}`,
+      Object.entries(o.work[h]).filter(([, n]) => n > 0).map(([q, n]) => `${q} ${n}`).join(', ') || 'none',
+    ]),
     ['unplanned restarts', Object.entries(o.restarts).map(([h, n]) => `${h} ${n}`).join(', ')],
     ['total time of the run', `${o.totalS.toFixed(0)} s`],
   ];

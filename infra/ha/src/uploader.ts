@@ -56,10 +56,10 @@ export function longestGap(acceptedAt: readonly number[], start = 0, end = Infin
  * relative to `origin`: where a long wait's seconds went.
  */
 export function attemptTimeline(attempts: readonly Attempt[], from: number, to: number, origin: number): string {
-  const s = (ms: number) => ((ms - origin) / 1000).toFixed(1);
+  const s = (ms: number) => `${ms >= origin ? '+' : ''}${((ms - origin) / 1000).toFixed(1)}`;
   return attempts
     .filter((a) => a.answeredAt >= from && a.sentAt <= to)
-    .map((a) => `+${s(a.sentAt)} ${a.outcome === 'accepted' ? '202' : a.outcome} (${((a.answeredAt - a.sentAt) / 1000).toFixed(1)} s)`)
+    .map((a) => `${s(a.sentAt)} ${a.outcome === 'accepted' ? '202' : a.outcome} (${((a.answeredAt - a.sentAt) / 1000).toFixed(1)} s)`)
     .join(', ');
 }
 

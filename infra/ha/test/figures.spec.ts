@@ -43,6 +43,7 @@ function observations(over: Partial<HaObservations> = {}): HaObservations {
     backup: { baseBackupBeforeFirstKill: true, walSegments: 6, primaryReviews: 100, restoredReviews: 100, restoredTimeline: '3', restoreS: 7 },
     finishedS: 200,
     integrity,
+    work: { 'server-a': { INGEST: 30, TRANSLATE: 80, LEARNING: 4 }, 'server-b': { INGEST: 20, TRANSLATE: 60, INSIGHT: 100, THEME: 100 } },
     restarts: { 'server-a': 0, 'server-b': 1, witness: 0 },
     totalS: 420,
     ...over,
@@ -93,10 +94,18 @@ describe('the verdict of a run', () => {
     expect(over.ok).toBe(false);
   });
 
+  it('fails unless both hosts translated and B extracted insights and themes (the work split of seed 000)', () => {
+    const aIdle = computeFigures(observations({ work: { 'server-a': { INGEST: 30 }, 'server-b': { TRANSLATE: 60, INSIGHT: 100, THEME: 100 } } }));
+    expect(aIdle.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['translation shared by both hosts']);
+    const noThemes = computeFigures(observations({ work: { 'server-a': { TRANSLATE: 80 }, 'server-b': { TRANSLATE: 60, INSIGHT: 100 } } }));
+    expect(noThemes.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['insights and themes extracted on server B']);
+  });
+
   it("prints a row per failover with the issue's figures", () => {
     const text = formatReport(observations(), computeFigures(observations()));
     expect(text).toMatch(/kill server A\s+4\.0 s\s+4\.5 s\s+14\.0 s\s+5\.0 s\s+3\.0 s\s+3\.5 s\s+20\.0 s \(20\.0 \/ 8\.0 \/ 3\.0\)/);
     expect(text).toMatch(/reviews uploaded \/ lost \/ duplicated +100 \/ 0 \/ 0/);
     expect(text).toContain('A down: 40.0 s, 12 reviews stored on one node');
+    expect(text).toMatch(/messages acked on server-b +INGEST 20, TRANSLATE 60, INSIGHT 100, THEME 100/);
   });
 });

@@ -1,8 +1,21 @@
 import type { DataReview } from '@voc/e2e';
-import { firstAcceptedAfter, gaps, longestGap, steadyChunks } from '../src/uploader';
+import { attemptTimeline, firstAcceptedAfter, gaps, longestGap, steadyChunks } from '../src/uploader';
 import { timesUntil } from '../src/measure';
 
 const review = (asin: string, i: number): DataReview => ({ asin, reviewId: `${asin}-r${i}`, rating: 5, body: `review ${i}` }) as DataReview;
+
+describe('the requests of a wait', () => {
+  it('are listed from the origin with their outcome and duration, only those that overlap the wait', () => {
+    const attempts = [
+      { sentAt: 500, answeredAt: 900, outcome: 'accepted' },
+      { sentAt: 1200, answeredAt: 4200, outcome: 'timeout' },
+      { sentAt: 4400, answeredAt: 4410, outcome: '503' },
+      { sentAt: 4660, answeredAt: 4700, outcome: 'accepted' },
+      { sentAt: 9000, answeredAt: 9050, outcome: 'accepted' },
+    ];
+    expect(attemptTimeline(attempts, 900, 4700, 1000)).toBe('-0.5 202 (0.4 s), +0.2 timeout (3.0 s), +3.4 503 (0.0 s), +3.7 202 (0.0 s)');
+  });
+});
 
 describe('the waits between accepted uploads', () => {
   const at = [1000, 1500, 2000, 9500, 10_000];
