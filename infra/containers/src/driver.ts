@@ -4,22 +4,25 @@
  * operator types (docker-compose 1.29, the runbook's commands) and what the
  * plug-ins upload. Steps:
  *
- *  1. deploy as the runbook says: A's servers, B's NATS node, then all of A
- *     (with --profile sim: llm-sim is the LLM; the migration one-shot runs
- *     first) and all of B; wait until every container is healthy;
- *  2. upload the first wave (in two halves, scaling between them) through A's published gateway port; under
- *     that load, scale translate-svc on A with infra/overrides/translate-x3.yml
- *     (`up -d --no-deps translate-svc`: nothing else may be recreated);
- *  3. when B is
- *     busy, `docker-compose kill` on B (every container of B, its NATS node
- *     too); upload the second wave (a product nobody has seen) while B is
- *     down; `docker-compose up -d` on B;
+ *  1. deploy as the runbook says: etcd on the three hosts, the witness, A's
+ *     servers (Patroni initialises the cluster) until healthy, B's servers,
+ *     then all of A (with --profile sim: llm-sim is the LLM; the migration
+ *     one-shot runs first) and all of B; wait until every container of the
+ *     three hosts is healthy;
+ *  2. upload the first wave (in two halves, scaling between them) through the
+ *     floating address; under that load, scale translate-svc on A with
+ *     infra/overrides/translate-x3.yml (`up -d --no-deps translate-svc`:
+ *     nothing else may be recreated);
+ *  3. when B is busy, `docker-compose kill` on B (every container of B: its
+ *     Patroni, Redis, Sentinel, etcd and NATS node, keepalived); upload the
+ *     second wave (a product nobody has seen) while B is down;
+ *     `docker-compose up -d` on B;
  *  4. wait until every review is through every stage; a report per product;
  *  5. check: the database (nothing lost or duplicated), Prometheus (every
- *     target up, A's own and B's through remote write; the dashboard's
- *     queries), every container healthy, every replica took work;
- *  6. `docker-compose stop` on B then A: every app exits 0 on SIGTERM;
- *     print the tables, write bench/results/containers-<ts>.json.
+ *     target up, A's own and the others' through remote write; the
+ *     dashboard's queries), every container healthy, every replica took work;
+ *  6. `docker-compose stop` on B, A, then the witness: every app exits 0 on
+ *     SIGTERM; print the tables, write bench/results/containers-<ts>.json.
  *
  * Grafana and the NATS exporter are not run (`--scale <service>=0`): no
  * Debian package, no registry (see the README).
