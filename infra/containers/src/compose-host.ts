@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseEnvFile, testValue, TEST_BED_MAX_API_TPM } from '@voc/two-hosts/harness';
+import { activeServices, parseCompose, parseEnvFile, testValue, TEST_BED_MAX_API_TPM } from '@voc/two-hosts/harness';
 import { readFileSync } from 'node:fs';
 import { runCommand, type CommandResult } from './command';
 import type { Log } from './engine';
@@ -115,10 +115,14 @@ export class ComposeHost {
     return runCommand('docker-compose', full, { cwd: this.root, env: this.env(), timeoutMs: opts.timeoutMs ?? 600_000, allowFailure: opts.allowFailure });
   }
 
-  /** The services of the compose file(s) (`config --services`, with the profiles given). */
-  async services(pre: string[] = [], files: string[] = []): Promise<string[]> {
-    const r = await this.compose([...pre, 'config', '--services'], { files, quiet: true });
-    return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  /**
+   * The services `up` starts with these profiles: those of no profile and those of a profile given.
+   * (docker-compose 1.29's `config --services` lists every service, the restore drill's too, and
+   * `up` starts a profiled service that is named.)
+   */
+  services(profiles: string[] = []): string[] {
+    const source = path.join(this.root, this.composeFile);
+    return activeServices(parseCompose(readFileSync(source, 'utf8'), source), profiles).map(([name]) => name);
   }
 
   docker(args: string[], opts: { allowFailure?: boolean; timeoutMs?: number } = {}): Promise<CommandResult> {

@@ -31,7 +31,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GatewayClient, loadReviewsByProduct, reviewDataPath } from '@voc/e2e';
 import { hostVariable } from '@voc/infra';
-import { Database, planUploads, sendUploads, type UploadOutcome } from '@voc/two-hosts/harness';
+import { Database, planUploads, sendUploads, SIM_PROFILE, type UploadOutcome } from '@voc/two-hosts/harness';
 import { runCommand } from './command';
 import { ComposeHost, type ContainerState, type EngineRef } from './compose-host';
 import { computeFigures, formatReport, type ContainerObservations, type HostSummary, type StartupRow } from './figures';
@@ -72,7 +72,7 @@ export const NOT_RUN: { service: string; job?: string }[] = [
 ];
 
 const OVERRIDE = 'infra/overrides/translate-x3.yml';
-const SIM = ['--profile', 'sim'];
+const SIM = ['--profile', SIM_PROFILE];
 
 const t0 = Date.now();
 const say = (msg: string) => process.stdout.write(`[containers ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
@@ -144,10 +144,10 @@ async function main(ctx: DriverContext): Promise<boolean> {
   // is there), the witness, A's servers (pg-a initialises the cluster, redis-a is the first master),
   // B's, then the services of A (with the simulator and the migration) and B.
   const deployStart = Date.now();
-  const run = async (h: ComposeHost, pre: string[] = []) => (await h.services(pre)).filter((s) => !NOT_RUN.some((n) => n.service === s));
-  const aServices = await run(a, SIM);
-  const bServices = await run(b);
-  const wServices = await run(w);
+  const run = (h: ComposeHost, profiles: string[] = []) => h.services(profiles).filter((s) => !NOT_RUN.some((n) => n.service === s));
+  const aServices = run(a, [SIM_PROFILE]);
+  const bServices = run(b);
+  const wServices = run(w);
   const servers = (list: string[]) => list.filter((s) => !isApp(s) && s !== 'migrate');
   await Promise.all([w.compose(['up', '-d', 'etcd-w']), a.compose(['up', '-d', 'etcd-a']), b.compose(['up', '-d', 'etcd-b'])]);
   await w.compose(['up', '-d', ...wServices]);

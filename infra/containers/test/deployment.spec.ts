@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OFFICIAL_IMAGES } from '@voc/infra';
-import { hostEnvFile } from '../src/compose-host';
+import { ComposeHost, hostEnvFile } from '../src/compose-host';
 import { DEPLOYMENT_IMAGES, HOST_IMAGES, PROJECT_IMAGE, STAND_IN_VARIABLES, STAND_INS } from '../src/images';
 import { HOST_IFACE, HOSTS, VIRTUAL_IP } from '../src/testbed';
 
@@ -47,5 +47,16 @@ describe('the stand-ins', () => {
     expect([...HOST_IMAGES['server-b']].sort()).toEqual([...HOST_IMAGES['server-a']].sort());
     expect(HOST_IMAGES.witness).not.toContain(PROJECT_IMAGE);
     expect(HOST_IMAGES.witness).toEqual(expect.arrayContaining([STAND_INS.postgres, STAND_INS.redis, STAND_INS.nats, STAND_INS.etcd, STAND_INS.prometheus]));
+  });
+});
+
+describe('the services `up` is given', () => {
+  const host = (role: 'server-a' | 'witness') => new ComposeHost(HOSTS[role], { name: role, host: 'unix:///nowhere', config: '/nowhere' }, ROOT, '/dev/null', {}, () => undefined);
+
+  it("are those of no profile and the profiles asked for: the witness's restore drill is not started", () => {
+    expect(host('witness').services()).toEqual(expect.arrayContaining(['etcd-w', 'sentinel-w', 'nats-w1', 'pg-basebackup']));
+    expect(host('witness').services()).not.toContain('pg-restore');
+    expect(host('server-a').services()).not.toContain('llm-sim');
+    expect(host('server-a').services(['sim'])).toContain('llm-sim');
   });
 });
