@@ -5,6 +5,10 @@
 set -eu
 run=$KEEPALIVED_RUN_DIR
 mkdir -p "$run"
+# The container's /run outlives a restart (a crash, docker kill, then up): keepalived refuses to start
+# while its pid files name a live process, and in a restarted container the old pids are reused
+# (this script is pid 1 again). Only this keepalived runs in the container: the files are stale.
+rm -f "$run/keepalived.pid" "$run/vrrp.pid"
 cat > "$run/keepalived.conf" <<EOF
 global_defs {
   router_id $NODE_NAME
