@@ -166,6 +166,13 @@ export function baseBackupService(): ComposeService {
   };
 }
 
+/**
+ * Where the restore drill writes: the PostgreSQL image's own data directory, owned by its postgres
+ * user, so the new volume mounted there takes that owner. A volume on a path the image lacks is
+ * root's, and the drill (user postgres) could not write it (found by test:containers).
+ */
+const RESTORE_MOUNT = '/var/lib/postgresql/data';
+
 /** The restore drill, on request: `docker compose -f infra/witness/compose.yml run --rm pg-restore`. */
 export function restoreService(): ComposeService {
   const role = 'witness';
@@ -176,11 +183,11 @@ export function restoreService(): ComposeService {
     user: 'postgres',
     restart: 'no',
     environment: {
-      RESTORE_DIR: '/restore',
+      RESTORE_DIR: RESTORE_MOUNT,
       POSTGRES_USER: ref('POSTGRES_USER', role),
       POSTGRES_DB: ref('POSTGRES_DB', role),
     },
-    volumes: [`./backup:${BACKUP_SCRIPTS}:ro`, 'restore-data:/restore', `${ref('PG_BACKUP_DIR', role)}:${BACKUP_MOUNT}:ro`],
+    volumes: [`./backup:${BACKUP_SCRIPTS}:ro`, `restore-data:${RESTORE_MOUNT}`, `${ref('PG_BACKUP_DIR', role)}:${BACKUP_MOUNT}:ro`],
     healthcheck: { disable: true },
     mem_limit: mebibytes(MEMORY_MB.restore),
     logging: LOGGING,
