@@ -36,7 +36,7 @@ import { loadReviewsByProduct, reviewDataPath, ROOT } from '@voc/e2e';
 import type { SimStatsSnapshot } from '@voc/llm-sim';
 import { ensureBinaries, startApp, waitReady, type RunningApp } from '@voc/local-stack';
 import { PG_NODES } from '@voc/infra';
-import { QUEUE_NAMES } from '@voc/messaging';
+import { QUEUES } from '@voc/messaging';
 import { Database, LLM_SIM_NICE, netnsPrefix, reviewKey } from '@voc/two-hosts/harness';
 import { Cluster, type HostRun } from './cluster';
 import { loadDeployment, type HaDeployment } from './deployment';
@@ -452,7 +452,7 @@ async function main(run: Run): Promise<boolean> {
     await phases.next(undefined);
     clearInterval(progress);
     await sync.stop();
-    const workPerHost = await work.stop(QUEUE_NAMES);
+    const workPerHost = await work.stop(Object.keys(QUEUES));
 
     const queues = await fetch(`${dep.gateway.url}/v1/queues`, { headers: { authorization: `Bearer ${dep.gateway.apiKey}` }, signal: AbortSignal.timeout(10_000) });
     if (queues.status !== 200) throw new Error(`GET /v1/queues answered ${queues.status}`);

@@ -12,10 +12,13 @@ const PROCESSED = 'messages_processed_total';
 /** Changes when a process starts again: a new run of its counters. */
 const START_TIME = 'process_start_time_seconds';
 
-export type WorkPerHost = Record<ServerHost, Record<string, number>>;
+/** The hosts that run the pipeline's services. */
+export type AppHost = Exclude<ServerHost, 'witness'>;
+
+export type WorkPerHost = Record<AppHost, Record<string, number>>;
 
 /** Reads one service's counters into the ledger (a process that does not answer is skipped). */
-export async function readWork(ledger: CounterLedger, role: ServerHost, svc: PlannedService, timeoutMs = 2000): Promise<void> {
+export async function readWork(ledger: CounterLedger, role: AppHost, svc: PlannedService, timeoutMs = 2000): Promise<void> {
   const res = await fetch(`http://${HA_HOSTS[role].address}:${svc.port}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
   if (!res.ok) return;
   const samples = parsePrometheus(await res.text());
@@ -32,7 +35,7 @@ export class WorkWatch {
   private timer?: NodeJS.Timeout;
   private busy = false;
 
-  constructor(private readonly services: Record<ServerHost, PlannedService[]>) {}
+  constructor(private readonly services: Record<AppHost, PlannedService[]>) {}
 
   start(everyMs = 5000): void {
     this.timer = setInterval(() => void this.sample(), everyMs);
@@ -42,7 +45,7 @@ export class WorkWatch {
     if (this.busy) return;
     this.busy = true;
     try {
-      const reads = (Object.entries(this.services) as [ServerHost, PlannedService[]][]).flatMap(([role, list]) =>
+      const reads = (Object.entries(this.services) as [AppHost, PlannedService[]][]).flatMap(([role, list]) =>
         list.map((svc) => readWork(this.ledger, role, svc).catch(() => undefined)),
       );
       await Promise.all(reads);
@@ -56,7 +59,7 @@ export class WorkWatch {
     clearInterval(this.timer);
     await this.sample();
     const out = {} as WorkPerHost;
-    for (const role of Object.keys(this.services) as ServerHost[]) {
+    for (const role of Object.keys(this.services) as AppHost[]) {
       out[role] = Object.fromEntries(queues.map((q) => [q, this.ledger.hostTotal(role, q)]));
     }
     return out;
