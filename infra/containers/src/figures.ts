@@ -139,7 +139,7 @@ export function formatReport(o: ContainerObservations, f: ContainerFigures): str
   const i = o.integrity;
   lines.push(
     ...table(
-      ['run', 'images built', 'containers A / B', 'healthy A / B', 'reviews through', 'lost', 'time'],
+      ['run', 'images built', 'containers A / B / witness', 'healthy A / B / witness', 'reviews through', 'lost', 'time'],
       [
         [
           'containers',
