@@ -33,8 +33,10 @@ describe('consumer runner on a NATS cluster', () => {
   beforeAll(async () => {
     cluster = await startNatsCluster(3);
     const [a, b, c] = cluster.urls as [string, string, string];
-    // The runner connects as every service does; the publisher stays away from node 1.
-    runnerNc = await connectNats({ url: [a, b, c], name: 'runner', log: silentLog });
+    // The runner connects as every service does (but for the pings); the publisher stays away from its node.
+    // Long connection pings: this test is about the pull heartbeats, which must notice on their own
+    // (connection-loss.spec.ts covers the pings, which would otherwise race them).
+    runnerNc = await connectNats({ url: [a, b, c], name: 'runner', log: silentLog, pingIntervalMs: 60_000, maxPingOut: 3 });
     const others = cluster.urls.filter((u) => !u.endsWith(runnerNc.getServer()));
     publisherNc = await connect({ servers: others, name: 'publisher', reconnectTimeWait: 250 });
     // jetstreamManager() asks for the account info: retried until the cluster has elected its meta leader.
