@@ -10,14 +10,12 @@ import { startNatsCluster, type NatsCluster } from '@voc/local-stack';
 import {
   connectNats,
   createConsumerRunner,
-  ensureConsumer,
-  ensureStreams,
   NATS_CONNECTION_DEFAULTS,
   publish,
   QUEUES,
   type ConsumerRunner,
 } from '../src/testing';
-import { registry, reportJob, silentLog, waitFor } from './support';
+import { provisionClusterReports, registry, reportJob, retry, silentLog, waitFor } from './support';
 
 jest.setTimeout(120_000);
 
@@ -28,18 +26,6 @@ jest.setTimeout(120_000);
  */
 const D = NATS_CONNECTION_DEFAULTS;
 const LEAVE_WITHIN_MS = (D.maxPingOut + 1) * D.pingIntervalMs + D.connectTimeoutMs + 2000;
-
-async function retry<T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
 
 /** The server of the connection's next reconnect; fails after `timeoutMs`. */
 async function nextReconnect(nc: NatsConnection, timeoutMs = 20_000): Promise<string> {
@@ -63,9 +49,7 @@ describe('connectNats when its node stops answering', () => {
   beforeAll(async () => {
     cluster = await startNatsCluster(3);
     admin = await connect({ servers: cluster.urls, name: 'admin' });
-    jsm = await retry('JetStream on a new cluster', () => admin.jetstreamManager(), 60_000);
-    await retry('provisioning on a new cluster', () => ensureStreams(jsm, { replicas: 3 }));
-    await retry('the REPORT consumer', () => ensureConsumer(jsm, 'REPORT', { ackWaitMs: 5000, maxDeliver: 5, backoffMs: [] }));
+    jsm = await provisionClusterReports(admin);
   }, 120_000);
 
   afterEach(async () => {
