@@ -72,7 +72,7 @@ export interface ScenarioObservation {
   /** Extra calls allowed besides the fault answers, each part with its reason. */
   redo: BoundPart[];
   accountLimit: number;
-  /** Dead letters of the scenario's products, and messages stranded in a work stream at the end. */
+  /** Dead letters of the scenario's products, and the scenario's messages left in the work streams at its end (stranded or unsettled). */
   dlq: number;
   stranded: number;
   /** Milliseconds since the scenario started; `recoveredAt` null when it did not finish in time. */
@@ -145,7 +145,7 @@ export function computeFigures(o: ScenarioObservation): ScenarioFigures {
   ];
   const a = o.acceptance;
   if (a.allGoodDone) checks.push(check('every good review analysed', r.goodNotDone === 0, `${r.accepted - r.poison - r.goodNotDone} of ${r.accepted - r.poison} good reviews done`));
-  if (a.dlqEmpty) checks.push(check('nothing in the DLQ', o.dlq === 0 && o.stranded === 0, `${o.dlq} dead letters, ${o.stranded} stranded`));
+  if (a.dlqEmpty) checks.push(check('nothing in the DLQ', o.dlq === 0 && o.stranded === 0, `${o.dlq} dead letters, ${o.stranded} of its messages left in the work streams`));
   if (a.maxStallMs !== undefined) {
     const stalls = Object.entries(o.stalls ?? {});
     const worst = Math.max(0, ...stalls.map(([, ms]) => ms));

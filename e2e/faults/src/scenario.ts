@@ -266,7 +266,8 @@ export async function runScenario(
     redo,
     accountLimit: bench.accountLimit,
     dlq: dead.length,
-    stranded: totals.stranded,
+    // Only this scenario's messages: an earlier one that did not recover may have left some of its own.
+    stranded: (await bench.leftSince(marks)) ?? totals.stranded,
     timeline: { faultAt, faultEndedAt, recoveredAt },
     ...(stalls ? { stalls } : {}),
     ...(reports ? { reports } : {}),
