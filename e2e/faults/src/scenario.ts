@@ -21,7 +21,7 @@ import { countClientTimeouts } from './timeouts';
 import { plannedCalls, type PlannedCalls } from './plan';
 import type { Rng } from './random';
 import type { Schedule } from './schedule';
-import { longestConsumerStall, longestStall, type ConsumerSample } from './stalls';
+import { longestConsumerStall, longestSilence, longestStall, type ConsumerSample } from './stalls';
 import { ReviewPool, Workload } from './workload';
 
 export interface ScenarioContext {
@@ -244,6 +244,8 @@ export async function runScenario(
     // The check: each consumer's longest time with work waiting, room to take it, and no delivery.
     if (watch && samples) {
       stalls = Object.fromEntries(watch.stages.map((q) => [q, longestConsumerStall(samples[q], concurrencyOf(STALL_STAGES[q]), from, to)]));
+      // Beside it, how long each consumer went unanswered (no leader after the node loss), work waiting or not.
+      notes.push(`longest time a consumer look went unanswered: ${watch.stages.map((q) => `${q} ${(longestSilence(samples[q]) / 1000).toFixed(1)} s`).join(', ')}`);
     }
     // For the notes: the longest gap in each stage's completions (a busy stage, e.g. chunks of 100 reviews, has gaps too).
     const events = await stageEvents(bench.pool, products);

@@ -69,12 +69,18 @@ export interface ConsumerSample {
  * of the process consuming it) and delivered nothing. A consumer whose
  * processes are busy with everything they can hold is working, not stalled;
  * one that did not answer counts as stalled until a later answer shows a
- * delivery or no waiting work. Times in ms.
+ * delivery or no waiting work — unless the answers on both sides of the
+ * silence show nothing waiting and no delivery in between: then no message
+ * was there to deliver during it (one published meanwhile would be waiting
+ * or delivered by the later look), as for a consumer with no work whose
+ * leader was on a lost node. Times in ms.
  */
 export function longestConsumerStall(samples: readonly ConsumerSample[], capacity: number, from: number, to: number): number {
   let longest = 0;
   let stillSince: number | undefined;
-  let lastDelivered: number | undefined;
+  let last: Required<ConsumerSample> | undefined;
+  /** A silence began after `last`, with no stall running before it. */
+  let silentSince: number | undefined;
   const close = (t: number) => {
     if (stillSince === undefined) return;
     const end = Math.min(t, to);
@@ -83,11 +89,14 @@ export function longestConsumerStall(samples: readonly ConsumerSample[], capacit
   };
   for (const s of [...samples].sort((a, b) => a.t - b.t)) {
     if (s.delivered === undefined || s.pending === undefined || s.ackPending === undefined) {
+      if (stillSince === undefined) silentSince ??= s.t;
       stillSince ??= s.t;
       continue;
     }
-    const progressed = lastDelivered !== undefined && s.delivered > lastDelivered;
-    lastDelivered = s.delivered;
+    const progressed = last !== undefined && s.delivered > last.delivered;
+    if (silentSince !== undefined && last !== undefined && last.pending === 0 && s.pending === 0 && !progressed) stillSince = undefined;
+    silentSince = undefined;
+    last = s as Required<ConsumerSample>;
     const idleWithWork = s.pending > 0 && s.ackPending < capacity;
     if (progressed || !idleWithWork) {
       close(s.t);
@@ -96,5 +105,19 @@ export function longestConsumerStall(samples: readonly ConsumerSample[], capacit
     if (idleWithWork) stillSince ??= s.t;
   }
   if (samples.length) close(Math.max(...samples.map((s) => s.t)));
+  return longest;
+}
+
+/** The longest run of looks NATS did not answer (from the first unanswered look to the next answer), ms: a consumer without a leader. */
+export function longestSilence(samples: readonly ConsumerSample[]): number {
+  let longest = 0;
+  let since: number | undefined;
+  for (const s of [...samples].sort((a, b) => a.t - b.t)) {
+    if (s.delivered === undefined) since ??= s.t;
+    else if (since !== undefined) {
+      longest = Math.max(longest, s.t - since);
+      since = undefined;
+    }
+  }
   return longest;
 }

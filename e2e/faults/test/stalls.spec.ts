@@ -1,4 +1,4 @@
-import { longestConsumerStall, longestStall } from '../src/stalls';
+import { longestConsumerStall, longestSilence, longestStall } from '../src/stalls';
 
 describe('longestStall', () => {
   it('is the longest time with reviews waiting and none done', () => {
@@ -47,8 +47,34 @@ describe('longestConsumerStall', () => {
     expect(longestConsumerStall(samples, 4, 0, 20_000)).toBe(7000);
   });
 
+  it('does not count a silence between two looks with nothing waiting and no delivery between them (no work to deliver)', () => {
+    const samples = [at(0, 10, 0, 0), { t: 1000 }, { t: 4000 }, { t: 7000 }, at(8000, 10, 0, 0), at(9000, 10, 0, 0)];
+    expect(longestConsumerStall(samples, 4, 0, 20_000)).toBe(0);
+  });
+
+  it('counts a silence after which work waits, or was delivered, or before which work waited', () => {
+    const waitingAfter = [at(0, 10, 0, 0), { t: 1000 }, { t: 7000 }, at(8000, 10, 3, 0), at(9000, 13, 0, 0)];
+    expect(longestConsumerStall(waitingAfter, 4, 0, 20_000)).toBe(8000);
+    const deliveredDuring = [at(0, 10, 0, 0), { t: 1000 }, { t: 7000 }, at(8000, 12, 0, 0)];
+    expect(longestConsumerStall(deliveredDuring, 4, 0, 20_000)).toBe(7000);
+    const waitingBefore = [at(0, 10, 2, 0), { t: 1000 }, { t: 7000 }, at(8000, 10, 0, 0)];
+    expect(longestConsumerStall(waitingBefore, 4, 0, 20_000)).toBe(8000);
+  });
+
+  it('counts a silence before any answer', () => {
+    expect(longestConsumerStall([{ t: 0 }, { t: 6000 }, at(7000, 10, 0, 0)], 4, 0, 20_000)).toBe(7000);
+  });
+
   it('clips to the window', () => {
     const samples = [at(0, 10, 5, 1), at(8000, 10, 5, 1), at(9000, 11, 5, 1)];
     expect(longestConsumerStall(samples, 4, 5000, 20_000)).toBe(4000);
+  });
+});
+
+describe('longestSilence', () => {
+  it('is the longest run of unanswered looks, up to the next answer', () => {
+    const a = (t: number) => ({ t, delivered: 1, pending: 0, ackPending: 0 });
+    expect(longestSilence([a(0), { t: 250 }, { t: 500 }, a(3000), { t: 3250 }, a(3500)])).toBe(2750);
+    expect(longestSilence([a(0), a(250)])).toBe(0);
   });
 });
