@@ -54,8 +54,10 @@ export interface Acceptance {
   allGoodDone?: boolean;
   /** No dead letter, and nothing stranded, of the scenario's products. */
   dlqEmpty?: boolean;
-  /** No consumer went longer than this without a delivery while it had messages waiting and room to take them. */
+  /** No consumer went longer than this without a delivery while it had messages waiting and room to take them (and a leader). */
   maxStallMs?: number;
+  /** No consumer went longer than this without a leader (its looks unanswered): nats-server's election after a node loss. */
+  maxLeaderlessMs?: number;
   /** Every report requested ends ready. */
   reportsReady?: boolean;
 }
@@ -79,6 +81,8 @@ export interface ScenarioObservation {
   timeline: { faultAt: number; faultEndedAt: number; recoveredAt: number | null };
   /** Per consumer, the longest time it delivered nothing while it had messages waiting and room to take them, ms. */
   stalls?: Record<string, number>;
+  /** Per consumer, the longest time its looks went unanswered (no leader), ms. */
+  leaderless?: Record<string, number>;
   reports?: { requested: number; ready: number };
   /** Services that exited on their own during the scenario (the bench started them again, as compose would). */
   crashes: { service: string; code: number | null }[];
@@ -154,6 +158,17 @@ export function computeFigures(o: ScenarioObservation): ScenarioFigures {
         `no consumer stalled more than ${fmtS(a.maxStallMs)} s`,
         stalls.length > 0 && worst <= a.maxStallMs,
         stalls.length ? stalls.map(([stage, ms]) => `${stage} ${fmtS(ms)} s`).join(', ') : 'not measured',
+      ),
+    );
+  }
+  if (a.maxLeaderlessMs !== undefined) {
+    const silent = Object.entries(o.leaderless ?? {});
+    const worst = Math.max(0, ...silent.map(([, ms]) => ms));
+    checks.push(
+      check(
+        `no consumer without a leader more than ${fmtS(a.maxLeaderlessMs)} s`,
+        silent.length > 0 && worst <= a.maxLeaderlessMs,
+        silent.length ? silent.map(([stage, ms]) => `${stage} ${fmtS(ms)} s`).join(', ') : 'not measured',
       ),
     );
   }

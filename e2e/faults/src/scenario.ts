@@ -238,14 +238,17 @@ export async function runScenario(
     redo.push({ calls: calls.restarts * perRestart, why: `answers in flight when llm-sim restarted (${calls.restarts} × ${perRestart})` });
   }
   let stalls: Record<string, number> | undefined;
+  let leaderless: Record<string, number> | undefined;
   if (def.acceptance.maxStallMs !== undefined) {
     const from = t0 + faultAt;
     const to = t0 + (recoveredAt ?? Date.now() - t0);
     // The check: each consumer's longest time with work waiting, room to take it, and no delivery.
     if (watch && samples) {
       stalls = Object.fromEntries(watch.stages.map((q) => [q, longestConsumerStall(samples[q], concurrencyOf(STALL_STAGES[q]), from, to)]));
-      // Beside it, how long each consumer went unanswered (no leader after the node loss), work waiting or not.
-      notes.push(`longest time a consumer look went unanswered: ${watch.stages.map((q) => `${q} ${(longestSilence(samples[q]) / 1000).toFixed(1)} s`).join(', ')}`);
+      // And each consumer's time without a leader (its looks unanswered), work waiting or not.
+      leaderless = Object.fromEntries(watch.stages.map((q) => [q, longestSilence(samples[q], from, to)]));
+      const fmt = (r: Record<string, number>) => Object.entries(r).map(([q, ms]) => `${q} ${(ms / 1000).toFixed(1)} s`).join(', ');
+      notes.push(`longest consumer stall: ${fmt(stalls)}; longest time without a leader: ${fmt(leaderless)}`);
     }
     // For the notes: the longest gap in each stage's completions (a busy stage, e.g. chunks of 100 reviews, has gaps too).
     const events = await stageEvents(bench.pool, products);
@@ -272,6 +275,7 @@ export async function runScenario(
     stranded: (await bench.leftSince(marks)) ?? totals.stranded,
     timeline: { faultAt, faultEndedAt, recoveredAt },
     ...(stalls ? { stalls } : {}),
+    ...(leaderless ? { leaderless } : {}),
     ...(reports ? { reports } : {}),
     crashes: bench.crashes.filter((c) => c.at >= t0).map((c) => ({ service: c.service, code: c.code })),
     acceptance: def.acceptance,
