@@ -2,7 +2,8 @@
  * `npm run bench:gateway`: upload latency of the gateway while the whole
  * pipeline works (every service as a process, real NATS/Redis/PostgreSQL,
  * llm-sim at 1 s latency). autocannon sends uploads of 100 real reviews
- * (unique reviewIds, so ingest really stores them):
+ * (unique reviewIds, so ingest really stores them), from a process of its
+ * own (load.ts: not on the event loop of llm-sim, which runs in this one):
  *
  *   1. 5,000 reviews/s (50 uploads/s) for 20 s, then 20,000 reviews/s (200/s) for 20 s:
  *      p50/p99 latency, errors, the gateway's peak RSS;
@@ -11,17 +12,23 @@
  *      (the body budget answers 503 server_busy beyond GATEWAY_BODY_BUDGET);
  *
  * and, per step, where an accepted upload's time went (gateway_upload_phase_seconds:
- * read, parse, validate, plan, publish). autocannon runs in this process
- * and shares the machine's cores with the whole pipeline: the figures are those
- * of a 2-core box doing everything at once.
+ * read, parse, validate, plan, publish). The services share the machine's two
+ * cores with each other, llm-sim and autocannon: the figures are those of a
+ * 2-core box doing everything at once. autocannon's process runs at a higher
+ * CPU priority (as root): it stands in for plug-ins on other machines, and its
+ * own waits for a core would count as gateway latency.
  *
- * Options (or BENCH_* env): --seconds 20 --latency 1000 --saturation-seconds 15
+ * Options (or BENCH_* env): --seconds 20 --latency 1000 --saturation-seconds 15;
+ * BENCH_GATEWAY_NODE_OPTIONS: NODE_OPTIONS of the gateway (e.g. `--require` a
+ * profiler; --cpu-prof is not allowed in NODE_OPTIONS).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
-import { loadReviewsByProduct, startPipeline, toUpload, type DataReview, type Pipeline } from '@voc/e2e';
+import { fork } from 'node:child_process';
+import { setPriority } from 'node:os';
+import { startPipeline, type Pipeline } from '@voc/e2e';
+import { PER_UPLOAD, type LoadJob, type LoadOutcome } from './load';
 
 const { values: a } = parseArgs({
   options: {
@@ -32,30 +39,31 @@ const { values: a } = parseArgs({
 });
 const SECONDS = Number(a.seconds);
 const SAT_SECONDS = Number(a['saturation-seconds']);
-const PER_UPLOAD = 100;
 const PHASES = ['read', 'parse', 'validate', 'plan', 'publish'] as const;
 
-/** Upload bodies of PER_UPLOAD real reviews each, every reviewId unique to this run and step. */
-class Bodies {
-  private n = 0;
-  private readonly all: DataReview[];
-  constructor(
-    byProduct: Map<string, DataReview[]>,
-    private readonly tag: string,
-  ) {
-    this.all = [...byProduct.values()].flat();
-  }
-  next(): { path: string; body: string } {
-    const k = this.n++;
-    const start = (k * PER_UPLOAD) % this.all.length;
-    const reviews = Array.from({ length: PER_UPLOAD }, (_, i) => {
-      const r = this.all[(start + i) % this.all.length]!;
-      return { ...toUpload(r), reviewId: `${this.tag}-${k}-${i}` };
-    });
-    // Spread over 50 products, as many plug-ins uploading different products.
-    const asin = `BENCH${String(k % 50).padStart(5, '0')}`;
-    return { path: `/v1/products/${asin}/reviews`, body: JSON.stringify({ product: { title: `Bench product ${k % 50}` }, reviews }) };
-  }
+/** The niceness of the load process (a higher priority than every service's). */
+const CLIENT_PRIORITY = -10;
+
+/** Runs one load job in a child process (load.ts) and returns what autocannon measured there. */
+function load(job: LoadJob): Promise<LoadOutcome> {
+  return new Promise((resolve, reject) => {
+    // fork() passes this process' execArgv (tsx's loader) on: load.ts runs from source.
+    const child = fork(path.join(__dirname, 'load.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The client stands in for plug-ins on other machines: it must not wait for the pipeline's CPU
+    // (its own scheduling delays would count as gateway latency). Root may raise it; others keep 0.
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, CLIENT_PRIORITY);
+      } catch {
+        console.warn(`bench: could not raise the load process' priority (not root?): its own CPU waits count as latency`);
+      }
+    }
+    let outcome: LoadOutcome | undefined;
+    child.once('message', (m) => (outcome = m as LoadOutcome));
+    child.once('error', reject);
+    child.once('exit', (code) => (outcome ? resolve(outcome) : reject(new Error(`bench load process exited with ${code} and no result`))));
+    child.send(job);
+  });
 }
 
 /** Peak RSS (MB) of a process while `during` runs, sampled every 100 ms from /proc. */
@@ -115,27 +123,13 @@ interface StepResult {
   phasesMs: Record<string, number>;
 }
 
-async function step(p: Pipeline, name: string, bodies: Bodies, opts: { seconds: number; rate?: number; connections: number }): Promise<StepResult> {
+async function step(p: Pipeline, name: string, tag: string, opts: { seconds: number; rate?: number; connections: number }): Promise<StepResult> {
   const gw = p.apps.get('gateway')!;
   const before = await phaseTotals(p);
-  const { result: r, peakMb } = await peakRss(gw.pid, () =>
-    autocannon({
-      url: p.gatewayUrl,
-      connections: opts.connections,
-      duration: opts.seconds,
-      ...(opts.rate ? { overallRate: opts.rate } : {}),
-      headers: { authorization: `Bearer ${p.apiKey}`, 'content-type': 'application/json' },
-      requests: [
-        {
-          method: 'POST',
-          setupRequest: (req) => {
-            const { path: reqPath, body } = bodies.next();
-            return { ...req, path: reqPath, body };
-          },
-        },
-      ],
-    }),
-  );
+  const {
+    result: { result: r },
+    peakMb,
+  } = await peakRss(gw.pid, () => load({ kind: 'uploads', url: p.gatewayUrl, apiKey: p.apiKey, tag, ...opts }));
   const after = await phaseTotals(p);
   const seconds = r.duration || opts.seconds;
   const ok = r['2xx'];
@@ -163,44 +157,31 @@ async function step(p: Pipeline, name: string, bodies: Bodies, opts: { seconds: 
 /** 64 connections sending 3.9 MB bodies (valid JSON, one huge review list) as fast as they can. */
 async function abuse(p: Pipeline, seconds: number): Promise<{ rssPeakMb: number; statuses: Record<string, number> }> {
   const gw = p.apps.get('gateway')!;
-  const review = JSON.stringify({ reviewId: 'abuse', rating: 5, body: 'z'.repeat(19_000) });
-  const body = `{"reviews":[${Array.from({ length: 200 }, () => review).join(',')}]}`;
-  const statuses: Record<string, number> = {};
-  const { result, peakMb } = await peakRss(gw.pid, () =>
-    autocannon({
-      url: `${p.gatewayUrl}/v1/products/BENCHABUSE/reviews`,
-      method: 'POST',
-      connections: 64,
-      duration: seconds,
-      headers: { authorization: `Bearer ${p.apiKey}`, 'content-type': 'application/json' },
-      body,
-      // Count answers by status.
-      setupClient: (client) => client.on('response', (status: number) => void (statuses[status] = (statuses[status] ?? 0) + 1)),
-    }),
+  const { result, peakMb } = await peakRss(gw.pid, () => load({ kind: 'abuse', url: p.gatewayUrl, apiKey: p.apiKey, seconds, connections: 64 }));
+  console.log(
+    `abuse: ${(result.bodyMb ?? 0).toFixed(1)} MB bodies × 64 connections: ${result.result.requests.total} requests, statuses ${JSON.stringify(result.statuses)}, gateway RSS peak ${peakMb} MB`,
   );
-  console.log(`abuse: ${(body.length / 1024 / 1024).toFixed(1)} MB bodies × 64 connections: ${result.requests.total} requests, statuses ${JSON.stringify(statuses)}, gateway RSS peak ${peakMb} MB`);
-  return { rssPeakMb: peakMb, statuses };
+  return { rssPeakMb: peakMb, statuses: result.statuses };
 }
 
 async function main() {
-  const byProduct = loadReviewsByProduct();
   const latency = Number(a.latency);
-  console.log(`gateway bench: uploads of ${PER_UPLOAD} reviews, ${SECONDS} s per rate, llm-sim at ${latency} ms; autocannon in this process shares the 2 cores with every service`);
+  console.log(`gateway bench: uploads of ${PER_UPLOAD} reviews, ${SECONDS} s per rate, llm-sim at ${latency} ms; autocannon in a process of its own shares the 2 cores with every service`);
   const p = await startPipeline({
     sim: { latencyMs: latency, jitterMs: Math.round(latency / 5) },
     // Per-key limits off for the bench: one key plays the whole plug-in fleet.
     env: { LOG_LEVEL: 'warn' },
-    serviceEnv: { gateway: { GATEWAY_KEY_RPS: '1000000' } },
+    serviceEnv: { gateway: { GATEWAY_KEY_RPS: '1000000', ...(process.env.BENCH_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS } : {}) } },
   });
   try {
     const gw = p.apps.get('gateway')!;
     const idleRss = rssMb(gw.pid);
     // Warm-up (connections, JIT, first products), not measured.
-    await step(p, 'warm-up', new Bodies(byProduct, 'warm'), { seconds: 5, rate: 20, connections: 10 });
+    await step(p, 'warm-up', 'warm', { seconds: 5, rate: 20, connections: 10 });
     const steps: StepResult[] = [];
-    steps.push(await step(p, '5,000 reviews/s', new Bodies(byProduct, 'r5k'), { seconds: SECONDS, rate: 50, connections: 50 }));
-    steps.push(await step(p, '20,000 reviews/s', new Bodies(byProduct, 'r20k'), { seconds: SECONDS, rate: 200, connections: 100 }));
-    steps.push(await step(p, 'saturation', new Bodies(byProduct, 'sat'), { seconds: SAT_SECONDS, connections: 32 }));
+    steps.push(await step(p, '5,000 reviews/s', 'r5k', { seconds: SECONDS, rate: 50, connections: 50 }));
+    steps.push(await step(p, '20,000 reviews/s', 'r20k', { seconds: SECONDS, rate: 200, connections: 100 }));
+    steps.push(await step(p, 'saturation', 'sat', { seconds: SAT_SECONDS, connections: 32 }));
     const abused = await abuse(p, 10);
     const queues = (await (await fetch(`${p.gatewayUrl}/v1/queues`, { headers: { authorization: `Bearer ${p.apiKey}` } })).json()) as { streams?: { INGEST?: { pending?: number } } };
 

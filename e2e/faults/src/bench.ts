@@ -256,23 +256,35 @@ export class FaultBench {
    * redeliveries included, whatever an earlier scenario left behind.
    */
   async quietSince(marks: Record<QueueName, number>, timeoutMs: number): Promise<boolean> {
-    return this.until(
-      "the scenario's messages settled",
-      async () => {
-        for (const q of Object.keys(marks) as QueueName[]) {
+    return this.until("the scenario's messages settled", async () => (await this.leftSince(marks, 1)) === 0, timeoutMs, QUIET_POLL_MS);
+  }
+
+  /**
+   * How many messages published after `marks` are still in their work
+   * streams (a work queue removes what is acked): a scenario's own messages
+   * left stranded or unsettled at its end, whatever earlier scenarios left.
+   * Counts at most `max` per stream; undefined when NATS does not answer.
+   */
+  async leftSince(marks: Record<QueueName, number>, max = 10_000): Promise<number | undefined> {
+    let n = 0;
+    try {
+      for (const q of Object.keys(marks) as QueueName[]) {
+        for (let seq = marks[q] + 1, k = 0; k < max; k++) {
           try {
-            const query = { seq: marks[q] + 1, next_by_subj: QUEUES[q].subject } as unknown as MsgRequest;
-            await this.jsm.streams.getMessage(QUEUES[q].stream, query);
-            return false;
+            const query = { seq, next_by_subj: QUEUES[q].subject } as unknown as MsgRequest;
+            const m = await this.jsm.streams.getMessage(QUEUES[q].stream, query);
+            n++;
+            seq = m.seq + 1;
           } catch (err) {
             if (jsErrorCode(err) !== JS_ERR.NO_MESSAGE_FOUND) throw err;
+            break;
           }
         }
-        return true;
-      },
-      timeoutMs,
-      QUIET_POLL_MS,
-    );
+      }
+      return n;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

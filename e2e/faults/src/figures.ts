@@ -54,8 +54,10 @@ export interface Acceptance {
   allGoodDone?: boolean;
   /** No dead letter, and nothing stranded, of the scenario's products. */
   dlqEmpty?: boolean;
-  /** No consumer went longer than this without a delivery while it had messages waiting and room to take them. */
+  /** No consumer went longer than this without a delivery while it had messages waiting and room to take them (and a leader). */
   maxStallMs?: number;
+  /** No consumer went longer than this without a leader (its looks unanswered): nats-server's election after a node loss. */
+  maxLeaderlessMs?: number;
   /** Every report requested ends ready. */
   reportsReady?: boolean;
 }
@@ -72,13 +74,15 @@ export interface ScenarioObservation {
   /** Extra calls allowed besides the fault answers, each part with its reason. */
   redo: BoundPart[];
   accountLimit: number;
-  /** Dead letters of the scenario's products, and messages stranded in a work stream at the end. */
+  /** Dead letters of the scenario's products, and the scenario's messages left in the work streams at its end (stranded or unsettled). */
   dlq: number;
   stranded: number;
   /** Milliseconds since the scenario started; `recoveredAt` null when it did not finish in time. */
   timeline: { faultAt: number; faultEndedAt: number; recoveredAt: number | null };
   /** Per consumer, the longest time it delivered nothing while it had messages waiting and room to take them, ms. */
   stalls?: Record<string, number>;
+  /** Per consumer, the longest time its looks went unanswered (no leader), ms. */
+  leaderless?: Record<string, number>;
   reports?: { requested: number; ready: number };
   /** Services that exited on their own during the scenario (the bench started them again, as compose would). */
   crashes: { service: string; code: number | null }[];
@@ -145,7 +149,7 @@ export function computeFigures(o: ScenarioObservation): ScenarioFigures {
   ];
   const a = o.acceptance;
   if (a.allGoodDone) checks.push(check('every good review analysed', r.goodNotDone === 0, `${r.accepted - r.poison - r.goodNotDone} of ${r.accepted - r.poison} good reviews done`));
-  if (a.dlqEmpty) checks.push(check('nothing in the DLQ', o.dlq === 0 && o.stranded === 0, `${o.dlq} dead letters, ${o.stranded} stranded`));
+  if (a.dlqEmpty) checks.push(check('nothing in the DLQ', o.dlq === 0 && o.stranded === 0, `${o.dlq} dead letters, ${o.stranded} of its messages left in the work streams`));
   if (a.maxStallMs !== undefined) {
     const stalls = Object.entries(o.stalls ?? {});
     const worst = Math.max(0, ...stalls.map(([, ms]) => ms));
@@ -154,6 +158,17 @@ export function computeFigures(o: ScenarioObservation): ScenarioFigures {
         `no consumer stalled more than ${fmtS(a.maxStallMs)} s`,
         stalls.length > 0 && worst <= a.maxStallMs,
         stalls.length ? stalls.map(([stage, ms]) => `${stage} ${fmtS(ms)} s`).join(', ') : 'not measured',
+      ),
+    );
+  }
+  if (a.maxLeaderlessMs !== undefined) {
+    const silent = Object.entries(o.leaderless ?? {});
+    const worst = Math.max(0, ...silent.map(([, ms]) => ms));
+    checks.push(
+      check(
+        `no consumer without a leader more than ${fmtS(a.maxLeaderlessMs)} s`,
+        silent.length > 0 && worst <= a.maxLeaderlessMs,
+        silent.length ? silent.map(([stage, ms]) => `${stage} ${fmtS(ms)} s`).join(', ') : 'not measured',
       ),
     );
   }

@@ -21,7 +21,7 @@ import { countClientTimeouts } from './timeouts';
 import { plannedCalls, type PlannedCalls } from './plan';
 import type { Rng } from './random';
 import type { Schedule } from './schedule';
-import { longestConsumerStall, longestStall, type ConsumerSample } from './stalls';
+import { longestConsumerStall, longestSilence, longestStall, type ConsumerSample } from './stalls';
 import { ReviewPool, Workload } from './workload';
 
 export interface ScenarioContext {
@@ -238,12 +238,17 @@ export async function runScenario(
     redo.push({ calls: calls.restarts * perRestart, why: `answers in flight when llm-sim restarted (${calls.restarts} × ${perRestart})` });
   }
   let stalls: Record<string, number> | undefined;
+  let leaderless: Record<string, number> | undefined;
   if (def.acceptance.maxStallMs !== undefined) {
     const from = t0 + faultAt;
     const to = t0 + (recoveredAt ?? Date.now() - t0);
     // The check: each consumer's longest time with work waiting, room to take it, and no delivery.
     if (watch && samples) {
       stalls = Object.fromEntries(watch.stages.map((q) => [q, longestConsumerStall(samples[q], concurrencyOf(STALL_STAGES[q]), from, to)]));
+      // And each consumer's time without a leader (its looks unanswered), work waiting or not.
+      leaderless = Object.fromEntries(watch.stages.map((q) => [q, longestSilence(samples[q], from, to)]));
+      const fmt = (r: Record<string, number>) => Object.entries(r).map(([q, ms]) => `${q} ${(ms / 1000).toFixed(1)} s`).join(', ');
+      notes.push(`longest consumer stall: ${fmt(stalls)}; longest time without a leader: ${fmt(leaderless)}`);
     }
     // For the notes: the longest gap in each stage's completions (a busy stage, e.g. chunks of 100 reviews, has gaps too).
     const events = await stageEvents(bench.pool, products);
@@ -266,9 +271,11 @@ export async function runScenario(
     redo,
     accountLimit: bench.accountLimit,
     dlq: dead.length,
-    stranded: totals.stranded,
+    // Only this scenario's messages: an earlier one that did not recover may have left some of its own.
+    stranded: (await bench.leftSince(marks)) ?? totals.stranded,
     timeline: { faultAt, faultEndedAt, recoveredAt },
     ...(stalls ? { stalls } : {}),
+    ...(leaderless ? { leaderless } : {}),
     ...(reports ? { reports } : {}),
     crashes: bench.crashes.filter((c) => c.at >= t0).map((c) => ({ service: c.service, code: c.code })),
     acceptance: def.acceptance,

@@ -63,38 +63,61 @@ export interface ConsumerSample {
   ackPending?: number;
 }
 
+/** Length of [a, b] within [from, to]. */
+const within = (a: number, b: number, from: number, to: number) => Math.max(0, Math.min(b, to) - Math.max(a, from));
+
+const answered = (s: ConsumerSample): s is Required<ConsumerSample> =>
+  s.delivered !== undefined && s.pending !== undefined && s.ackPending !== undefined;
+
 /**
- * The longest interval within [from, to] during which a consumer had messages
+ * The longest time within [from, to] during which a consumer had messages
  * waiting and room to take them (fewer held than `capacity`, the CONCURRENCY
- * of the process consuming it) and delivered nothing. A consumer whose
- * processes are busy with everything they can hold is working, not stalled;
- * one that did not answer counts as stalled until a later answer shows a
- * delivery or no waiting work. Times in ms.
+ * of the process consuming it) and delivered nothing, counting only the time
+ * it answered. A consumer whose processes are busy with everything they can
+ * hold is working, not stalled. A silence (looks NATS did not answer: the
+ * consumer has no leader, e.g. while nats-server re-elects one after a node
+ * loss, which no client can shorten) adds nothing but does not end a stall:
+ * the time without a delivery before and after it adds up. The silences are
+ * measured on their own (longestSilence). Times in ms.
  */
 export function longestConsumerStall(samples: readonly ConsumerSample[], capacity: number, from: number, to: number): number {
   let longest = 0;
-  let stillSince: number | undefined;
+  /** The stall running (answered time so far), or undefined. */
+  let stalled: number | undefined;
+  let prev: ConsumerSample | undefined;
   let lastDelivered: number | undefined;
-  const close = (t: number) => {
-    if (stillSince === undefined) return;
-    const end = Math.min(t, to);
-    const start = Math.max(stillSince, from);
-    if (end > start) longest = Math.max(longest, end - start);
-  };
   for (const s of [...samples].sort((a, b) => a.t - b.t)) {
-    if (s.delivered === undefined || s.pending === undefined || s.ackPending === undefined) {
-      stillSince ??= s.t;
-      continue;
-    }
+    if (stalled !== undefined && prev && answered(prev)) stalled += within(prev.t, s.t, from, to);
+    prev = s;
+    if (!answered(s)) continue;
     const progressed = lastDelivered !== undefined && s.delivered > lastDelivered;
     lastDelivered = s.delivered;
     const idleWithWork = s.pending > 0 && s.ackPending < capacity;
     if (progressed || !idleWithWork) {
-      close(s.t);
-      stillSince = undefined;
+      longest = Math.max(longest, stalled ?? 0);
+      stalled = undefined;
     }
-    if (idleWithWork) stillSince ??= s.t;
+    if (idleWithWork) stalled ??= 0;
   }
-  if (samples.length) close(Math.max(...samples.map((s) => s.t)));
+  return Math.max(longest, stalled ?? 0);
+}
+
+/**
+ * The longest silence within [from, to]: from a look NATS did not answer to
+ * the next answered one (or the last look), ms. A consumer without a leader.
+ */
+export function longestSilence(samples: readonly ConsumerSample[], from = -Infinity, to = Infinity): number {
+  let longest = 0;
+  let since: number | undefined;
+  let lastT: number | undefined;
+  for (const s of [...samples].sort((a, b) => a.t - b.t)) {
+    lastT = s.t;
+    if (!answered(s)) since ??= s.t;
+    else if (since !== undefined) {
+      longest = Math.max(longest, within(since, s.t, from, to));
+      since = undefined;
+    }
+  }
+  if (since !== undefined && lastT !== undefined) longest = Math.max(longest, within(since, lastT, from, to));
   return longest;
 }

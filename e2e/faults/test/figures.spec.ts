@@ -52,14 +52,21 @@ describe('computeFigures', () => {
 
   it('adds the acceptance checks a scenario asks for: good reviews done, empty DLQ, stalls, reports', () => {
     const o = cleanObservation({
-      acceptance: { allGoodDone: true, dlqEmpty: true, maxStallMs: 5000, reportsReady: true },
+      acceptance: { allGoodDone: true, dlqEmpty: true, maxStallMs: 5000, maxLeaderlessMs: 15_000, reportsReady: true },
       reviews: { ...cleanObservation().reviews, done: 98, failedWithReason: 2, goodNotDone: 2 },
       dlq: 1,
       stalls: { translate: 1200, insight: 7300 },
+      leaderless: { translate: 0, insight: 16_000 },
       reports: { requested: 30, ready: 29 },
     });
-    expect(failedNames(o)).toEqual(['every good review analysed', 'nothing in the DLQ', 'no consumer stalled more than 5.0 s', 'every report requested is ready']);
-    const unmeasured = cleanObservation({ acceptance: { maxStallMs: 5000 } });
-    expect(failedNames(unmeasured)).toEqual(['no consumer stalled more than 5.0 s']);
+    expect(failedNames(o)).toEqual([
+      'every good review analysed',
+      'nothing in the DLQ',
+      'no consumer stalled more than 5.0 s',
+      'no consumer without a leader more than 15.0 s',
+      'every report requested is ready',
+    ]);
+    const unmeasured = cleanObservation({ acceptance: { maxStallMs: 5000, maxLeaderlessMs: 15_000 } });
+    expect(failedNames(unmeasured)).toEqual(['no consumer stalled more than 5.0 s', 'no consumer without a leader more than 15.0 s']);
   });
 });

@@ -30,7 +30,7 @@ describe('formatTable', () => {
   it('then the count, the total time, every failed check by name, and the notes', () => {
     expect(text).toContain('1 of 2 scenarios passed in 12.6 min');
     expect(text).toContain('FAIL  PostgreSQL down: finished in time: timed out');
-    expect(text).toContain('FAIL  PostgreSQL down: nothing in the DLQ: 3 dead letters, 0 stranded');
+    expect(text).toContain('FAIL  PostgreSQL down: nothing in the DLQ: 3 dead letters, 0 of its messages left in the work streams');
     expect(text).toContain('PostgreSQL down: PostgreSQL stopped for 155 s\n  2 products uploaded during the outage');
   });
 });

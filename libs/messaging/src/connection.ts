@@ -2,6 +2,21 @@
  * One NATS connection per process, which reconnects forever: a NATS restart
  * or a network blip must pause a service, never kill it. Status events are
  * logged so an operator can see the outage and the recovery.
+ *
+ * A node that dies without a TCP RST (a killed host, a cut container network,
+ * a frozen process) leaves the socket open: only the client's own PINGs tell.
+ * One goes every `pingIntervalMs`; when `maxPingOut` are unanswered at the
+ * next tick the connection is dropped: silence is noticed after maxPingOut ×
+ * interval to (maxPingOut + 1) × interval (2–3 s by default; our former
+ * 10 s × 3 took 30–40 s, the nats.js default of 2 min × 2 minutes). The
+ * first reconnect of a connection's life tries the node it left once more
+ * (nats.js rotates its server list only from then on), which costs one
+ * `connectTimeoutMs` (2 s), then goes to the next node: another node within
+ * about 4–5 s of the freeze (`test/connection-loss.spec.ts`). The cost is
+ * one PING/PONG (a few bytes each way) per second and connection. A PONG
+ * later than ~2 s (a server stalled that long) also drops the connection;
+ * reconnecting is harmless (runners pull again), and it is what we want
+ * from a node that slow. The server list is shuffled once (nats.js default).
  */
 import { connect, DebugEvents, Events, type NatsConnection } from 'nats';
 import type { Logger } from '@voc/service-kit';
@@ -19,16 +34,30 @@ export interface ConnectNatsOptions {
   log: MessagingLogger;
   /** Keep trying when the server is not up yet at start-up (default true). */
   waitOnFirstConnect?: boolean;
-  /** Delay between reconnect attempts (default 1 s, the client adds jitter). */
+  /** Delay before trying the same server again (default NATS_CONNECTION_DEFAULTS.reconnectTimeWaitMs; the client adds jitter). */
   reconnectTimeWaitMs?: number;
   /**
-   * How long one connection attempt may take (default 2 s). A node that
-   * vanished still accepts a TCP connection from its kernel, or swallows the
-   * SYN: the client's default of 20 s per attempt is what made a reconnect
-   * after a node loss take half a minute.
+   * How long one connection attempt may take (default
+   * NATS_CONNECTION_DEFAULTS.connectTimeoutMs). A node that vanished still
+   * accepts a TCP connection from its kernel, or swallows the SYN: the
+   * client's default of 20 s per attempt is what made a reconnect after a
+   * node loss take half a minute.
    */
   connectTimeoutMs?: number;
+  /** Client PING period (default NATS_CONNECTION_DEFAULTS.pingIntervalMs). */
+  pingIntervalMs?: number;
+  /** Unanswered PINGs after which the connection is dropped and another node tried (default NATS_CONNECTION_DEFAULTS.maxPingOut). */
+  maxPingOut?: number;
 }
+
+/** The connection's defaults, defined here only (see the header for what they cost and buy). */
+export const NATS_CONNECTION_DEFAULTS = Object.freeze({
+  reconnectTimeWaitMs: 1000,
+  connectTimeoutMs: 2000,
+  /** With maxPingOut 2: a node silent for 2–3 s is left (see the header). */
+  pingIntervalMs: 1000,
+  maxPingOut: 2,
+});
 
 export async function connectNats(o: ConnectNatsOptions): Promise<NatsConnection> {
   const servers = (Array.isArray(o.url) ? o.url : o.url.split(','))
@@ -43,11 +72,11 @@ export async function connectNats(o: ConnectNatsOptions): Promise<NatsConnection
       user: o.user || undefined,
       pass: o.password || undefined,
       maxReconnectAttempts: -1,
-      reconnectTimeWait: o.reconnectTimeWaitMs ?? 1000,
-      timeout: o.connectTimeoutMs ?? 2000,
-      // An idle connection to a dead node is noticed within ~30 s (runners notice sooner: pull heartbeats).
-      pingInterval: 10_000,
-      maxPingOut: 3,
+      reconnectTimeWait: o.reconnectTimeWaitMs ?? NATS_CONNECTION_DEFAULTS.reconnectTimeWaitMs,
+      timeout: o.connectTimeoutMs ?? NATS_CONNECTION_DEFAULTS.connectTimeoutMs,
+      // Runners with an open pull notice sooner (pull heartbeats); this covers every other use.
+      pingInterval: o.pingIntervalMs ?? NATS_CONNECTION_DEFAULTS.pingIntervalMs,
+      maxPingOut: o.maxPingOut ?? NATS_CONNECTION_DEFAULTS.maxPingOut,
       // Services may start before NATS is up (compose, npm start): keep trying.
       waitOnFirstConnect: o.waitOnFirstConnect ?? true,
     });

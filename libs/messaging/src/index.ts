@@ -29,7 +29,7 @@ export {
 } from './gate';
 export { collectRunnerStatus, serveRunnerStatus, RUNNER_STATUS_SUBJECT } from './fleet-status';
 export { ensureConsumer, ensureStreams, type ConsumerOverrides, type EnsureConsumerOptions, type StreamOptions } from './provision';
-export { connectNats, type ConnectNatsOptions, type MessagingLogger } from './connection';
+export { connectNats, NATS_CONNECTION_DEFAULTS, type ConnectNatsOptions, type MessagingLogger } from './connection';
 export { publish, type PublishOptions, type PublishResult } from './publisher';
 export {
   createConsumerRunner,

@@ -7,22 +7,10 @@
  */
 import { connect, type NatsConnection } from 'nats';
 import { startNatsCluster, type NatsCluster } from '@voc/local-stack';
-import { connectNats, createConsumerRunner, ensureConsumer, ensureStreams, publish, type ConsumerRunner } from '../src/testing';
-import { registry, reportJob, silentLog, waitFor } from './support';
+import { connectNats, createConsumerRunner, publish, type ConsumerRunner } from '../src/testing';
+import { provisionClusterReports, registry, reportJob, retry, silentLog, waitFor } from './support';
 
 jest.setTimeout(120_000);
-
-async function retry<T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
 
 describe('consumer runner on a NATS cluster', () => {
   let cluster: NatsCluster;
@@ -33,14 +21,13 @@ describe('consumer runner on a NATS cluster', () => {
   beforeAll(async () => {
     cluster = await startNatsCluster(3);
     const [a, b, c] = cluster.urls as [string, string, string];
-    // The runner connects as every service does; the publisher stays away from node 1.
-    runnerNc = await connectNats({ url: [a, b, c], name: 'runner', log: silentLog });
+    // The runner connects as every service does (but for the pings); the publisher stays away from its node.
+    // Long connection pings: this test is about the pull heartbeats, which must notice on their own
+    // (connection-loss.spec.ts covers the pings, which would otherwise race them).
+    runnerNc = await connectNats({ url: [a, b, c], name: 'runner', log: silentLog, pingIntervalMs: 60_000, maxPingOut: 3 });
     const others = cluster.urls.filter((u) => !u.endsWith(runnerNc.getServer()));
     publisherNc = await connect({ servers: others, name: 'publisher', reconnectTimeWait: 250 });
-    // jetstreamManager() asks for the account info: retried until the cluster has elected its meta leader.
-    const jsm = await retry('JetStream on a new cluster', () => publisherNc.jetstreamManager(), 60_000);
-    await retry('provisioning on a new cluster', () => ensureStreams(jsm, { replicas: 3 }));
-    await retry('the REPORT consumer', () => ensureConsumer(jsm, 'REPORT', { ackWaitMs: 5000, maxDeliver: 5, backoffMs: [] }));
+    await provisionClusterReports(publisherNc);
   }, 120_000);
 
   afterAll(async () => {

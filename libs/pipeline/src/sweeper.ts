@@ -217,7 +217,8 @@ export class Sweeper {
       where: {
         OR: [
           { status: 'queued', OR: [{ publishedAt: null, createdAt: { lt: stale } }, { publishedAt: { lt: lCut } }] },
-          { status: 'running', startedAt: { lt: lCut } },
+          // A running job republished lately (publishedAt) is not lost again until that is stale too.
+          { status: 'running', startedAt: { lt: lCut }, OR: [{ publishedAt: null }, { publishedAt: { lt: lCut } }] },
         ],
       },
       select: { id: true, asin: true, reason: true, generation: true },

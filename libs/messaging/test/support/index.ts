@@ -143,3 +143,28 @@ export function useQueues(overrides: Partial<Record<QueueName, ConsumerOverrides
   };
   return { env, runners };
 }
+
+/** `fn` again every 250 ms until it succeeds or `timeoutMs` passed (a cluster electing its leaders). */
+export async function retry<T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what}: ${(err as Error).message}`);
+      await sleep(250);
+    }
+  }
+}
+
+/**
+ * The streams (3 replicas) and the REPORT consumer on a new cluster, through `nc`;
+ * retried while the cluster elects its meta leader. Returns the manager.
+ */
+export async function provisionClusterReports(nc: NatsConnection): Promise<JetStreamManager> {
+  // jetstreamManager() asks for the account info: retried until the cluster has elected its meta leader.
+  const jsm = await retry('JetStream on a new cluster', () => nc.jetstreamManager(), 60_000);
+  await retry('provisioning on a new cluster', () => ensureStreams(jsm, { replicas: 3 }));
+  await retry('the REPORT consumer', () => ensureConsumer(jsm, 'REPORT', { ackWaitMs: 5000, maxDeliver: 5, backoffMs: [] }));
+  return jsm;
+}

@@ -16,8 +16,9 @@
  *
  * A job row and the state change are written in one transaction before the
  * LEARNING message is published: a crash in between leaves a queued job
- * without a message, which the sweeper publishes again (`republishLearningJob`,
- * its message id carrying the job's generation so two sweepers store one),
+ * without a message, which the sweeper publishes again (`republishLearningJob`:
+ * one conditional update claims the next generation and marks the job
+ * published, the message id carries the generation, so two sweepers store one),
  * never a product `queued` without a job.
  *
  * Analysis uses `analysisVersion`: the learned model, and while a relearn is
@@ -114,7 +115,8 @@ export async function requestLearning(deps: PipelineDeps, asin: string, reason: 
     return { jobId, existing: false };
   });
   if (!decided || decided.existing) return decided;
-  await publishLearningJob(deps, { id: decided.jobId, asin, reason, generation: 0 });
+  await publishLearningMessage(deps, { id: decided.jobId, asin, reason, generation: 0 });
+  await deps.db.learningJob.update({ where: { id: decided.jobId }, data: { publishedAt: new Date() } });
   deps.log.info({ asin, reason, jobId: decided.jobId }, 'learning queued');
   return decided;
 }
@@ -131,23 +133,31 @@ export function learningMsgId(jobId: string, generation: number): string {
   return `learning:${jobId}:${generation}`;
 }
 
-async function publishLearningJob(deps: PipelineDeps, job: JobRef): Promise<void> {
+async function publishLearningMessage(deps: PipelineDeps, job: JobRef): Promise<void> {
   await publish(deps.js, 'LEARNING', { jobId: job.id, asin: job.asin, reason: job.reason }, { msgId: learningMsgId(job.id, job.generation) });
-  await deps.db.learningJob.update({ where: { id: job.id }, data: { publishedAt: new Date() } });
 }
 
 /**
  * Publishes a queued or running job again (its message was lost, or dead-
- * lettered). The generation is bumped only if nobody else did since `job`
- * was read, and the message id carries it: of two sweepers, one publishes.
+ * lettered). One conditional update claims the next generation AND marks the
+ * job published: a sweeper that read the job before it loses the update, one
+ * that reads it after sees it as just published (not lost). The message id
+ * carries the generation. So a generation is published by one process only,
+ * and a job once per sweep window, however many sweepers run.
+ *
+ * (Marking after publishing, as before, let a second sweeper read the new
+ * generation with the old publishedAt in between, claim the generation after
+ * it and publish a second message: two LEARNING runs of one job.)
  */
 export async function republishLearningJob(deps: PipelineDeps, job: JobRef): Promise<boolean> {
+  const generation = job.generation + 1;
   const won = await deps.db.learningJob.updateMany({
     where: { id: job.id, generation: job.generation, status: { in: ['queued', 'running'] } },
-    data: { generation: { increment: 1 } },
+    data: { generation, publishedAt: new Date() },
   });
   if (won.count === 0) return false;
-  await publishLearningJob(deps, { ...job, generation: job.generation + 1 });
+  // A failed publication leaves the claim: the job is picked up again once publishedAt is stale.
+  await publishLearningMessage(deps, { ...job, generation });
   return true;
 }
 
