@@ -220,7 +220,6 @@ function the<T>(values: T[], what: string): T {
   return distinct[0]!;
 }
 
-/** What the test bed does differently from `docker compose up` on two machines (printed and written with the figures). */
 /**
  * The test beds' fleet token limit. Their simulated account limits requests
  * only (llm-sim without LLM_SIM_TPM_LIMIT), so the token dimension is set to
@@ -240,6 +239,7 @@ export const TEST_BED_MAX_API_TPM = String(200 * 2_000 * 60);
  */
 export const LLM_SIM_NICE = -10;
 
+/** What the test bed does differently from `docker compose up` on two machines (printed and written with the figures). */
 export const DEVIATIONS: readonly string[] = [
   'processes, not containers: each app runs `node --import tsx apps/<app>/src/main.ts` (the code the image bundles into dist/main.js) in its host\'s network namespace; mem_limit, healthchecks and restart policies are not applied (NODE_OPTIONS is)',
   "PostgreSQL and Redis are started by @voc/local-stack with the compose files' credentials, ports and max_connections, not the other tuning flags (shared_buffers, Redis maxmemory)",

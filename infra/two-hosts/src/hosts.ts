@@ -153,4 +153,3 @@ export async function runOneShot(root: string, shot: OneShot, timeoutMs = 120_00
   if (code !== 0) throw new Error(`${shot.host.role}/${shot.name} (${shot.command.join(' ')}) exited with ${code}:\n${proc.output()}`);
   return proc.output();
 }
-
