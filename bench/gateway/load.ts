@@ -7,20 +7,7 @@
  */
 import autocannon from 'autocannon';
 import { loadReviewsByProduct, toUpload, type DataReview } from '@voc/e2e';
-
-export const PER_UPLOAD = 100;
-
-export type LoadJob =
-  | { kind: 'uploads'; url: string; apiKey: string; tag: string; seconds: number; rate?: number; connections: number }
-  | { kind: 'abuse'; url: string; apiKey: string; seconds: number; connections: number };
-
-export interface LoadOutcome {
-  result: autocannon.Result;
-  /** abuse: answers by HTTP status. */
-  statuses: Record<string, number>;
-  /** What one abusive body weighs, MB. */
-  bodyMb?: number;
-}
+import { PER_UPLOAD, type LoadJob, type LoadOutcome } from './load-job';
 
 /** Upload bodies of PER_UPLOAD real reviews each, every reviewId unique to this run and step. */
 class Bodies {

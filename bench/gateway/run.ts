@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { fork } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { startPipeline, type Pipeline } from '@voc/e2e';
-import { PER_UPLOAD, type LoadJob, type LoadOutcome } from './load';
+import { PER_UPLOAD, type LoadJob, type LoadOutcome } from './load-job';
 
 const { values: a } = parseArgs({
   options: {
