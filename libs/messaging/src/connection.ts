@@ -9,10 +9,11 @@
  * next tick the connection is dropped: silence is noticed after maxPingOut ×
  * interval to (maxPingOut + 1) × interval (2–3 s by default; our former
  * 10 s × 3 took 30–40 s, the nats.js default of 2 min × 2 minutes). The
- * first reconnect of a connection's life tries the node it left once more
- * (nats.js rotates its server list only from then on), which costs one
- * `connectTimeoutMs` (2 s), then goes to the next node: another node within
- * about 4–5 s of the freeze (`test/connection-loss.spec.ts`). The cost is
+ * reconnect then goes to the next node of the list: another node within
+ * about 2–3 s of the freeze (`test/connection-loss.spec.ts`). (nats.js
+ * would first dial the node it left once more, see
+ * `rotatePastCurrentServer`, which costs a whole `connectTimeoutMs` on a
+ * node that swallows packets.) The cost is
  * one PING/PONG (a few bytes each way) per second and connection. A PONG
  * later than ~2 s (a server stalled that long) also drops the connection;
  * reconnecting is harmless (runners pull again), and it is what we want
@@ -83,6 +84,7 @@ export async function connectNats(o: ConnectNatsOptions): Promise<NatsConnection
   } catch (e) {
     throw new Error(`connecting to NATS at ${servers.join(', ')} as ${o.name} failed: ${errorMessage(e)}`, { cause: e });
   }
+  if (!rotatePastCurrentServer(nc)) o.log.debug({}, 'nats: server list not rotated (client internals differ); the first reconnect may retry the lost node');
   o.log.info({ server: nc.getServer(), name: o.name }, 'nats connected');
   void logStatus(nc, o.log);
   void nc.closed().then((err) => {
@@ -90,6 +92,26 @@ export async function connectNats(o: ConnectNatsOptions): Promise<NatsConnection
     else o.log.info({}, 'nats connection closed');
   });
   return nc;
+}
+
+/**
+ * nats.js (2.29) takes its first server without rotating its list, so the
+ * first reconnect of a connection's life dials the node it just lost again:
+ * a whole connect timeout (2 s) when that node swallows packets, as a dead
+ * host does. Moving the connected server to the end of the list, as every
+ * later selection does, sends that first reconnect to the next node. This
+ * reaches into the client's internals (`protocol.servers`), so it checks
+ * their shape and does nothing when they differ; `test/connection-loss.spec.ts`
+ * fails if the bound is lost.
+ */
+function rotatePastCurrentServer(nc: NatsConnection): boolean {
+  const servers = (nc as unknown as { protocol?: { servers?: { servers?: unknown; currentServer?: unknown } } }).protocol?.servers;
+  const list = servers?.servers;
+  if (!servers || !Array.isArray(list)) return false;
+  const i = list.indexOf(servers.currentServer);
+  if (i < 0) return false;
+  servers.servers = [...list.slice(i + 1), ...list.slice(0, i + 1)];
+  return true;
 }
 
 async function logStatus(nc: NatsConnection, log: MessagingLogger): Promise<void> {

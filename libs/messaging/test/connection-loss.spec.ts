@@ -5,7 +5,7 @@
  * only by a runner with an open pull (node-loss.spec.ts): connectNats' own
  * PINGs notice it. Figures go to the test log (console) for the report.
  */
-import { connect, Events, type JetStreamManager, type NatsConnection } from 'nats';
+import { connect, DebugEvents, Events, type JetStreamManager, type NatsConnection } from 'nats';
 import { startNatsCluster, type NatsCluster } from '@voc/local-stack';
 import {
   connectNats,
@@ -21,22 +21,32 @@ jest.setTimeout(120_000);
 
 /**
  * The bound asserted for leaving a frozen node with the defaults: silence noticed by
- * (maxPingOut + 1) × interval, one connect timeout on the frozen node (nats.js retries the node it
- * left first), plus a 2 s margin for a loaded machine.
+ * (maxPingOut + 1) × interval, plus a margin for a loaded machine smaller than one connect
+ * timeout, so that dialling the frozen node again first (what nats.js does unless its list is
+ * rotated, `rotatePastCurrentServer`) fails the test.
  */
 const D = NATS_CONNECTION_DEFAULTS;
-const LEAVE_WITHIN_MS = (D.maxPingOut + 1) * D.pingIntervalMs + D.connectTimeoutMs + 2000;
+const LEAVE_WITHIN_MS = (D.maxPingOut + 1) * D.pingIntervalMs + D.connectTimeoutMs - 500;
 
-/** The server of the connection's next reconnect; fails after `timeoutMs`. */
-async function nextReconnect(nc: NatsConnection, timeoutMs = 20_000): Promise<string> {
+/** The server of the connection's next reconnect, and the addresses it dialled on the way; fails after `timeoutMs`. */
+async function nextReconnectTrail(nc: NatsConnection, timeoutMs = 20_000): Promise<{ to: string; dialled: string[] }> {
   const statuses = nc.status();
   const timer = setTimeout(() => (statuses as { stop?: () => void }).stop?.(), timeoutMs);
+  const dialled: string[] = [];
   try {
-    for await (const s of statuses) if (s.type === Events.Reconnect) return String(s.data);
+    for await (const s of statuses) {
+      if (s.type === DebugEvents.Reconnecting) dialled.push(String(s.data));
+      if (s.type === Events.Reconnect) return { to: String(s.data), dialled };
+    }
   } finally {
     clearTimeout(timer);
   }
   throw new Error(`no reconnect within ${timeoutMs} ms`);
+}
+
+/** The server of the connection's next reconnect; fails after `timeoutMs`. */
+async function nextReconnect(nc: NatsConnection, timeoutMs = 20_000): Promise<string> {
+  return (await nextReconnectTrail(nc, timeoutMs)).to;
 }
 
 describe('connectNats when its node stops answering', () => {
@@ -82,13 +92,16 @@ describe('connectNats when its node stops answering', () => {
 
   it('leaves the node within a few seconds though nothing is pulling, for another node it publishes and consumes through', async () => {
     const { nc, server, node } = await serviceConnection('idle-client');
-    const reconnected = nextReconnect(nc);
+    const reconnected = nextReconnectTrail(nc);
     const frozenAt = Date.now();
     node.pause();
-    const to = await reconnected;
+    const { to, dialled } = await reconnected;
     const movedMs = Date.now() - frozenAt;
-    console.log(`idle connection: left the frozen node ${server} for ${to} in ${movedMs} ms`);
+    console.log(`idle connection: left the frozen node ${server} for ${to} in ${movedMs} ms, dialling ${dialled.join(', ')}`);
     expect(to).not.toBe(server);
+    // The first reconnect goes to another node, not to the one just lost (rotatePastCurrentServer).
+    expect(dialled.length).toBeGreaterThan(0);
+    expect(dialled.some((a) => a.endsWith(server) || server.endsWith(a))).toBe(false);
     expect(nc.getServer()).not.toBe(server);
     expect(movedMs).toBeLessThan(LEAVE_WITHIN_MS);
 
