@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { uploadStatus } from '@voc/pipeline';
+import { uploadStatus, type UploadStatus } from '@voc/pipeline';
 import { keyOf } from '../auth';
 import type { GatewayDeps } from '../deps';
 import { ApiError, notFound, requestLog, unavailable } from '../errors';
@@ -17,7 +17,28 @@ import { asinOf, asinParam, UUID } from './params';
  * JetStream acknowledged every part (seed 004: the API only enqueues;
  * ingest-svc stores). GET /v1/uploads/:uploadId — that upload's progress.
  */
-/** The status of an upload whose record is still buffered: accepted, nothing stored yet. */
+/**
+ * The status of an upload whose record is still buffered: what the buffer
+ * knows of it (key, reviews, parts), with what ingest has stored meanwhile
+ * (`stored`, read without the record: undefined when nothing is stored yet
+ * or PostgreSQL is unreachable, which must not fail a status that needs
+ * only the buffer).
+ */
+function bufferedStatus(r: UploadRecord, stored: UploadStatus | undefined) {
+  const accepted = acceptedOnly(r);
+  if (!stored) return accepted;
+  return {
+    ...accepted,
+    parts: { ...accepted.parts, stored: stored.parts.stored },
+    stored: stored.stored,
+    duplicates: stored.duplicates,
+    rejected: stored.rejected,
+    stages: stored.stages,
+    complete: stored.complete && stored.parts.stored >= r.newParts.length,
+  };
+}
+
+/** An upload accepted, nothing stored yet. */
 function acceptedOnly(r: UploadRecord) {
   return {
     uploadId: r.id,
@@ -86,11 +107,13 @@ export function uploadRoutes(deps: GatewayDeps): Router {
     const id = req.params.uploadId as string;
     if (!UUID.test(id)) throw new ApiError('invalid_upload_id', 'an upload id is the UUID returned with 202 by POST /v1/products/:asin/reviews', [{ field: 'uploadId', message: 'expected a UUID' }]);
     const key = keyOf(res);
-    // Accepted by this replica a moment ago, its record not written yet: nothing stored so far.
+    // Accepted by this replica a moment ago, its record not written yet (records are written in
+    // batches): ingest may have stored its parts already.
     const buffered = deps.uploadRecords.pending(id.toLowerCase());
     if (buffered) {
       if (buffered.keyId !== key.id) throw notFound(`upload ${id}`);
-      res.json(acceptedOnly(buffered));
+      const stored = await uploadStatus(deps.db, id.toLowerCase()).catch(() => undefined);
+      res.json(bufferedStatus(buffered, stored));
       return;
     }
     const status = await uploadStatus(deps.db, id.toLowerCase());
