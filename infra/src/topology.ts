@@ -146,7 +146,7 @@ export const HAPROXY = { service: 'haproxy', postgresPort: 5000, natsPort: 4300,
  */
 export const NATS_URL = `nats://${HAPROXY.service}:${HAPROXY.natsPort}`;
 
-/** REDIS_URL of every service: the Sentinels name the master (see @voc/worker's redis-connection). */
+/** REDIS_URL of every service: the Sentinels name the master (see @voc/service-kit/redis-url). */
 export function redisUrl(role: DeployRole): string {
   return `redis+sentinel://:${ref('REDIS_PASSWORD', role)}@${SENTINELS.map((s) => `${s.name}:${s.port}`).join(',')}/${REDIS_MASTER_NAME}`;
 }

@@ -5,7 +5,7 @@ import type { PrismaClient } from '@voc/db';
 import { createRateLimiters } from '@voc/rate-limiter';
 import type { ServiceContext } from '@voc/service-kit';
 import { useDb, useNats, useRedis } from '@voc/worker';
-import { redisConnectionOptions } from '@voc/worker/redis-connection';
+import { redisConnectionOptions } from '@voc/service-kit/redis-url';
 import { mountGateway } from './app';
 import type { GatewayConfig } from './config';
 import type { GatewayDeps, LimiterStatsSource } from './deps';

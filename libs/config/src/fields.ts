@@ -42,7 +42,7 @@ export const connectionEnv = {
   NATS_URL: env.str('nats://127.0.0.1:4222'),
   NATS_USER: z.string().optional(),
   NATS_PASSWORD: z.string().optional(),
-  // redis+sentinel://[:password@]host:port,host:port/<master name>: the master the Sentinels name (@voc/worker's redis-connection).
+  // redis+sentinel://[:password@]host:port,host:port/<master name>: the master the Sentinels name (@voc/service-kit/redis-url).
   REDIS_URL: env.url(['redis', 'rediss', 'redis+sentinel'], 'redis://127.0.0.1:6379'),
   DATABASE_URL: env.url(['postgres', 'postgresql'], 'postgresql://voc:voc@127.0.0.1:5432/voc'),
   /** Default per service: SERVICES[name].env. */

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { redisConnectionOptions } from '@voc/service-kit/redis-url';
 import { limiterConfigFromEnv, limiterOptionsFor } from './env';
 import { createRateLimiter } from './limiter';
 import type { RateLimiter } from './types';
@@ -17,7 +18,9 @@ export interface CliIo {
  *   status [key…]                 every configured key (or those given), as JSON; exit 1 while one is halted
  *   resume <key> [--reason text]  end a halt (quota topped up, arrears paid)
  *   halt <key> --reason text [--probe-every-ms 60000]
- * Redis from REDIS_URL (default redis://127.0.0.1:6379); keys and limits from
+ * Redis from REDIS_URL as the services read it (default redis://127.0.0.1:6379;
+ * a redis+sentinel:// URL reaches the master the Sentinels name, as on the HA
+ * hosts, where an operator most needs `halt`); keys and limits from
  * the services' variables (LLM_MODEL, MAX_API_RPS, MAX_API_TPM, LLM_MODEL_LIMITS).
  * Returns the exit code: 0 done, 1 Redis trouble (or a halted key for status), 2 bad usage.
  */
@@ -67,7 +70,14 @@ export async function runLimiterCli(argv: string[], io: CliIo): Promise<number> 
     return 2;
   }
 
-  const redis = new Redis(io.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, lazyConnect: true });
+  let options;
+  try {
+    options = redisConnectionOptions(io.env.REDIS_URL || 'redis://127.0.0.1:6379');
+  } catch (err) {
+    io.err((err as Error).message);
+    return 2;
+  }
+  const redis = new Redis({ ...options, maxRetriesPerRequest: 1, lazyConnect: true });
   redis.on('error', () => undefined);
   const limiters: RateLimiter[] = [];
   try {

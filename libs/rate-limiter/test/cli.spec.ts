@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ensureBinaries, freePort, startProcess, waitUntil, type ManagedProcess } from '@voc/local-stack';
+import Redis from 'ioredis';
 import { createRateLimiter } from '../src';
 import { runLimiterCli } from '../src/operator-cli';
 import { QUICK, useRedis } from './support';
@@ -64,5 +68,50 @@ describe('npm run limiter', () => {
     });
     expect(code).toBe(1);
     expect(err).toMatch(/limiter resume/);
+  });
+
+  it('reaches the master through the Sentinels of a redis+sentinel:// URL, as on the HA hosts', async () => {
+    const master = new URL(env.url);
+    const dir = mkdtempSync(path.join(tmpdir(), 'voc-cli-sentinel-'));
+    const port = await freePort();
+    const conf = path.join(dir, 'sentinel.conf');
+    writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `sentinel monitor voc ${master.hostname} ${master.port} 1`, ''].join('\n'));
+    let sentinel: ManagedProcess | undefined;
+    try {
+      sentinel = startProcess('sentinel', ensureBinaries().redisServer, [conf, '--sentinel']);
+      await waitUntil('the Sentinel answers', async () => {
+        const r = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });
+        try {
+          await r.connect();
+          return (await r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'voc')) !== null;
+        } catch {
+          return false;
+        } finally {
+          r.disconnect();
+        }
+      }, undefined, 15_000);
+      let out = '';
+      let err = '';
+      const io = { env: { REDIS_URL: `redis+sentinel://127.0.0.1:${port}/voc`, LLM_MODEL_LIMITS: 'cli-key=20' }, out: (t: string) => (out += t), err: (t: string) => (err += t) };
+      expect(await runLimiterCli(['halt', 'cli-key', '--reason', 'through the Sentinel'], io)).toBe(0);
+      expect(err).toBe('');
+      // Stored in the master the Sentinel named (the test's Redis).
+      const limiter = createRateLimiter({ redis: env.clients.create(), key: 'cli-key', rps: 20, ...QUICK });
+      expect((await limiter.stats()).halted?.reason).toBe('through the Sentinel');
+      expect(await runLimiterCli(['resume', 'cli-key'], io)).toBe(0);
+      expect((await limiter.stats()).halted).toBeNull();
+      await limiter.close();
+      expect(JSON.parse(out.slice(out.lastIndexOf('{\n  "key"')))).toMatchObject({ key: 'cli-key', halted: null, mode: 'redis' });
+    } finally {
+      await sentinel?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a REDIS_URL it cannot read with exit code 2, naming the problem', async () => {
+    let err = '';
+    const code = await runLimiterCli(['status'], { env: { REDIS_URL: 'http://cache:6379', LLM_MODEL_LIMITS: 'cli-key=20' }, out: () => undefined, err: (t) => (err += t) });
+    expect(code).toBe(2);
+    expect(err).toContain('expected redis://, rediss:// or redis+sentinel://');
   });
 });

@@ -3,7 +3,7 @@ import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { createDbClient, type PrismaClient } from '@voc/db';
 import { connectNats, ensureStreams } from '@voc/messaging';
 import type { ServiceContext } from '@voc/service-kit';
-import { redisConnectionOptions } from './redis-connection';
+import { redisConnectionOptions } from '@voc/service-kit/redis-url';
 import { retryStartup } from './retry';
 
 export interface NatsDeps {

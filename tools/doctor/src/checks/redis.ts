@@ -7,7 +7,7 @@
  * replica to fail over to.
  */
 import Redis from 'ioredis';
-import { redact, redisConnectionOptions } from '@voc/worker/redis-connection';
+import { redact, redisConnectionOptions } from '@voc/service-kit/redis-url';
 import { fail, ok, warn, type CheckResult } from '../report';
 
 async function configValue(redis: Redis, key: string): Promise<string | undefined> {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { ensureBinaries, freePort, startProcess, waitUntil, type ManagedProcess } from '@voc/local-stack';
-import { redisConnectionOptions, RedisUrlError } from '../src/redis-connection';
+import { redisConnectionOptions, RedisUrlError } from '../src/redis-url';
 
 describe('REDIS_URL forms', () => {
   it('reads one server, with password, database and TLS', () => {
@@ -93,10 +93,14 @@ describe('a client from a redis+sentinel:// URL (real Redis and Sentinel)', () =
       ].join('\n'),
     );
     procs.push(startProcess('sentinel', bin.redisServer, [conf, '--sentinel']));
-    // Ready: the Sentinel has found the replica (a failover needs one).
-    await waitUntil('the sentinel sees the replica', async () => {
-      const replicas = await ask(ports.sentinel, (r) => r.call('SENTINEL', 'REPLICAS', 'voc') as Promise<unknown[]>);
-      return replicas.length === 1 && (await role(ports.b)) === 'slave';
+    // Ready: the Sentinel has found the replica and sees its link to the master up (a failover
+    // needs a replica it deems good; on a loaded machine the first sync can lag its discovery).
+    await waitUntil('the sentinel sees a good replica', async () => {
+      const replicas = await ask(ports.sentinel, (r) => r.call('SENTINEL', 'REPLICAS', 'voc') as Promise<string[][]>);
+      if (replicas.length !== 1) return false;
+      const fields = replicas[0]!;
+      const field = (name: string) => fields[fields.indexOf(name) + 1];
+      return field('flags') === 'slave' && field('master-link-status') === 'ok' && (await role(ports.b)) === 'slave';
     }, undefined, 20_000);
   }, 30_000);
 
