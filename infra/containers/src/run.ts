@@ -21,6 +21,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { intOption } from '@voc/two-hosts/harness';
 import { hostEnvFile, type EngineRef } from './compose-host';
 import type { DriverContext, DriverOptions } from './driver';
 import { Engine, machineFilesAbsent } from './engine';
@@ -71,11 +72,7 @@ function readOptions(): DriverOptions & { keep: boolean } {
       keep: { type: 'boolean' },
     },
   });
-  const int = (flag: string, raw: string | undefined, def: number, min: number) => {
-    const n = raw === undefined ? def : Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${flag}: expected an integer >= ${min}, got ${raw}`);
-    return n;
-  };
+  const int = intOption;
   return {
     products: int('products', values.products, 5, 2),
     maxReviews: int('max-reviews', values['max-reviews'], 300, 1),

@@ -37,7 +37,7 @@ import type { SimStatsSnapshot } from '@voc/llm-sim';
 import { ensureBinaries, startApp, waitReady, type RunningApp } from '@voc/local-stack';
 import { PG_NODES } from '@voc/infra';
 import { QUEUES } from '@voc/messaging';
-import { Database, LLM_SIM_NICE, netnsPrefix, reviewKey } from '@voc/two-hosts/harness';
+import { Database, intOption, LLM_SIM_NICE, netnsPrefix, reviewKey } from '@voc/two-hosts/harness';
 import { Cluster, type HostRun } from './cluster';
 import { loadDeployment, type HaDeployment } from './deployment';
 import { computeFigures, formatReport, type FailoverObservation, type HaObservations, type PhaseStats, type SyncWindow } from './figures';
@@ -83,11 +83,7 @@ function readOptions(): Options {
       keep: { type: 'boolean' },
     },
   });
-  const int = (flag: string, raw: string | undefined, def: number, min: number) => {
-    const n = raw === undefined ? def : Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${flag}: expected an integer >= ${min}, got ${raw}`);
-    return n;
-  };
+  const int = intOption;
   return {
     outageS: int('outage-s', values['outage-s'], 30, 5),
     warmupS: int('warmup-s', values['warmup-s'], 20, 5),

@@ -17,6 +17,7 @@ export { lostAndDuplicated, type Integrity } from './figures';
 export { HostServices, runOneShot, type HostPlan, type ObservedApp, type OneShot, type PlannedService, type SupervisedApp } from './hosts';
 export { mapPaths, prepareDirs, processPath, serviceProcess, spawnArgs, writeShims, type ImageContract, type ProcessLayout, type ServiceProcess } from './service-process';
 export { SupervisedHost } from './supervisor';
+export { intOption } from './options';
 export { CounterLedger, parsePrometheus, sumSamples, type CounterKey } from './metrics';
 export {
   dropExtraAddresses,
