@@ -34,7 +34,7 @@ import { hostVariable } from '@voc/infra';
 import { Database, planUploads, sendUploads, SIM_PROFILE, type UploadOutcome } from '@voc/two-hosts/harness';
 import { runCommand } from './command';
 import { ComposeHost, type ContainerState, type EngineRef } from './compose-host';
-import { computeFigures, formatReport, type ContainerObservations, type HostSummary, type StartupRow } from './figures';
+import { computeFigures, formatReport, type ContainerObservations, type HostSummary, type MemoryRow, type StartupRow } from './figures';
 import { PrometheusClient } from './prometheus';
 import { HealthWatch, readyAfter, readyPattern } from './startup';
 import { HOSTS, VIRTUAL_IP, type HostRole } from './testbed';
@@ -271,6 +271,7 @@ async function main(ctx: DriverContext): Promise<boolean> {
     const byQueue = (q: string) => onB.find((s) => s.metric.queue === q)?.value ?? 0;
     const targets = await prom.targets();
     const dashboard = await prom.dashboardQueries(Number(v('MAX_API_RPS')));
+    const memory = await peakMemory(prom);
     // Closed before PostgreSQL stops below (the server ending the session is an error event otherwise).
     await closeDb();
     const hosts: HostSummary[] = [summary('server-a', aNow), summary('server-b', bNow), summary('witness', wNow)];
@@ -305,6 +306,7 @@ async function main(ctx: DriverContext): Promise<boolean> {
       targets,
       notRunJobs: NOT_RUN.flatMap((n) => (n.job ? [n.job] : [])),
       dashboard,
+      memory,
       stopExitCodes,
       rootProcesses,
       integrity,
@@ -320,6 +322,24 @@ async function main(ctx: DriverContext): Promise<boolean> {
   } finally {
     await closeDb().catch(() => undefined);
   }
+}
+
+/**
+ * Each Node process's peak resident memory over the run as Prometheus sampled it (every scrape;
+ * A's own jobs carry no host label, B's arrive remote-written with host=server-b), by service and
+ * host: the figure issue 12 bounds (< 150 MB per service as the image runs it). Reported, not a
+ * failure of this run; a query error leaves the table empty.
+ */
+async function peakMemory(prom: PrometheusClient): Promise<MemoryRow[]> {
+  const samples = await prom.query('max by (job, host) (max_over_time(process_resident_memory_bytes[1h]))').catch((err: unknown) => {
+    say(`peak memory: ${(err as Error).message}`);
+    return [];
+  });
+  return samples
+    // The pipeline's services (llm-sim stands in for the provider, outside the fleet).
+    .filter((s) => isApp(s.metric.job ?? '') && s.metric.job !== 'llm-sim')
+    .map((s) => ({ host: s.metric.host || 'server-a', service: s.metric.job ?? '?', peakMb: Math.round(s.value / 2 ** 20) }))
+    .sort((x, y) => x.host.localeCompare(y.host) || x.service.localeCompare(y.service));
 }
 
 /**

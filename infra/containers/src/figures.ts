@@ -16,6 +16,16 @@ export interface StartupRow {
   healthyS?: number;
 }
 
+/** A service's peak resident memory on a host over the run (Prometheus, sampled at each scrape; max over its replicas). */
+export interface MemoryRow {
+  host: string;
+  service: string;
+  peakMb: number;
+}
+
+/** Issue 12's bound on each service's resident memory as the image runs it. */
+export const MEMORY_BOUND_MB = 150;
+
 export interface HostSummary {
   host: string;
   containers: number;
@@ -47,6 +57,7 @@ export interface ContainerObservations {
   /** Jobs not run on purpose (no image available) whose targets are expected down. */
   notRunJobs: string[];
   dashboard: DashboardQuery[];
+  memory: MemoryRow[];
   /** Exit codes of the app containers after `docker-compose stop` (SIGTERM), by container. */
   stopExitCodes: Record<string, number>;
   /** Containers whose main process runs as root (NATS excepted: its official image does). */
@@ -114,6 +125,9 @@ export function computeFigures(o: ContainerObservations): ContainerFigures {
     check('no main process runs as root (but NATS and etcd, as upstream ships them, and keepalived, which moves the address)', o.rootProcesses.length === 0, o.rootProcesses.join(', ') || 'none'),
     check('every app container stopped cleanly on SIGTERM (exit 0 within its grace period)', unclean.length === 0 && Object.keys(o.stopExitCodes).length > 0,
       unclean.length ? unclean.map(([n, c]) => `${n} exit ${c}`).join(', ') : `${Object.keys(o.stopExitCodes).length} containers, all exit 0`),
+    // A warning: issue 12's bound, shown here as the image runs the apps; not yet met by every service.
+    check(`every app under ${MEMORY_BOUND_MB} MB resident at its sampled peak`, o.memory.length > 0 && o.memory.every((m) => m.peakMb < MEMORY_BOUND_MB),
+      o.memory.length === 0 ? 'no sample' : o.memory.filter((m) => m.peakMb >= MEMORY_BOUND_MB).map((m) => `${m.host} ${m.service} ${m.peakMb} MB`).join(', ') || `highest ${Math.max(...o.memory.map((m) => m.peakMb))} MB`, 'warn'),
   ];
   return { lost, duplicated, checks, ok: checks.every((c) => c.ok || c.severity === 'warn') };
 }
@@ -153,6 +167,10 @@ export function formatReport(o: ContainerObservations, f: ContainerFigures): str
       ],
     ),
   );
+  if (o.memory.length > 0) {
+    lines.push('', 'Peak resident memory per service (MB, Prometheus process_resident_memory_bytes sampled at each scrape, max over replicas)');
+    lines.push(...table(['host / service', 'peak MB'], o.memory.map((m) => [`${m.host} ${m.service}`, m.peakMb])));
+  }
   lines.push('');
   for (const c of f.checks) lines.push(`${c.ok ? 'PASS' : c.severity === 'warn' ? 'WARN' : 'FAIL'}  ${c.name}: ${c.detail}`);
   return lines.join('\n');

@@ -25,6 +25,7 @@ function observations(over: Partial<ContainerObservations> = {}): ContainerObser
     ],
     notRunJobs: ['nats'],
     dashboard: [{ panel: 'Queue depth', expr: 'x', series: 0 }],
+    memory: [{ host: 'server-a', service: 'gateway', peakMb: 120 }, { host: 'server-b', service: 'theme-svc', peakMb: 140 }],
     stopExitCodes: { 'server-a_gateway_1': 0 },
     rootProcesses: [],
     recreatedByScaling: [],
@@ -69,6 +70,15 @@ describe('computeFigures', () => {
     expect(failed(observations({ hosts: [{ host: 'server-a', containers: 15, healthy: 13, withHealthcheck: 14 }] }))).toEqual(['every container of server-a healthy']);
     expect(failed(observations({ stopExitCodes: { x: 0, y: 137 } }))).toEqual(['every app container stopped cleanly on SIGTERM (exit 0 within its grace period)']);
     expect(failed(observations({ dashboard: [{ panel: 'p', expr: 'x(', series: 0, error: 'parse error' }] }))).toEqual(["the Grafana dashboard's queries all run on Prometheus"]);
+  });
+
+  it('warns, without failing the run, when an app peaks at or over the memory bound, naming it', () => {
+    const o = observations({ memory: [{ host: 'server-a', service: 'gateway', peakMb: 120 }, { host: 'server-b', service: 'theme-svc', peakMb: 190 }] });
+    const memory = computeFigures(o).checks.find((c) => c.name.startsWith('every app under 150 MB'))!;
+    expect([memory.ok, memory.severity, memory.detail]).toEqual([false, 'warn', 'server-b theme-svc 190 MB']);
+    expect(failed(o)).toEqual([]);
+    expect(computeFigures(observations()).checks.find((c) => c.name.startsWith('every app under'))).toMatchObject({ ok: true, detail: 'highest 140 MB' });
+    expect(formatReport(o, computeFigures(o))).toMatch(/server-b theme-svc\s+\|?\s*190/);
   });
 
   it('prints the summary row the issue asks for', () => {
