@@ -117,7 +117,6 @@ class RedisRateLimiter implements RateLimiter {
       rec: c.recoveryUs,
       pace: c.tokenPacing,
       recheck: HALT_RECHECK_MS * 1000,
-      reach: c.tokenReachCalls,
       id: `${this.rps}/${this.tpm}`,
     };
     this.reserveConfig = reserveConfigArgs(config);

@@ -14,7 +14,6 @@ export const DEFAULT_TUNING = Object.freeze({
   minFactor: 0.25,
   recoveryMs: 60_000,
   tokenPacing: 1.25,
-  tokenReachCalls: 2,
   settleFlushMs: 250,
   redisTimeoutMs: 1000,
   maxPauseMs: 300_000,
@@ -51,7 +50,6 @@ export interface ResolvedTuning {
   minFactor: number;
   recoveryUs: number;
   tokenPacing: number;
-  tokenReachCalls: number;
   laneShares: Readonly<Record<string, number>>;
   settleFlushMs: number;
   redisTimeoutMs: number;
@@ -118,7 +116,6 @@ export function resolveTuning(rps: number, tpm: number, t: LimiterTuning = {}): 
     minFactor: check('minFactor', t.minFactor ?? d.minFactor, { max: 1 }),
     recoveryUs: Math.round(check('recoveryMs', t.recoveryMs ?? d.recoveryMs) * 1000),
     tokenPacing: check('tokenPacing', t.tokenPacing ?? d.tokenPacing, { min: 1, inclusive: true }),
-    tokenReachCalls: check('tokenReachCalls', t.tokenReachCalls ?? d.tokenReachCalls, { min: 1, inclusive: true }),
     laneShares: validateLaneShares(t.laneShares ?? DEFAULT_LANE_SHARES),
     settleFlushMs: check('settleFlushMs', t.settleFlushMs ?? d.settleFlushMs),
     redisTimeoutMs: check('redisTimeoutMs', t.redisTimeoutMs ?? d.redisTimeoutMs),

@@ -48,15 +48,13 @@ export interface ReserveConfig {
   rec: number;
   pace: number;
   recheck: number;
-  /** How many of a call's own token spacings it may be placed ahead (beyond the horizon). */
-  reach: number;
   /** "rps/tpm" of this process, stored so a mismatch between processes can be reported. */
   id: string;
 }
 
 /** reserve.lua's ARGV[1..16], in its order. */
 export function reserveConfigArgs(c: ReserveConfig): (string | number)[] {
-  return [c.iv, c.w, c.tpw, c.hv, c.hn, c.ho, c.tv, c.tn, c.fence, c.ramp, c.floor, c.cold, c.rec, c.pace, c.recheck, c.reach, c.id];
+  return [c.iv, c.w, c.tpw, c.hv, c.hn, c.ho, c.tv, c.tn, c.fence, c.ramp, c.floor, c.cold, c.rec, c.pace, c.recheck, c.id];
 }
 
 export interface ReserveRequest {

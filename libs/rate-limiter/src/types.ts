@@ -162,8 +162,6 @@ export interface LimiterTuning {
   fenceMs?: number;
   /** Token pacing runs at this multiple of the token limit (the exact window check binds; pacing only smooths). Default 1.25. */
   tokenPacing?: number;
-  /** A token-heavy call may be placed this many of its own token spacings (tokens ÷ the token rate) past the horizon, so it is placed before the room it fits in opens. Default 2. */
-  tokenReachCalls?: number;
   /** Minimum shares of normal lanes while saturated, e.g. { translate: 0.25 }. Default DEFAULT_LANE_SHARES. */
   laneShares?: Readonly<Record<string, number>>;
   /** Pending settles go to Redis with the next reservation, or after this long. Default 250. */

@@ -32,7 +32,6 @@ const base: ReserveConfig = {
   rec: 60_000_000,
   pace: 1.25,
   recheck: 5_000_000,
-  reach: 2,
   id: '200/0',
 };
 const withTokens = (tpw: number, more: Partial<ReserveConfig> = {}): ReserveConfig => ({ ...base, tpw, id: `200/${tpw * 60}`, ...more });

@@ -20,9 +20,9 @@
 -- KEYS[4] token log zset: member "slot:tokens", score slot
 -- KEYS[5] lanes hash (see include/lanes.lua)
 -- ARGV (flat: cjson.decode would cost more than the rest of the script):
---   1..17  config: iv, w, tpw, hv, hn, ho, tv, tn, fence, ramp, floor, cold, rec, pace, recheck, reach, id
---   18     this caller's normal horizon µs ('' for hn), 19 lane, 20 the lane's minimum share
---   21..24 counts: vip demands, normal demands, releases, adjustments; then
+--   1..16  config: iv, w, tpw, hv, hn, ho, tv, tn, fence, ramp, floor, cold, rec, pace, recheck, id
+--   17     this caller's normal horizon µs ('' for hn), 18 lane, 19 the lane's minimum share
+--   20..23 counts: vip demands, normal demands, releases, adjustments; then
 --   the vip demands' tokens, the normal ones', releases (slot, tokens),
 --   adjustments (slot, token delta, 1 if the request was never sent)
 -- Returns { now, vipTurn|-1, normalTurn|-1, paused|0, flags (1 fenced, 2 halted),
@@ -32,15 +32,15 @@
 -- #include common
 -- #include lanes
 
-local CFG = { 'iv', 'w', 'tpw', 'hv', 'hn', 'ho', 'tv', 'tn', 'fence', 'ramp', 'floor', 'cold', 'rec', 'pace', 'recheck', 'reach' }
+local CFG = { 'iv', 'w', 'tpw', 'hv', 'hn', 'ho', 'tv', 'tn', 'fence', 'ramp', 'floor', 'cold', 'rec', 'pace', 'recheck' }
 local cfg = {}
 for i, name in ipairs(CFG) do cfg[name] = tonumber(ARGV[i]) end
-cfg.id = ARGV[17]
-local req = { hn = tonumber(ARGV[18]), lane = ARGV[19], share = tonumber(ARGV[20]) or 0,
+cfg.id = ARGV[16]
+local req = { hn = tonumber(ARGV[17]), lane = ARGV[18], share = tonumber(ARGV[19]) or 0,
   vip = {}, normal = {}, release = {}, adjust = {} }
 do
-  local nv, nn, nr, na = tonumber(ARGV[21]), tonumber(ARGV[22]), tonumber(ARGV[23]), tonumber(ARGV[24])
-  local i = 25
+  local nv, nn, nr, na = tonumber(ARGV[20]), tonumber(ARGV[21]), tonumber(ARGV[22]), tonumber(ARGV[23])
+  local i = 24
   for _ = 1, nv do req.vip[#req.vip + 1] = tonumber(ARGV[i]); i = i + 1 end
   for _ = 1, nn do req.normal[#req.normal + 1] = tonumber(ARGV[i]); i = i + 1 end
   for _ = 1, nr do req.release[#req.release + 1] = { tonumber(ARGV[i]), tonumber(ARGV[i + 1]) }; i = i + 2 end
@@ -275,12 +275,10 @@ end
 local granted = {}
 
 -- How far ahead a demand of n tokens may be placed: the class's horizon plus
--- `reach` times the demand's own token spacing. A token-heavy call must be
--- placed before the room it fits in opens (when an entry leaves the window),
--- or that room stays idle until some process comes back: with one spacing,
--- 4 processes reached 0.85 of the token limit, with two 0.91 (README).
+-- the demand's own token spacing, or a token-heavy call would only fit in
+-- the moment its turn comes and miss it at the slightest change.
 local function reach(horizon, n)
-  return horizon + cfg.reach * n * tauAt(now)
+  return horizon + n * tauAt(now)
 end
 
 -- Places a class's demands in order; a later demand may go before an unmet
