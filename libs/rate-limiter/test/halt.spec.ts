@@ -70,10 +70,10 @@ describe('halt, probe, resume (quota exhausted, account in arrears)', () => {
     const halted = () => metricValue(registry, 'rate_limiter_halted', { key: 'halt-stale' });
     try {
       await limiter.acquire();
-      // Hold every command for a while, so that the next reservation is still
-      // unanswered when halt() is called: Redis answers it "not halted" with a
-      // slot, then runs the halt.
-      await admin.client('PAUSE', 400, 'ALL');
+      // Hold every command for a second (ample on a loaded machine), so that
+      // the next reservation is still unanswered when halt() is called: Redis
+      // answers it "not halted" with a slot, then runs the halt.
+      await admin.client('PAUSE', 1000, 'ALL');
       const pending = limiter.acquire();
       await sleep(50);
       await limiter.halt('Arrearage', { probeEveryMs: 300 });
@@ -83,7 +83,7 @@ describe('halt, probe, resume (quota exhausted, account in arrears)', () => {
       // The slot reserved before the halt is void: what the caller gets is the fleet's probe.
       expect((await pending).probe).toBe(true);
 
-      await admin.client('PAUSE', 400, 'ALL');
+      await admin.client('PAUSE', 1000, 'ALL');
       const waiting = limiter.acquire();
       await sleep(50);
       await limiter.resume('operator');
