@@ -77,6 +77,13 @@ class RedisRateLimiter implements RateLimiter {
   private pausedUntil = 0;
   /** The halt reason as this process last saw it. */
   private halted: string | undefined;
+  /**
+   * When this process last learnt of a halt or resume other than from a
+   * reservation's reply (its own halt()/resume(), a fleet event). A reply
+   * to a reservation sent before that tells an older state and must not
+   * undo it (the halted gauge flickered to 0 after halt()).
+   */
+  private haltKnownAt = -Infinity;
   private degraded = false;
   private idMismatchLogged = false;
   private closed = false;
@@ -220,7 +227,7 @@ class RedisRateLimiter implements RateLimiter {
     if (!Number.isFinite(probeEveryMs) || probeEveryMs <= 0) {
       throw new RangeError(`rate limiter '${this.key}': probeEveryMs must be a number > 0, got ${probeEveryMs}`);
     }
-    this.setHalted(reason);
+    this.noteHalt(reason);
     try {
       await this.call('control', () => this.scripts.control(this.keys, 'halt', reason, probeEveryMs * 1000));
     } catch (err) {
@@ -230,9 +237,11 @@ class RedisRateLimiter implements RateLimiter {
   }
 
   async resume(reason = 'resumed'): Promise<void> {
+    // Replies to reservations sent before the resume reached Redis may still say "halted".
+    const sent = now();
     const r = await this.call('control', () => this.scripts.control(this.keys, 'resume', reason));
     if (r.changed) this.log.info({ reason }, 'resumed LLM work fleet-wide');
-    this.setHalted(undefined);
+    this.noteHalt(undefined, sent);
   }
 
   async stats(): Promise<LimiterStats> {
@@ -410,7 +419,7 @@ class RedisRateLimiter implements RateLimiter {
     this.clock.observe(sent, received, r.nowUs);
     this.roundTrips.add(received - sent);
     const toLocal = (us: number) => this.clock.toLocal(us, received);
-    this.noteState(r, toLocal);
+    this.noteState(r, toLocal, sent);
     this.failures = 0;
     if (vip.length > 0) this.vipTurnAt = r.vipTurnUs === undefined ? undefined : toLocal(r.vipTurnUs);
     if (normal.length > 0) {
@@ -422,6 +431,11 @@ class RedisRateLimiter implements RateLimiter {
       const slot: HeldSlot = { redisUs: s.slotUs, localAt: toLocal(s.slotUs), tokens: s.tokens, probe: s.probe, waiter: undefined };
       if (this.closed) {
         giveBack.push(slot);
+        continue;
+      }
+      // Reserved before a halt this process already knows of (its reply was older): void.
+      if (this.halted !== undefined && !slot.probe) {
+        this.drop(slot, 'halted');
         continue;
       }
       const meant = (s.priority === 'vip' ? vip : normal)[s.index];
@@ -448,9 +462,11 @@ class RedisRateLimiter implements RateLimiter {
   }
 
   /** What every reply says about the key: pause, halt, fence, budget factors, another process's limits. */
-  private noteState(r: ReserveReply, toLocal: (us: number) => number): void {
+  private noteState(r: ReserveReply, toLocal: (us: number) => number, sent: number): void {
     if (r.pausedUntilUs !== undefined) this.applyPause(toLocal(r.pausedUntilUs));
-    this.setHalted(r.haltReason);
+    // A reply to a reservation sent before this process learnt of a halt or
+    // resume tells an older state: it may neither clear nor set the halt.
+    if (sent >= this.haltKnownAt) this.setHalted(r.haltReason);
     this.metrics.budgetFactor.set({ key: this.key, dimension: 'requests' }, r.requestsFactor);
     this.metrics.budgetFactor.set({ key: this.key, dimension: 'tokens' }, r.tokensFactor);
     if (r.fenced) {
@@ -477,8 +493,8 @@ class RedisRateLimiter implements RateLimiter {
     if (e.type === 'pause') {
       this.log.info({ remainingMs: e.remainingMs, reason: e.reason, cause: e.cause }, 'paused by another process');
       this.applyPause(now() + e.remainingMs);
-    } else if (e.type === 'halt') this.setHalted(e.reason);
-    else this.setHalted(undefined);
+    } else if (e.type === 'halt') this.noteHalt(e.reason);
+    else this.noteHalt(undefined);
   }
 
   /** Hands every due slot to its caller, or drops it when it cannot be used safely. */
@@ -580,6 +596,12 @@ class RedisRateLimiter implements RateLimiter {
     // before the pause ends, so they need not be given back.
     for (const s of this.held.takeBefore(localUntil)) this.drop(s, 'paused');
     this.pump();
+  }
+
+  /** A halt or resume learnt from this process's own call or a fleet event: newer than any reply to a reservation sent before `at`. */
+  private noteHalt(reason: string | undefined, at = now()): void {
+    this.haltKnownAt = Math.max(this.haltKnownAt, at);
+    this.setHalted(reason);
   }
 
   private setHalted(reason: string | undefined): void {
