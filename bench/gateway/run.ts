@@ -53,7 +53,7 @@ const CPU_CLASSES_ON = a['cpu-classes'] === 'on';
 const STEP_NAMES = ['5k', '20k', 'saturation', 'abuse'] as const;
 const STEPS = new Set(a.steps!.split(',').map((x) => x.trim()));
 for (const x of STEPS) if (!(STEP_NAMES as readonly string[]).includes(x)) throw new Error(`--steps: '${x}' is not one of ${STEP_NAMES.join(', ')}`);
-const PHASES = ['read', 'parse', 'validate', 'plan', 'publish'] as const;
+const PHASES = ['limit', 'read', 'parse', 'validate', 'plan', 'publish'] as const;
 
 /** The niceness of the load process (a higher priority than every service's). */
 const CLIENT_PRIORITY = -10;

@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import path from 'node:path';
+import Redis from 'ioredis';
 import { ensureBinaries, startRedis, type RunningServer } from '@voc/local-stack';
 import { eventually, makeReviews, messageCount, startHarness, type Harness } from './support';
 
@@ -7,6 +9,7 @@ jest.setTimeout(120_000);
 const ASIN = 'B00LIMITS1';
 const ALICE = 'alice-secret-0123456789';
 const BOB = 'bob-secret-0123456789';
+const CAROL = 'carol-secret-0123456789';
 const RPS = 5;
 const PER_DAY = 30;
 let h: Harness;
@@ -14,7 +17,7 @@ let restarted: RunningServer | undefined;
 
 beforeAll(async () => {
   h = await startHarness({
-    GATEWAY_API_KEYS: `alice:${ALICE},bob:${BOB}`,
+    GATEWAY_API_KEYS: `alice:${ALICE},bob:${BOB},carol:${CAROL}`,
     GATEWAY_KEY_RPS: String(RPS),
     GATEWAY_KEY_REVIEWS_PER_DAY: String(PER_DAY),
   });
@@ -81,6 +84,45 @@ describe('per-key limits', () => {
     expect(text).toMatch(/gateway_http_requests_total\{method="GET",route="\/v1\/keys\/me",status="200",key="alice"/);
     expect(text).not.toContain(ALICE);
     expect(text).not.toContain(BOB);
+  });
+
+  it("reads a key's body while Redis answers only when the key had tokens to spare, and admits nothing Redis refused", async () => {
+    // Two answers on this replica: Carol's bucket (2 × RPS) still holds plenty.
+    for (let i = 0; i < 2; i++) expect((await h.api('/v1/keys/me', { key: CAROL })).status).toBe(200);
+    // Another replica empties the bucket meanwhile (as Redis sees it: tokens 0, now).
+    const redis = new Redis(h.stack.redisUrl);
+    try {
+      const [s, us] = await redis.time();
+      await redis.hset('voc:gw:key:carol:bucket', 'tokens', '0', 'at', String(Number(s) * 1000 + Math.floor(Number(us) / 1000)));
+    } finally {
+      redis.disconnect();
+    }
+    const before = await messageCount(h.jsm, 'INGEST');
+    // This replica's hint said "plenty": the body is read while Redis answers, and Redis' no still refuses it.
+    const over = await upload(CAROL, makeReviews(3, 'carol-a'));
+    expect(over.status).toBe(429);
+    expect((await over.json()).error.code).toBe('rate_limited');
+    expect(await messageCount(h.jsm, 'INGEST')).toBe(before);
+    // Now known to be at its limit: refused before its body is read. The request announces a body
+    // it never sends; an answer proves nobody waited for it.
+    const head = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(new URL(h.base).port), '127.0.0.1');
+      let got = '';
+      const t = setTimeout(() => (sock.destroy(), reject(new Error(`no answer without the body; got ${JSON.stringify(got)}`))), 5000);
+      sock.on('data', (d) => {
+        got += d.toString('latin1');
+        if (got.includes('\r\n\r\n')) {
+          clearTimeout(t);
+          sock.destroy();
+          resolve(got);
+        }
+      });
+      sock.on('error', reject);
+      sock.write(`POST /v1/products/${ASIN}/reviews HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${CAROL}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`);
+    });
+    expect(head).toMatch(/^HTTP\/1\.1 429 /);
+    expect(head.toLowerCase()).toContain('connection: close');
+    expect(await messageCount(h.jsm, 'INGEST')).toBe(before);
   });
 
   it('fails open while Redis is down: requests are served, the state is shown, uploads stay ready; enforced again once it is back', async () => {
