@@ -19,9 +19,9 @@ import { uploadRoutes } from './routes/uploads';
  * Mounts the gateway on an express app that already serves /healthz and
  * /readyz (runService does that; /metrics is on its own port). Order matters:
  * public docs and upload readiness, then auth, then the key's rate limit (so
- * nobody unauthenticated or near their limit makes us read a body; a key
- * within it has its body read while Redis answers), then the bounded JSON
- * body reader, the rate decision's admission, the routes, and the error handler. Returns the
+ * nobody unauthenticated or near their limit makes us read a body; a key with
+ * tokens to spare does not wait for Redis), then the bounded JSON body
+ * reader, the routes, and the error handler. Returns the
  * in-flight tracker so shutdown can let running requests finish.
  */
 export function mountGateway(app: Express, deps: GatewayDeps): InFlightRequests {
@@ -36,9 +36,8 @@ export function mountGateway(app: Express, deps: GatewayDeps): InFlightRequests 
     next();
   });
   app.use(docsRoutes(), uploadReadiness(deps));
-  const rate = keyRateLimit(deps.keyLimits, metrics);
-  app.use(bearerAuth(deps.keys), rate.take);
-  app.use(jsonBody(settings.body, new BodyBudget(settings.body.budgetBytes, metrics), metrics), rate.admit);
+  app.use(bearerAuth(deps.keys), keyRateLimit(deps.keyLimits, metrics));
+  app.use(jsonBody(settings.body, new BodyBudget(settings.body.budgetBytes, metrics), metrics));
   // Routers carry full paths (/v1/…) so the route template in logs and metrics is complete.
   app.use(uploadRoutes(deps), productRoutes(deps), reportRoutes(deps), queueRoutes(deps), usageRoutes(deps), keyRoutes(deps));
   app.use(unknownRoute);

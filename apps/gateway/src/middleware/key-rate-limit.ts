@@ -1,56 +1,64 @@
-import type { RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import { keyOf } from '../auth';
-import type { KeyLimits, LimitDecision } from '../keys/key-limits';
+import type { KeyLimits } from '../keys/key-limits';
 import type { GatewayMetrics } from '../metrics';
 import { limited } from '../routes/limited';
 import { phaseTimer } from './phase-timer';
 
 /**
- * One token of the key's bucket per request (one Redis round trip), else 429
- * `rate_limited` with Retry-After. Two middlewares: `take` after auth asks
- * Redis, `admit` before the routes lets nothing through that the decision
- * has not allowed.
+ * One token of the key's bucket per request (one Redis script call), else
+ * 429 `rate_limited` with Retry-After.
  *
- * The round trip overlaps the reading and parsing of the body when the key
- * had tokens to spare at its last answer on this replica (each request sent
- * since counted off): a key within its limits does not wait for Redis before
- * its body is read, which bench:gateway showed as a share of an upload's
- * latency on a busy machine. A key near or over its limit, or not seen yet,
- * waits for the decision before its body is read, so a flooding key still
- * costs the gateway only a header parse and a script call. The hint is only
- * about when to wait: every request is admitted by Redis' answer.
+ * A key with tokens to spare does not wait for that call: when this
+ * replica's last answer for the key (less than HINT_MAX_AGE_MS ago) left at
+ * least HEADROOM tokens more than the requests it has sent since, Redis will
+ * grant this one too (a bucket only refills), so the request goes on at once
+ * and the token is taken alongside; the answer updates the count. bench:gateway
+ * showed the round trip, on a busy machine, as a share of every upload's
+ * latency. A key near or over its limit, or not seen lately, waits for the
+ * answer before its body is read, so a flooding key costs the gateway only a
+ * header parse and a script call, and is refused exactly. With several
+ * replicas, a key can exceed its bucket by what the other replicas took from
+ * it within one round trip (the spare HEADROOM - 1 tokens absorb some).
  */
-export interface KeyRateLimit {
-  take: RequestHandler;
-  admit: RequestHandler;
-}
-
-/** Tokens the key must have had to spare for its next request to skip the wait (other replicas take from the same bucket). */
-const OVERLAP_HEADROOM = 2;
-/** Keys whose last answer this replica remembers (bounded: keys are configured, but ids come from outside). */
+const HEADROOM = 2;
+/** Past this, a key's last answer is not trusted (another replica may have emptied the bucket since). */
+const HINT_MAX_AGE_MS = 1000;
+/** Keys whose last answer this replica remembers (keys are configured, but bounded anyway). */
 const MAX_HINTS = 10_000;
 
-const PENDING = 'keyRateDecision';
+interface Hint {
+  /** Tokens left at the last answer. */
+  tokens: number;
+  at: number;
+  /** Requests sent to Redis and not answered yet. */
+  outstanding: number;
+}
 
-export function keyRateLimit(limits: KeyLimits, metrics: GatewayMetrics): KeyRateLimit {
-  const tokensLeft = new Map<string, number>();
-  const refusal = (keyId: string, d: LimitDecision) =>
-    limited(metrics, keyId, 'rate_limited', d.retryAfterS, `this key may send ${limits.settings.rps} requests per second (burst ${limits.settings.burst}); retry after ${d.retryAfterS} s`);
-
-  const take: RequestHandler = (req, res, next) => {
+export function keyRateLimit(limits: KeyLimits, metrics: GatewayMetrics): RequestHandler {
+  const hints = new Map<string, Hint>();
+  return (req, res, next) => {
     const key = keyOf(res);
     const timer = phaseTimer(res);
-    const hint = tokensLeft.get(key.id);
+    let hint = hints.get(key.id);
+    if (!hint) {
+      if (hints.size >= MAX_HINTS) hints.clear();
+      hint = { tokens: 0, at: 0, outstanding: 0 };
+      hints.set(key.id, hint);
+    }
+    const h = hint;
+    const spare = Date.now() - h.at <= HINT_MAX_AGE_MS && h.tokens - h.outstanding >= HEADROOM;
+    h.outstanding++;
     const decision = limits.takeRequest(key.id).then((d) => {
+      h.outstanding--;
       if (d.tokensLeft !== undefined) {
-        if (tokensLeft.size >= MAX_HINTS && !tokensLeft.has(key.id)) tokensLeft.clear();
-        tokensLeft.set(key.id, d.tokensLeft);
+        h.tokens = d.tokensLeft;
+        h.at = Date.now();
       }
       return d;
     });
-    if (hint !== undefined && hint >= OVERLAP_HEADROOM) {
-      tokensLeft.set(key.id, hint - 1);
-      (res.locals as Record<string, unknown>)[PENDING] = decision;
+    if (spare) {
+      timer.mark('limit');
       return next();
     }
     decision.then(
@@ -61,28 +69,9 @@ export function keyRateLimit(limits: KeyLimits, metrics: GatewayMetrics): KeyRat
         }
         // An unread body would otherwise have to be drained from the connection.
         if (req.get('content-length') !== undefined || req.get('transfer-encoding') !== undefined) res.set('Connection', 'close');
-        next(refusal(key.id, d));
+        next(limited(metrics, key.id, 'rate_limited', d.retryAfterS, `this key may send ${limits.settings.rps} requests per second (burst ${limits.settings.burst}); retry after ${d.retryAfterS} s`));
       },
       (err: unknown) => next(err),
     );
   };
-
-  const admit: RequestHandler = (_req, res, next) => {
-    const pending = pendingDecision(res);
-    if (!pending) return next();
-    pending.then(
-      (d) => {
-        if (!d.allowed) return next(refusal(keyOf(res).id, d));
-        phaseTimer(res).mark('limit');
-        next();
-      },
-      (err: unknown) => next(err),
-    );
-  };
-
-  return { take, admit };
-}
-
-function pendingDecision(res: Response): Promise<LimitDecision> | undefined {
-  return (res.locals as Record<string, unknown>)[PENDING] as Promise<LimitDecision> | undefined;
 }
