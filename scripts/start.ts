@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { env, loadConfig, SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
+import { cpuClassOf, env, loadConfig, SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
 import { applyMigrations } from '@voc/db/migrate';
 import { startApp, startStack, waitReady, type RunningApp, type Stack } from '@voc/local-stack';
 
@@ -95,12 +95,13 @@ async function main(): Promise<void> {
       // Explicit environment wins over the definitions (e.g. CONCURRENCY=10 npm start).
       const env = { ...serviceEnvironment(name), ...pickSet(Object.keys(serviceEnvironment(name))), ...shared };
       if (name === 'llm-sim') env.LLM_SIM_PORT = String(llmSimPort);
-      apps.push(startApp(ROOT, name, env, path.join(VOC, 'logs', `${name}.log`)));
+      // Batch work yields the CPU to the upload path (libs/config cpu-class.ts).
+      apps.push(startApp(ROOT, name, env, path.join(VOC, 'logs', `${name}.log`), { nice: cpuClassOf(name).nice }));
     }
     await Promise.all(apps.map((a) => waitReady(a)));
     const gw = apps.find((a) => a.name === 'gateway')!;
     say('every service is ready:');
-    for (const a of apps) say(`  ${a.name.padEnd(14)} http://127.0.0.1:${a.port}  (pid ${a.pid}, log .voc/logs/${a.name}.log)`);
+    for (const a of apps) say(`  ${a.name.padEnd(14)} http://127.0.0.1:${a.port}  (pid ${a.pid}, ${cpuClassOf(a.name).cpuClass}, log .voc/logs/${a.name}.log)`);
     say('');
     say(`gateway  http://127.0.0.1:${gw.port}`);
     say(`API key  ${apiKeys.split(',')[0]}`);

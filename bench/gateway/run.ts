@@ -18,7 +18,13 @@
  * CPU priority (as root): it stands in for plug-ins on other machines, and its
  * own waits for a core would count as gateway latency.
  *
- * Options (or BENCH_* env): --seconds 20 --latency 1000 --saturation-seconds 15;
+ * The pipeline runs as under `npm start`: each service at its CPU class's
+ * priority (libs/config cpu-class.ts: the batch workers and llm-sim niced, the
+ * gateway, NATS and Redis not); `--cpu-classes off` runs every process at
+ * one priority, for comparison.
+ *
+ * Options (or BENCH_* env): --seconds 20 --latency 1000 --saturation-seconds 15 --cpu-classes on
+ * --steps 5k,20k,saturation,abuse (a subset for a shorter run);
  * BENCH_GATEWAY_NODE_OPTIONS: NODE_OPTIONS of the gateway (e.g. `--require` a
  * profiler; --cpu-prof is not allowed in NODE_OPTIONS).
  */
@@ -26,7 +32,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fork } from 'node:child_process';
-import { setPriority } from 'node:os';
+import { loadavg, setPriority } from 'node:os';
+import { cpuClassOf } from '@voc/config';
 import { startPipeline, type Pipeline } from '@voc/e2e';
 import { PER_UPLOAD, type LoadJob, type LoadOutcome } from './load-job';
 
@@ -35,11 +42,18 @@ const { values: a } = parseArgs({
     seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '20' },
     latency: { type: 'string', default: process.env.BENCH_LATENCY_MS ?? '1000' },
     'saturation-seconds': { type: 'string', default: process.env.BENCH_SATURATION_SECONDS ?? '15' },
+    'cpu-classes': { type: 'string', default: process.env.BENCH_CPU_CLASSES ?? 'on' },
+    steps: { type: 'string', default: process.env.BENCH_STEPS ?? '5k,20k,saturation,abuse' },
   },
 });
 const SECONDS = Number(a.seconds);
 const SAT_SECONDS = Number(a['saturation-seconds']);
-const PHASES = ['read', 'parse', 'validate', 'plan', 'publish'] as const;
+if (a['cpu-classes'] !== 'on' && a['cpu-classes'] !== 'off') throw new Error(`--cpu-classes is 'on' or 'off', not '${a['cpu-classes']}'`);
+const CPU_CLASSES_ON = a['cpu-classes'] === 'on';
+const STEP_NAMES = ['5k', '20k', 'saturation', 'abuse'] as const;
+const STEPS = new Set(a.steps!.split(',').map((x) => x.trim()));
+for (const x of STEPS) if (!(STEP_NAMES as readonly string[]).includes(x)) throw new Error(`--steps: '${x}' is not one of ${STEP_NAMES.join(', ')}`);
+const PHASES = ['limit', 'read', 'parse', 'validate', 'plan', 'publish'] as const;
 
 /** The niceness of the load process (a higher priority than every service's). */
 const CLIENT_PRIORITY = -10;
@@ -64,6 +78,19 @@ function load(job: LoadJob): Promise<LoadOutcome> {
     child.once('exit', (code) => (outcome ? resolve(outcome) : reject(new Error(`bench load process exited with ${code} and no result`))));
     child.send(job);
   });
+}
+
+/**
+ * llm-sim answers from this process' main thread: give that thread llm-sim's class, as `npm start`
+ * runs it (Linux sets a niceness per thread; the services are started already, at theirs). Only
+ * as root: the load processes forked later inherit it, and only root can raise them again.
+ */
+function simAtItsClass(): void {
+  if (process.getuid?.() !== 0) {
+    console.warn('bench: not root: llm-sim (in this process) keeps the default priority');
+    return;
+  }
+  setPriority(cpuClassOf('llm-sim').nice);
 }
 
 /** Peak RSS (MB) of a process while `during` runs, sampled every 100 ms from /proc. */
@@ -121,6 +148,8 @@ interface StepResult {
   timeouts: number;
   rssPeakMb: number;
   phasesMs: Record<string, number>;
+  /** The machine's 1-minute load average at the end of the step. */
+  load1: number;
 }
 
 async function step(p: Pipeline, name: string, tag: string, opts: { seconds: number; rate?: number; connections: number }): Promise<StepResult> {
@@ -147,9 +176,10 @@ async function step(p: Pipeline, name: string, tag: string, opts: { seconds: num
     timeouts: r.timeouts,
     rssPeakMb: peakMb,
     phasesMs: phaseMeans(before, after),
+    load1: Math.round(loadavg()[0]! * 100) / 100,
   };
   console.log(
-    `${name}: ${out.uploadsPerS} uploads/s (${out.reviewsPerS} reviews/s), p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}, errors ${out.errors}, gateway RSS peak ${peakMb} MB; phases (ms) ${JSON.stringify(out.phasesMs)}`,
+    `${name}: ${out.uploadsPerS} uploads/s (${out.reviewsPerS} reviews/s), p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}, errors ${out.errors}, gateway RSS peak ${peakMb} MB; phases (ms) ${JSON.stringify(out.phasesMs)}; load ${out.load1}`,
   );
   return out;
 }
@@ -166,42 +196,63 @@ async function abuse(p: Pipeline, seconds: number): Promise<{ rssPeakMb: number;
 
 async function main() {
   const latency = Number(a.latency);
-  console.log(`gateway bench: uploads of ${PER_UPLOAD} reviews, ${SECONDS} s per rate, llm-sim at ${latency} ms; autocannon in a process of its own shares the 2 cores with every service`);
+  console.log(
+    `gateway bench: uploads of ${PER_UPLOAD} reviews, ${SECONDS} s per rate, llm-sim at ${latency} ms; autocannon in a process of its own shares the 2 cores with every service; CPU classes ${CPU_CLASSES_ON ? 'on (batch workers and llm-sim niced)' : 'off (every process at one priority)'}`,
+  );
   const p = await startPipeline({
     sim: { latencyMs: latency, jitterMs: Math.round(latency / 5) },
     // Per-key limits off for the bench: one key plays the whole plug-in fleet.
     env: { LOG_LEVEL: 'warn' },
     serviceEnv: { gateway: { GATEWAY_KEY_RPS: '1000000', ...(process.env.BENCH_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS } : {}) } },
+    cpuClasses: CPU_CLASSES_ON,
   });
+  if (CPU_CLASSES_ON) simAtItsClass();
   try {
     const gw = p.apps.get('gateway')!;
     const idleRss = rssMb(gw.pid);
     // Warm-up (connections, JIT, first products), not measured.
     await step(p, 'warm-up', 'warm', { seconds: 5, rate: 20, connections: 10 });
     const steps: StepResult[] = [];
-    steps.push(await step(p, '5,000 reviews/s', 'r5k', { seconds: SECONDS, rate: 50, connections: 50 }));
-    steps.push(await step(p, '20,000 reviews/s', 'r20k', { seconds: SECONDS, rate: 200, connections: 100 }));
-    steps.push(await step(p, 'saturation', 'sat', { seconds: SAT_SECONDS, connections: 32 }));
-    const abused = await abuse(p, 10);
+    if (STEPS.has('5k')) steps.push(await step(p, '5,000 reviews/s', 'r5k', { seconds: SECONDS, rate: 50, connections: 50 }));
+    if (STEPS.has('20k')) steps.push(await step(p, '20,000 reviews/s', 'r20k', { seconds: SECONDS, rate: 200, connections: 100 }));
+    if (STEPS.has('saturation')) steps.push(await step(p, 'saturation', 'sat', { seconds: SAT_SECONDS, connections: 32 }));
+    const abused = STEPS.has('abuse') ? await abuse(p, 10) : undefined;
     const queues = (await (await fetch(`${p.gatewayUrl}/v1/queues`, { headers: { authorization: `Bearer ${p.apiKey}` } })).json()) as { streams?: { INGEST?: { pending?: number } } };
 
-    const cols = ['step', 'uploads/s', 'reviews/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'RSS MB', ...PHASES.map((ph) => `${ph} ms`)];
-    const rows = steps.map((s) => [s.name, String(s.uploadsPerS), String(s.reviewsPerS), String(s.p50), String(s.p99), String(s.max), String(s.non2xx + s.errors), String(s.rssPeakMb), ...PHASES.map((ph) => String(s.phasesMs[ph]))]);
+    const cols = ['step', 'uploads/s', 'reviews/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'RSS MB', ...PHASES.map((ph) => `${ph} ms`), 'load 1m'];
+    const rows = steps.map((s) => [
+      s.name,
+      String(s.uploadsPerS),
+      String(s.reviewsPerS),
+      String(s.p50),
+      String(s.p99),
+      String(s.max),
+      String(s.non2xx + s.errors),
+      String(s.rssPeakMb),
+      ...PHASES.map((ph) => String(s.phasesMs[ph])),
+      String(s.load1),
+    ]);
     const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
     console.log(`\n${cols.map((c, i) => c.padStart(widths[i]!)).join('  ')}`);
     console.log('-'.repeat(widths.reduce((x, y) => x + y + 2, 0)));
     for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join('  '));
     console.log(`\nbaseline (issue 10, before this work): p99 174 ms at 5,000 reviews/s; 23,000 reviews/s at saturation with p99 135 ms`);
-    console.log(`gateway RSS: idle ${idleRss} MB; under abuse (3.9 MB bodies × 64 connections) peak ${abused.rssPeakMb} MB, answers ${JSON.stringify(abused.statuses)}`);
+    console.log(
+      `gateway RSS: idle ${idleRss} MB${abused ? `; under abuse (3.9 MB bodies × 64 connections) peak ${abused.rssPeakMb} MB, answers ${JSON.stringify(abused.statuses)}` : ''}`,
+    );
     console.log(`INGEST pending after the run: ${queues.streams?.INGEST?.pending ?? '?'} messages (ingest-svc catching up)`);
-    console.log('machine: 2 cores shared by autocannon, every service, NATS, Redis, PostgreSQL (and other work on it at the time)');
+    console.log(
+      `machine: 2 cores shared by autocannon, every service, NATS, Redis, PostgreSQL (and other work on it at the time); load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
 
     const dir = path.resolve(__dirname, '../results');
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `gateway-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(
       file,
-      JSON.stringify({ params: { SECONDS, SAT_SECONDS, latencyMs: latency, perUpload: PER_UPLOAD }, baseline: { p99At5kMs: 174, saturationReviewsPerS: 23_000, saturationP99Ms: 135 }, idleRssMb: idleRss, steps, abuse: abused }, null, 2),
+      JSON.stringify({ params: { SECONDS, SAT_SECONDS, latencyMs: latency, perUpload: PER_UPLOAD, cpuClasses: CPU_CLASSES_ON, loadAverage: loadavg() }, baseline: { p99At5kMs: 174, saturationReviewsPerS: 23_000, saturationP99Ms: 135 }, idleRssMb: idleRss, steps, abuse: abused }, null, 2),
     );
     console.log(`JSON: ${path.relative(process.cwd(), file)}`);
   } finally {

@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
+import { cpuClassOf, SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
 import { applyMigrations } from '@voc/db/migrate';
 import { startLlmSim, type LlmSim, type SimConfig, type SimStatsSnapshot } from '@voc/llm-sim';
 import { stablePort, startApp, startFaultProxy, startTestStack, waitReady, type FaultProxy, type RunningApp, type TestStack } from '@voc/local-stack';
@@ -49,6 +49,12 @@ export interface PipelineOptions {
   databaseProxy?: boolean;
   /** How long a service may take to answer /readyz, at start and at startService() (default 90 s; tsx compiles each at start, slow on a loaded machine). */
   readyTimeoutMs?: number;
+  /**
+   * Run each service at its CPU class's priority, as `npm start` does (batch workers niced).
+   * Off by default: tests share the machine with other work and time their waits for
+   * services at the same priority; benchmarks of the upload path turn it on.
+   */
+  cpuClasses?: boolean;
 }
 
 export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
@@ -98,7 +104,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
         name,
         { ...serviceEnvironment(name), ...env, ...metrics, ...opts.serviceEnv?.[name], ...extraEnv, [def.portVar]: String(port) },
         path.join(logDir, `${name}.log`),
-        { port },
+        { port, ...(opts.cpuClasses ? { nice: cpuClassOf(name).nice } : {}) },
       );
       apps.set(name, app);
       await waitReady(app, opts.readyTimeoutMs ?? 90_000);

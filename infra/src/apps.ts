@@ -4,6 +4,7 @@
  * limit, and the connection settings and secrets every host shares.
  */
 import {
+  cpuClassOf,
   placement,
   serviceDefinition,
   serviceEnvironment,
@@ -122,10 +123,15 @@ export function appService(name: ServiceName, role: DeployRole): ComposeService 
     ...(deps ? { depends_on: deps } : {}),
     healthcheck: APP_HEALTHCHECK,
     mem_limit: mebibytes(place.memoryMb),
+    cpu_shares: cpuClassOf(name).cpuShares,
     stop_grace_period: APP_STOP_GRACE,
     logging: LOGGING,
     notes: { service: `seed 000: ${place.seedWorker}${place.profile ? ` (only with --profile ${place.profile})` : ''}` },
   };
+  svc.notes!.cpu_shares =
+    cpuClassOf(name).cpuClass === 'batch'
+      ? 'CPU class batch: yields the cores to the upload path (gateway, NATS, Redis) when they are contended.'
+      : 'CPU class interactive: the upload path.';
   if (name === 'gateway') svc.notes!.ports = "Private address only: both hosts' HAProxy send uploads here (the public port is HAProxy's).";
   return svc;
 }

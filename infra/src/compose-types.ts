@@ -3,6 +3,7 @@
  * tests inspect and what a process-based harness can run. `composeYaml`
  * turns it into the committed YAML (notes become comments).
  */
+import { CPU_CLASSES, SERVER_CPU_CLASSES, type ServerName } from '@voc/config';
 import { commented, toYaml, type YamlMap, type YamlValue } from './yaml';
 
 export type DependencyCondition = 'service_healthy' | 'service_started' | 'service_completed_successfully';
@@ -37,6 +38,8 @@ export interface ComposeService {
   depends_on?: Record<string, { condition: DependencyCondition }>;
   healthcheck: Healthcheck;
   mem_limit: string;
+  /** CPU weight under contention (libs/config cpu-class.ts); unset = Docker's default 1024. */
+  cpu_shares?: number;
   shm_size?: string;
   stop_grace_period?: string;
   logging: { driver: 'json-file'; options: { 'max-size': string; 'max-file': string } };
@@ -52,6 +55,9 @@ export interface ComposeFile {
 }
 
 export const LOGGING: ComposeService['logging'] = { driver: 'json-file', options: { 'max-size': '50m', 'max-file': '5' } };
+
+/** A server's container CPU weight, from its class in libs/config (cpu-class.ts). */
+export const serverCpuShares = (server: ServerName): number => CPU_CLASSES[SERVER_CPU_CLASSES[server]].cpuShares;
 
 /** "1536m" for compose's mem_limit. */
 export const mebibytes = (mb: number): string => `${mb}m`;
@@ -80,6 +86,7 @@ const COMPOSE_KEYS: readonly (keyof ComposeService)[] = [
   'depends_on',
   'healthcheck',
   'mem_limit',
+  'cpu_shares',
   'shm_size',
   'stop_grace_period',
   'logging',

@@ -3,7 +3,7 @@
  * generated tables of infra/README.md (between `<!-- generated:NAME -->` and
  * `<!-- /generated:NAME -->`), so the docs show the numbers compose uses.
  */
-import { placement, serviceEnvironment, servicesOn, DEPLOY_ROLES, type DeployRole } from '@voc/config';
+import { CPU_CLASSES, cpuClassOf, placement, serviceEnvironment, servicesOn, DEPLOY_ROLES, type DeployRole } from '@voc/config';
 import { memoryBudget } from './hosts';
 import { OVERRIDES } from './overrides';
 import { sampleValue, variablesOf } from './variables';
@@ -42,20 +42,23 @@ export function envExample(role: DeployRole): string {
 
 const SETTINGS = ['CONCURRENCY', 'INSIGHT_PARALLEL_SIZE', 'THEME_PARALLEL_SIZE', 'LEARNING_BACKUP', 'DB_POOL_SIZE'];
 
-/** The services of every host with their seed worker, settings and memory. */
+/** The services of every host with their seed worker, settings, memory and CPU class. */
 export function hostsTable(): string {
   const out: string[] = [];
   for (const role of DEPLOY_ROLES) {
     const b = memoryBudget(role);
-    out.push(`**${ROLE_TITLES[role]}**`, '', '| container | seed 000 worker | settings | memory limit |', '| --- | --- | --- | --- |');
+    out.push(`**${ROLE_TITLES[role]}**`, '', '| container | seed 000 worker | settings | memory limit | CPU class (cpu_shares) |', '| --- | --- | --- | --- | --- |');
     for (const name of servicesOn(role)) {
       const p = placement(name, role)!;
       const env = serviceEnvironment(name, role);
       const settings = SETTINGS.filter((k) => env[k] !== undefined).map((k) => `${k} ${env[k]}`).join(', ');
-      out.push(`| ${name}${p.profile ? ` (profile ${p.profile})` : ''} | ${p.seedWorker} | ${settings || '—'} | ${p.memoryMb} MB |`);
+      const cpu = cpuClassOf(name);
+      out.push(`| ${name}${p.profile ? ` (profile ${p.profile})` : ''} | ${p.seedWorker} | ${settings || '—'} | ${p.memoryMb} MB | ${cpu.cpuClass} (${cpu.cpuShares}) |`);
     }
     const others = Object.entries(b.byService).filter(([n]) => !servicesOn(role).includes(n as never));
-    out.push(`| ${others.map(([n]) => n).join(', ')} | servers, monitoring | — | ${others.reduce((s, [, mb]) => s + mb, 0)} MB |`);
+    out.push(
+      `| ${others.map(([n]) => n).join(', ')} | servers, monitoring | — | ${others.reduce((s, [, mb]) => s + mb, 0)} MB | NATS, Redis, PostgreSQL, HAProxy: interactive (${CPU_CLASSES.interactive.cpuShares}); the others Docker's default |`,
+    );
     out.push('', `Limits add up to ${b.limitsMb} MB of ${b.hostMb} MB; ${b.reserveMb} MB stay for the system.`, '');
   }
   return out.join('\n').trimEnd();

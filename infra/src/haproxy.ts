@@ -13,7 +13,7 @@
  * behind the PostgreSQL port.
  */
 import { servicesOn, type DeployRole } from '@voc/config';
-import { LOGGING, mebibytes, type ComposeService } from './compose-types';
+import { LOGGING, mebibytes, serverCpuShares, type ComposeService } from './compose-types';
 import { OFFICIAL_IMAGES } from './images';
 import { extraHosts, GATEWAYS, HAPROXY, NATS_NODES, PG_NODES } from './topology';
 import { ref } from './variables';
@@ -150,6 +150,7 @@ export function haproxyService(role: DeployRole): ComposeService {
       start_period: '20s',
     },
     mem_limit: mebibytes(HAPROXY_MEMORY_MB),
+    cpu_shares: serverCpuShares('haproxy'),
     stop_grace_period: '10s',
     logging: LOGGING,
     notes: {

@@ -12,7 +12,7 @@
  * witness's base backups (backups.ts).
  */
 import type { DeployRole } from '@voc/config';
-import { LOGGING, mebibytes, type ComposeService } from './compose-types';
+import { LOGGING, mebibytes, serverCpuShares, type ComposeService } from './compose-types';
 import { OFFICIAL_IMAGES } from './images';
 import { BACKUP_MOUNT, backupStoreVolume, REPLICATION_USER } from './backups';
 import { ETCD_MEMBERS, extraHosts, PATRONI_SCOPE, PG_NODES, type PgNode } from './topology';
@@ -171,6 +171,7 @@ export function patroniService(node: PgNode): ComposeService {
       start_period: '60s',
     },
     mem_limit: mebibytes(PG_MEMORY_MB),
+    cpu_shares: serverCpuShares('postgres'),
     // Parallel queries use /dev/shm; Docker's default of 64 MB makes them fail.
     shm_size: '1g',
     // Patroni stops PostgreSQL with a fast shutdown, which ends with a checkpoint: give it time.

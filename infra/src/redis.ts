@@ -10,7 +10,7 @@
  * as the master.
  */
 import type { DeployRole } from '@voc/config';
-import { LOGGING, mebibytes, type ComposeService } from './compose-types';
+import { LOGGING, mebibytes, serverCpuShares, type ComposeService } from './compose-types';
 import { OFFICIAL_IMAGES } from './images';
 import { addressVariable, extraHosts, REDIS_MASTER_NAME, REDIS_NODES, SENTINEL_QUORUM, SENTINELS, type Endpoint } from './topology';
 import { ref } from './variables';
@@ -126,6 +126,7 @@ export function redisService(node: Endpoint): ComposeService {
       start_period: '10s',
     },
     mem_limit: mebibytes(REDIS_MEMORY_MB.redis),
+    cpu_shares: serverCpuShares('redis'),
     stop_grace_period: '30s',
     logging: LOGGING,
     notes: {

@@ -6,7 +6,7 @@
 import { servicesOn, serviceEnvironment, type DeployRole } from '@voc/config';
 import { APP_IMAGE_REF } from './apps';
 import { OFFICIAL_IMAGES } from './images';
-import { LOGGING, mebibytes, type ComposeService } from './compose-types';
+import { LOGGING, mebibytes, serverCpuShares, type ComposeService } from './compose-types';
 import { databaseUrl, extraHosts, HAPROXY, NATS_CLUSTER_NAME, NATS_NODES, type NatsNode } from './topology';
 import { ref } from './variables';
 
@@ -117,6 +117,7 @@ export function natsService(node: NatsNode): ComposeService {
       start_period: '30s',
     },
     mem_limit: mebibytes(MEMORY_MB.nats),
+    cpu_shares: serverCpuShares('nats'),
     stop_grace_period: '30s',
     logging: LOGGING,
     notes: {

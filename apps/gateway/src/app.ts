@@ -19,8 +19,9 @@ import { uploadRoutes } from './routes/uploads';
  * Mounts the gateway on an express app that already serves /healthz and
  * /readyz (runService does that; /metrics is on its own port). Order matters:
  * public docs and upload readiness, then auth, then the key's rate limit (so
- * nobody unauthenticated or over their limit makes us read a body), then the
- * bounded JSON body reader, the routes, and the error handler. Returns the
+ * nobody unauthenticated or near their limit makes us read a body; a key with
+ * tokens to spare does not wait for Redis), then the bounded JSON body
+ * reader, the routes, and the error handler. Returns the
  * in-flight tracker so shutdown can let running requests finish.
  */
 export function mountGateway(app: Express, deps: GatewayDeps): InFlightRequests {

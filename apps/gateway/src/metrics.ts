@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Where an upload's time goes (bench:gateway reads these). */
-export const UPLOAD_PHASES = ['read', 'parse', 'validate', 'plan', 'publish'] as const;
+export const UPLOAD_PHASES = ['limit', 'read', 'parse', 'validate', 'plan', 'publish'] as const;
 export type UploadPhase = (typeof UPLOAD_PHASES)[number];
 
 export interface GatewayMetrics {
@@ -53,7 +53,7 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     }),
     uploadPhase: new Histogram({
       name: 'gateway_upload_phase_seconds',
-      help: 'Time an accepted upload spent in each phase: read (body off the socket), parse (UTF-8, depth, JSON), validate, plan (split and hash), publish (until every PubAck)',
+      help: "Time an accepted upload spent in each phase: limit (waiting for the key's rate decision from Redis: only a key near its limit waits), read (body off the socket), parse (UTF-8, depth, JSON), validate, plan (split and hash), publish (until every PubAck)",
       labelNames: ['phase'],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
       registers,

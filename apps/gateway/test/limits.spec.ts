@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import path from 'node:path';
+import Redis from 'ioredis';
 import { ensureBinaries, startRedis, type RunningServer } from '@voc/local-stack';
 import { eventually, makeReviews, messageCount, startHarness, type Harness } from './support';
 
@@ -7,6 +9,8 @@ jest.setTimeout(120_000);
 const ASIN = 'B00LIMITS1';
 const ALICE = 'alice-secret-0123456789';
 const BOB = 'bob-secret-0123456789';
+const CAROL = 'carol-secret-0123456789';
+const DAVE = 'dave-secret-0123456789';
 const RPS = 5;
 const PER_DAY = 30;
 let h: Harness;
@@ -14,9 +18,11 @@ let restarted: RunningServer | undefined;
 
 beforeAll(async () => {
   h = await startHarness({
-    GATEWAY_API_KEYS: `alice:${ALICE},bob:${BOB}`,
+    GATEWAY_API_KEYS: `alice:${ALICE},bob:${BOB},carol:${CAROL},dave:${DAVE}`,
     GATEWAY_KEY_RPS: String(RPS),
     GATEWAY_KEY_REVIEWS_PER_DAY: String(PER_DAY),
+    // A Redis paused for a moment (below) is waited for, not failed open.
+    GATEWAY_KEY_LIMIT_TIMEOUT_MS: '5000',
   });
 });
 afterAll(async () => {
@@ -81,6 +87,74 @@ describe('per-key limits', () => {
     expect(text).toMatch(/gateway_http_requests_total\{method="GET",route="\/v1\/keys\/me",status="200",key="alice"/);
     expect(text).not.toContain(ALICE);
     expect(text).not.toContain(BOB);
+  });
+
+  it('never lets more through than the bucket holds on one replica, though a key with tokens to spare skips the wait', async () => {
+    // One answer known (2 × RPS - 1 tokens left), then a burst while Redis is paused, so that every
+    // request arrives before any answer: those this replica's count shows tokens to spare for go on
+    // at once (a product read needs PostgreSQL only), the rest wait for Redis. Together: the bucket.
+    expect((await h.api('/v1/keys/me', { key: DAVE })).status).toBe(200);
+    const redis = h.stack.servers.find((s) => s.url === h.stack.redisUrl)!;
+    const t0 = Date.now();
+    redis.pause();
+    let burst: Response[];
+    try {
+      let answered = 0;
+      const pending = Array.from({ length: 4 * RPS }, () => h.api(`/v1/products/${ASIN}`, { key: DAVE }).then((r) => (answered++, r)));
+      // Answered while Redis is still paused: they did not wait for it; the others do.
+      const deadline = Date.now() + 3000;
+      while (answered < 2 * RPS - 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(answered).toBe(2 * RPS - 2);
+      redis.resume();
+      burst = await Promise.all(pending);
+    } finally {
+      redis.resume();
+    }
+    const refill = Math.ceil((RPS * (Date.now() - t0)) / 1000);
+    const served = burst.filter((r) => r.status !== 429).length;
+    expect(served).toBeGreaterThanOrEqual(2 * RPS - 1);
+    expect(served).toBeLessThanOrEqual(2 * RPS - 1 + refill);
+    expect(burst.filter((r) => r.status === 429).length).toBe(4 * RPS - served);
+  });
+
+  it('lets a key with tokens to spare through without waiting for Redis, and refuses a key at its limit before reading its body', async () => {
+    // Two answers on this replica: Carol's bucket (2 × RPS) still holds plenty.
+    for (let i = 0; i < 2; i++) expect((await h.api('/v1/keys/me', { key: CAROL })).status).toBe(200);
+    // Another replica empties the bucket meanwhile (as Redis sees it: tokens 0, now).
+    const redis = new Redis(h.stack.redisUrl);
+    try {
+      const [s, us] = await redis.time();
+      await redis.hset('voc:gw:key:carol:bucket', 'tokens', '0', 'at', String(Number(s) * 1000 + Math.floor(Number(us) / 1000)));
+    } finally {
+      redis.disconnect();
+    }
+    const before = await messageCount(h.jsm, 'INGEST');
+    // This replica's count said "plenty to spare": admitted without waiting (the slack between
+    // replicas the README states), and Redis' answer to its token brings the news.
+    expect((await upload(CAROL, makeReviews(3, 'carol-a'))).status).toBe(202);
+    expect(await messageCount(h.jsm, 'INGEST')).toBe(before + 1);
+    // Now known to be at its limit: refused before its body is read. The request announces a body
+    // it never sends; an answer proves nobody waited for it.
+    const head = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(new URL(h.base).port), '127.0.0.1');
+      let got = '';
+      const t = setTimeout(() => (sock.destroy(), reject(new Error(`no answer without the body; got ${JSON.stringify(got)}`))), 5000);
+      sock.on('data', (d) => {
+        got += d.toString('latin1');
+        if (got.includes('\r\n\r\n')) {
+          clearTimeout(t);
+          sock.destroy();
+          resolve(got);
+        }
+      });
+      sock.on('error', reject);
+      sock.write(`POST /v1/products/${ASIN}/reviews HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${CAROL}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`);
+    });
+    expect(head).toMatch(/^HTTP\/1\.1 429 /);
+    expect(head.toLowerCase()).toContain('connection: close');
+    expect(await messageCount(h.jsm, 'INGEST')).toBe(before + 1);
+    expect((await h.api('/v1/keys/me', { key: CAROL })).status).toBe(429);
   });
 
   it('fails open while Redis is down: requests are served, the state is shown, uploads stay ready; enforced again once it is back', async () => {

@@ -4,6 +4,7 @@ export {
   DEPLOY_ROLES,
   SERVICE_NAMES,
   SERVICES,
+  cpuClassOf,
   placement,
   serviceDefinition,
   serviceEnvironment,
@@ -14,3 +15,4 @@ export {
   type ServiceDefinition,
   type ServiceName,
 } from './services';
+export { CPU_CLASSES, SERVER_CPU_CLASSES, type CpuClass, type CpuClassSettings, type ServerName } from './cpu-class';

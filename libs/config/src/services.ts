@@ -6,6 +6,8 @@
  * definitions, so the two cannot drift apart.
  */
 
+import { CPU_CLASSES, type CpuClass, type CpuClassSettings } from './cpu-class';
+
 /**
  * 'single' is `npm start` (everything on one machine); the others are the
  * hosts of the deployment: seed 000's server-a (data, API, ingestion,
@@ -51,6 +53,8 @@ export interface ServiceDefinition {
   limiterSettings?: boolean;
   /** Needs NATS, Redis and PostgreSQL (every pipeline service; not the simulator). */
   backend?: boolean;
+  /** Who gets a core first on a busy machine (cpu-class.ts): the upload path, or batch work that yields. */
+  cpuClass: CpuClass;
 }
 
 export const SERVICES = {
@@ -59,6 +63,8 @@ export const SERVICES = {
     port: 8080,
     metricsPort: 9100,
     llm: false,
+    // The upload path: answers once NATS stored the upload (after one Redis call).
+    cpuClass: 'interactive',
     backend: true,
     // GET /v1/queues shows the limiter's limit and granted rate.
     limiterSettings: true,
@@ -74,6 +80,7 @@ export const SERVICES = {
     portVar: 'HEALTH_PORT',
     port: 9101,
     llm: false,
+    cpuClass: 'batch',
     backend: true,
     env: { CONCURRENCY: '4', DB_POOL_SIZE: '8' },
     // On B too, so uploads accepted while A is down are stored (and the sweeper runs) without A.
@@ -86,6 +93,7 @@ export const SERVICES = {
     portVar: 'HEALTH_PORT',
     port: 9102,
     llm: true,
+    cpuClass: 'batch',
     backend: true,
     env: { CONCURRENCY: '60', DB_POOL_SIZE: '10' },
     hosts: { 'server-b': { CONCURRENCY: '40' } },
@@ -100,6 +108,7 @@ export const SERVICES = {
     portVar: 'HEALTH_PORT',
     port: 9103,
     llm: true,
+    cpuClass: 'batch',
     backend: true,
     env: { CONCURRENCY: '30', DB_POOL_SIZE: '10' },
     hosts: { 'server-b': { CONCURRENCY: '20' } },
@@ -114,6 +123,7 @@ export const SERVICES = {
     portVar: 'HEALTH_PORT',
     port: 9104,
     llm: true,
+    cpuClass: 'batch',
     backend: true,
     env: { CONCURRENCY: '4', INSIGHT_PARALLEL_SIZE: '40', LEARNING_BACKUP: 'true', DB_POOL_SIZE: '8' },
     deploy: {
@@ -125,6 +135,7 @@ export const SERVICES = {
     portVar: 'HEALTH_PORT',
     port: 9105,
     llm: true,
+    cpuClass: 'batch',
     backend: true,
     env: { CONCURRENCY: '4', THEME_PARALLEL_SIZE: '50', LEARNING_BACKUP: 'true', DB_POOL_SIZE: '8' },
     deploy: {
@@ -136,6 +147,7 @@ export const SERVICES = {
     portVar: 'HEALTH_PORT',
     port: 9106,
     llm: false,
+    cpuClass: 'batch',
     backend: true,
     env: { CONCURRENCY: '4', DB_POOL_SIZE: '5' },
     // Seed 000's worker-base ran ingestion and reports in one 1 GB process; here they are two.
@@ -148,6 +160,8 @@ export const SERVICES = {
     portVar: 'LLM_SIM_PORT',
     port: 8090,
     llm: false,
+    // Stands in for a remote provider: on one machine it must not take the upload path's CPU.
+    cpuClass: 'batch',
     env: {},
     // Not for production: only with `--profile sim`, for a staging fleet without a provider.
     deploy: { 'server-a': { seedWorker: 'none (simulator)', memoryMb: 512, profile: 'sim' } },
@@ -178,4 +192,10 @@ export function servicesOn(role: DeployRole): ServiceName[] {
 /** The definition of `name`, typed as the general shape (optional fields readable). */
 export function serviceDefinition(name: ServiceName): ServiceDefinition {
   return SERVICES[name];
+}
+
+/** The CPU class settings (niceness, container CPU weight) of `name`. */
+export function cpuClassOf(name: ServiceName): CpuClassSettings & { cpuClass: CpuClass } {
+  const cpuClass = serviceDefinition(name).cpuClass;
+  return { cpuClass, ...CPU_CLASSES[cpuClass] };
 }

@@ -1,4 +1,4 @@
-import { DEPLOY_ROLES, placement, SERVICE_NAMES, SERVICES, serviceEnvironment, servicesOn } from '../src';
+import { CPU_CLASSES, cpuClassOf, DEPLOY_ROLES, placement, SERVER_CPU_CLASSES, SERVICE_NAMES, SERVICES, serviceEnvironment, servicesOn } from '../src';
 
 describe('SERVICES: the hosts of seed 000', () => {
   it('puts data, API, ingestion, reports, VIP learning and translation on server A', () => {
@@ -48,5 +48,24 @@ describe('SERVICES: the hosts of seed 000', () => {
       const def = SERVICES[n] as { backend?: boolean };
       if (def.backend) expect(Number(serviceEnvironment(n).DB_POOL_SIZE)).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('CPU classes', () => {
+  it('puts the upload path (the gateway and the servers it waits on) in the interactive class, every batch worker and llm-sim in batch', () => {
+    expect(SERVICE_NAMES.filter((n) => cpuClassOf(n).cpuClass === 'interactive')).toEqual(['gateway']);
+    for (const n of ['ingest-svc', 'translate-svc', 'learning-svc', 'insight-svc', 'theme-svc', 'report-svc', 'llm-sim'] as const) {
+      expect([n, cpuClassOf(n).cpuClass]).toEqual([n, 'batch']);
+    }
+    expect(SERVER_CPU_CLASSES).toMatchObject({ nats: 'interactive', redis: 'interactive', haproxy: 'interactive' });
+  });
+
+  it('makes batch yield in both places it is applied: a higher niceness (npm start, no root needed) and a smaller container weight', () => {
+    expect(CPU_CLASSES.interactive).toEqual({ nice: 0, cpuShares: 1024 });
+    expect(CPU_CLASSES.batch.nice).toBeGreaterThan(0);
+    expect(CPU_CLASSES.batch.nice).toBeLessThanOrEqual(19);
+    expect(CPU_CLASSES.batch.cpuShares).toBeLessThan(CPU_CLASSES.interactive.cpuShares);
+    expect(CPU_CLASSES.batch.cpuShares).toBeGreaterThanOrEqual(2);
+    expect(cpuClassOf('translate-svc')).toEqual({ cpuClass: 'batch', ...CPU_CLASSES.batch });
   });
 });

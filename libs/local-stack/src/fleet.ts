@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { setPriority } from 'node:os';
 import path from 'node:path';
 import { SERVICES, type ServiceName } from '@voc/config';
 
@@ -16,14 +17,15 @@ export interface RunningApp {
 /**
  * Runs apps/<name>/src/main.ts in its own node process (as `npm start`, the
  * end-to-end tests and the two-host run do), output appended to `logFile`.
- * `port` is where its /readyz answers.
+ * `port` is where its /readyz answers. `nice` lowers its CPU priority (its
+ * CPU class, `cpuClassOf(name).nice` of @voc/config; lowering needs no root).
  */
 export function startApp(
   root: string,
   name: ServiceName,
   env: Record<string, string>,
   logFile: string,
-  opts: { port?: number; spawnPrefix?: string[] } = {},
+  opts: { port?: number; spawnPrefix?: string[]; nice?: number } = {},
 ): RunningApp {
   const log = createWriteStream(logFile, { flags: 'a' });
   // `node --import tsx` runs TypeScript in this one process (no wrapper process to leak).
@@ -37,6 +39,14 @@ export function startApp(
   });
   // Two sources, one file: neither may end it (the other would then write after its end, an
   // unhandled error in the caller); it ends once both are closed.
+  // Set at once: the app spends its first seconds compiling under tsx, long before it takes work.
+  if (opts.nice && child.pid !== undefined) {
+    try {
+      setPriority(child.pid, opts.nice);
+    } catch {
+      // Exited already: `exited` reports it.
+    }
+  }
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   child.once('close', () => log.end());

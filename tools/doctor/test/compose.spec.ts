@@ -8,7 +8,18 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEPLOY_ROLES, placement, serviceDefinition, serviceEnvironment, servicesOn, SERVICES, type DeployRole, type ServiceName } from '@voc/config';
+import {
+  CPU_CLASSES,
+  cpuClassOf,
+  DEPLOY_ROLES,
+  placement,
+  serviceDefinition,
+  serviceEnvironment,
+  servicesOn,
+  SERVICES,
+  type DeployRole,
+  type ServiceName,
+} from '@voc/config';
 import { METRIC_NAMES, QUEUES, type QueueName } from '@voc/messaging/testing';
 import {
   appEnvironment,
@@ -201,6 +212,17 @@ describe.each(DEPLOY_ROLES)('the %s compose file', (role: DeployRole) => {
       }
     }
     for (const name of apps) expect(file.services[name]!.healthcheck.test).toEqual(['CMD', 'node', 'infra/docker/healthcheck.cjs']);
+  });
+
+  it('weighs each app container by its CPU class, the servers of the upload path as interactive', () => {
+    for (const name of apps) expect([name, file.services[name]!.cpu_shares]).toEqual([name, cpuClassOf(name).cpuShares]);
+    // The upload path (HAProxy, gateway, NATS, Redis) never weighs less than the batch workers.
+    const batch = CPU_CLASSES.batch.cpuShares;
+    const uploadPath = new Set([HAPROXY.service, 'gateway', ...NATS_NODES.map((n) => n.name), ...REDIS_NODES.map((n) => n.name)]);
+    for (const [name, s] of Object.entries(file.services)) {
+      if (uploadPath.has(name)) expect([name, s.cpu_shares]).toEqual([name, CPU_CLASSES.interactive.cpuShares]);
+      if (s.cpu_shares !== undefined) expect(s.cpu_shares).toBeGreaterThanOrEqual(batch);
+    }
   });
 
   it("limits every container's memory, apps as placed, within the host's budget", () => {

@@ -29,6 +29,8 @@ export interface LimitDecision {
   allowed: boolean;
   /** Whole seconds to wait when refused (≥ 1). */
   retryAfterS: number;
+  /** Requests the key's bucket still held after this one (takeRequest with Redis answering). */
+  tokensLeft?: number;
 }
 
 export interface KeyUsage {
@@ -100,8 +102,9 @@ export class KeyLimits {
     return this.call(
       'request',
       async () => {
-        const [ok, , waitMs] = await this.redis.vocKeyLimits(1, this.bucketKey(keyId), 'take', rps, burst);
-        return ok === 1 ? ALLOW : { allowed: false, retryAfterS: seconds(waitMs ?? 1000) };
+        const [ok, tokens, waitMs] = await this.redis.vocKeyLimits(1, this.bucketKey(keyId), 'take', rps, burst);
+        const tokensLeft = Math.floor((tokens ?? 0) / 1000);
+        return ok === 1 ? { allowed: true, retryAfterS: 0, tokensLeft } : { allowed: false, retryAfterS: seconds(waitMs ?? 1000), tokensLeft };
       },
       ALLOW,
     );
