@@ -3,7 +3,7 @@
  * PASS, FAIL or WARN), and the tables printed at the end: images, containers
  * per host, start-up times, and the one-line summary the issue asks for.
  */
-import type { Integrity } from '@voc/two-hosts/harness';
+import { check, type Check, type Integrity } from '@voc/two-hosts/harness';
 import type { DashboardQuery, Target } from './prometheus';
 
 export interface StartupRow {
@@ -66,12 +66,7 @@ export interface ContainerObservations {
   totalS: number;
 }
 
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  severity: 'fail' | 'warn';
-}
+export type { Check };
 
 export interface ContainerFigures {
   lost: number;
@@ -80,7 +75,6 @@ export interface ContainerFigures {
   ok: boolean;
 }
 
-const check = (name: string, ok: boolean, detail: string, severity: Check['severity'] = 'fail'): Check => ({ name, ok, detail, severity });
 
 export function computeFigures(o: ContainerObservations): ContainerFigures {
   const i = o.integrity;

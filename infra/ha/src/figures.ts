@@ -3,7 +3,7 @@
  * failover and return, llm-sim, the database, the restore) to the checks and
  * the table the issue asks for.
  */
-import { lostAndDuplicated, type Integrity } from '@voc/two-hosts/harness';
+import { check, lostAndDuplicated, type Check, type Integrity } from '@voc/two-hosts/harness';
 
 /** The acceptance bound: a client retrying every 250 ms waits at most this long between accepted uploads. */
 export const MAX_UPLOAD_GAP_S = 10;
@@ -101,12 +101,7 @@ export interface HaObservations {
   totalS: number;
 }
 
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  severity: 'fail' | 'warn';
-}
+export type { Check };
 
 export interface HaFigures {
   lost: number;
@@ -117,7 +112,6 @@ export interface HaFigures {
 }
 
 const fmt = (s: number | null) => (s === null ? '—' : `${s.toFixed(1)} s`);
-const check = (name: string, ok: boolean, detail: string, severity: Check['severity'] = 'fail'): Check => ({ name, ok, detail, severity });
 
 /** How long the returning host took to catch up: the slowest of its parts (null if one never did). */
 export function catchUpS(c: CatchUpTimes): number | null {

@@ -36,3 +36,13 @@ export function lostAndDuplicated(i: Integrity): { lost: number; duplicated: num
   const extraRows = i.stored - (i.uploadedDistinct - i.missing);
   return { lost: i.missing + i.unfinished, duplicated: extraRows + i.insightsOver5 + i.duplicateThemes };
 }
+
+/** A verdict line of a run: PASS or FAIL, or WARN when a failed check's severity is 'warn' (reported, not failing the run). */
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  severity: 'fail' | 'warn';
+}
+
+export const check = (name: string, ok: boolean, detail: string, severity: Check['severity'] = 'fail'): Check => ({ name, ok, detail, severity });

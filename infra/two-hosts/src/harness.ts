@@ -13,7 +13,7 @@ export { Database, type StageCounts } from './integrity';
 export { planUploads, reviewKey, sendUploads, type UploadChunk, type UploadOutcome } from './uploads';
 export { activeServices, appOf, commandOf, filledEnv, imageVariable, LLM_SIM_NICE, parseEnvFile, SIM_PROFILE, TEST_BED_MAX_API_TPM, testValue } from './deployment';
 export { parseCompose, rawEnvironment, interpolate, type ComposeFile, type ComposeService } from './compose';
-export { lostAndDuplicated, type Integrity } from './figures';
+export { check, lostAndDuplicated, type Check, type Integrity } from './figures';
 export { HostServices, runOneShot, type HostPlan, type ObservedApp, type OneShot, type PlannedService, type SupervisedApp } from './hosts';
 export { mapPaths, prepareDirs, processPath, serviceProcess, spawnArgs, writeShims, type ImageContract, type ProcessLayout, type ServiceProcess } from './service-process';
 export { SupervisedHost } from './supervisor';
