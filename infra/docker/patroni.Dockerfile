@@ -9,4 +9,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 # Patroni runs PostgreSQL itself: as the image's postgres user, never as root.
 USER postgres
+# The postgres image stops its server with SIGINT (a fast shutdown); Patroni ignores SIGINT and
+# stops on SIGTERM (it then shuts PostgreSQL down and releases its leader key). With the inherited
+# SIGINT, `docker compose stop` waited out the 60 s grace period and SIGKILLed Patroni and
+# PostgreSQL on every stop (exit 137, seen in test:containers).
+STOPSIGNAL SIGTERM
 CMD ["patroni", "/etc/patroni/patroni.yml"]

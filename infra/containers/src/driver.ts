@@ -284,9 +284,13 @@ async function main(ctx: DriverContext): Promise<boolean> {
 
     // 6. SIGTERM: B first (its apps drain while A and the witness keep every quorum), then A, then the witness.
     const stopExitCodes: Record<string, number> = {};
+    const databaseStopExitCodes: Record<string, number> = {};
     for (const h of [b, a, w]) {
       await h.compose(['stop'], { files: h === a ? [OVERRIDE] : [], pre: h === a ? ['--compatibility'] : [] });
-      for (const c of await h.containers()) if (c.service !== 'migrate' && isApp(c.service)) stopExitCodes[c.name] = c.exitCode;
+      for (const c of await h.containers()) {
+        if (c.service !== 'migrate' && isApp(c.service)) stopExitCodes[c.name] = c.exitCode;
+        if (/^pg-/.test(c.service)) databaseStopExitCodes[c.name] = c.exitCode;
+      }
     }
     const obs: ContainerObservations = {
       images: ctx.images,
@@ -308,6 +312,7 @@ async function main(ctx: DriverContext): Promise<boolean> {
       dashboard,
       memory,
       stopExitCodes,
+      databaseStopExitCodes,
       rootProcesses,
       integrity,
       totalS: Math.round((Date.now() - ctx.startedAt) / 1000),

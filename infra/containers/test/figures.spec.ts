@@ -27,6 +27,7 @@ function observations(over: Partial<ContainerObservations> = {}): ContainerObser
     dashboard: [{ panel: 'Queue depth', expr: 'x', series: 0 }],
     memory: [{ host: 'server-a', service: 'gateway', peakMb: 120 }, { host: 'server-b', service: 'theme-svc', peakMb: 140 }],
     stopExitCodes: { 'server-a_gateway_1': 0 },
+    databaseStopExitCodes: { 'server-a_pg-a_1': 0, 'server-b_pg-b_1': 0 },
     rootProcesses: [],
     recreatedByScaling: [],
     integrity: {
@@ -79,6 +80,13 @@ describe('computeFigures', () => {
     expect(failed(o)).toEqual([]);
     expect(computeFigures(observations()).checks.find((c) => c.name.startsWith('every app under'))).toMatchObject({ ok: true, detail: 'highest 140 MB' });
     expect(formatReport(o, computeFigures(o))).toMatch(/server-b theme-svc\s+\|?\s*190/);
+  });
+
+  it('warns when PostgreSQL was killed at the end of its grace period', () => {
+    const o = observations({ databaseStopExitCodes: { 'server-a_pg-a_1': 0, 'server-b_pg-b_1': 137 } });
+    const stop = computeFigures(o).checks.find((c) => c.name.startsWith('PostgreSQL (Patroni) stopped'))!;
+    expect([stop.ok, stop.severity, stop.detail]).toEqual([false, 'warn', 'server-a_pg-a_1 exit 0, server-b_pg-b_1 exit 137']);
+    expect(computeFigures(observations()).checks.find((c) => c.name.startsWith('PostgreSQL (Patroni) stopped'))!.ok).toBe(true);
   });
 
   it('prints the summary row the issue asks for', () => {
