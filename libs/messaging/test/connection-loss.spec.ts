@@ -108,7 +108,10 @@ describe('connectNats when its node stops answering', () => {
     // Publishing and consuming work through the new node (once JetStream has re-elected leaders the frozen node held).
     const js = nc.jetstream();
     await retry('publish after the move', () => publish(js, 'REPORT', reportJob('idle-after')), 30_000);
-    const consumer = await nc.jetstream().consumers.get(QUEUES.REPORT.stream, QUEUES.REPORT.durable);
+    // The consumer has a raft group of its own: its leader may still be in election after the
+    // stream's (NATS 2.9: 4–9 s), and its info request times out until then (seen in CI once the
+    // connection moved 2 s sooner).
+    const consumer = await retry('the REPORT consumer after the move', () => nc.jetstream().consumers.get(QUEUES.REPORT.stream, QUEUES.REPORT.durable));
     const got = await retry('consume after the move', async () => {
       const m = await consumer.next({ expires: 2000 });
       if (!m) throw new Error('nothing yet');
