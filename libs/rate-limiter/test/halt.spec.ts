@@ -66,7 +66,9 @@ describe('halt, probe, resume (quota exhausted, account in arrears)', () => {
   it('is not undone by the reply to a reservation sent before halt() (nor redone by one sent before resume())', async () => {
     const registry = new Registry();
     const admin = env.clients.create();
-    const limiter = createRateLimiter({ redis: env.clients.create(), registry, key: 'halt-stale', rps: 20, ...QUICK });
+    // Redis is held 1 s below: each call may wait that long for its reply (the default, 1 s, would
+    // time out the resume() sent during the second hold on a loaded machine, as seen once).
+    const limiter = createRateLimiter({ redis: env.clients.create(), registry, key: 'halt-stale', rps: 20, ...QUICK, redisTimeoutMs: 5000 });
     const halted = () => metricValue(registry, 'rate_limiter_halted', { key: 'halt-stale' });
     try {
       await limiter.acquire();
