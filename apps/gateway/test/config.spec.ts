@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '@voc/config';
@@ -60,8 +60,19 @@ describe('loadGatewayConfig', () => {
 });
 
 describe('API keys', () => {
-  it('reads id:secret entries beside plain ones, and hashed keys from a file', () => {
+  // Each test's key files live in a temporary folder of its own, removed afterwards.
+  const dirs: string[] = [];
+  const keysDir = () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gw-keys-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads id:secret entries beside plain ones, and hashed keys from a file', () => {
+    const dir = keysDir();
     const file = path.join(dir, 'keys');
     writeFileSync(file, `# the plug-in fleet\nplugin:${sha256('random-secret-1')}\n\nops:${sha256('random-secret-2').toUpperCase()}  # rotated 2026-11\n`);
     const cfg = loadGatewayConfig({ GATEWAY_API_KEYS: 'alice:s3cret-a,plain-secret', GATEWAY_API_KEYS_FILE: file });
@@ -75,7 +86,7 @@ describe('API keys', () => {
   it('refuses repeated ids or secrets and malformed file lines, naming the variable', () => {
     expect(problemsOf({ GATEWAY_API_KEYS: 'a:x1,a:x2' })).toEqual([expect.stringMatching(/^GATEWAY_API_KEYS: key id 'a' is given twice/)]);
     expect(problemsOf({ GATEWAY_API_KEYS: 'a:same,b:same' })).toEqual([expect.stringMatching(/^GATEWAY_API_KEYS: .*repeats another key/)]);
-    const dir = mkdtempSync(path.join(tmpdir(), 'gw-keys-'));
+    const dir = keysDir();
     writeFileSync(path.join(dir, 'bad'), 'ops:not-a-digest\n');
     expect(problemsOf({ GATEWAY_API_KEYS_FILE: path.join(dir, 'bad') })).toEqual([expect.stringMatching(/^GATEWAY_API_KEYS_FILE: .*line 1/)]);
     expect(problemsOf({ GATEWAY_API_KEYS_FILE: path.join(dir, 'missing') })).toEqual([expect.stringMatching(/^GATEWAY_API_KEYS_FILE: cannot read/)]);
