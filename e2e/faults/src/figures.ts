@@ -10,6 +10,7 @@
  * nothing in the DLQ (poison, long outages), no consumer stalled longer than
  * a limit (NATS node loss), every report built (report-svc killed).
  */
+import { check, type Check } from '@voc/two-hosts/harness';
 import type { CallSummary } from './ledger';
 import type { PlannedCalls } from './plan';
 
@@ -88,12 +89,6 @@ export interface ScenarioObservation {
   crashes: { service: string; code: number | null }[];
   acceptance: Acceptance;
   notes: string[];
-}
-
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
 }
 
 export interface ScenarioFigures {
@@ -188,10 +183,6 @@ export function computeFigures(o: ScenarioObservation): ScenarioFigures {
     checks,
     ok: checks.every((c) => c.ok),
   };
-}
-
-function check(name: string, ok: boolean, detail: string): Check {
-  return { name, ok, detail };
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
