@@ -30,7 +30,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GatewayClient, loadReviewsByProduct, reviewDataPath } from '@voc/e2e';
-import { hostVariable } from '@voc/infra';
+import { hostVariable, PG_NODES } from '@voc/infra';
 import { Database, planUploads, sendUploads, SIM_PROFILE, type UploadOutcome } from '@voc/two-hosts/harness';
 import { runCommand } from './command';
 import { ComposeHost, type ContainerState, type EngineRef } from './compose-host';
@@ -289,7 +289,8 @@ async function main(ctx: DriverContext): Promise<boolean> {
       await h.compose(['stop'], { files: h === a ? [OVERRIDE] : [], pre: h === a ? ['--compatibility'] : [] });
       for (const c of await h.containers()) {
         if (c.service !== 'migrate' && isApp(c.service)) stopExitCodes[c.name] = c.exitCode;
-        if (/^pg-/.test(c.service)) databaseStopExitCodes[c.name] = c.exitCode;
+        // The database nodes only: the witness's pg-basebackup / pg-restore jobs are not Patroni.
+        if (PG_NODES.some((n) => n.name === c.service)) databaseStopExitCodes[c.name] = c.exitCode;
       }
     }
     const obs: ContainerObservations = {
