@@ -119,6 +119,26 @@ describe('learning handler', () => {
     expect(await env.db.learningJob.count({ where: { asin } })).toBe(0);
   });
 
+  it('marks a job published in the transaction that queues it, before its message goes out: a sweeper cannot take it for lost and publish it twice', async () => {
+    const asin = 'B0LEARN120';
+    await ingest(env, asin, reviews(3));
+    const published: (Date | null | undefined)[] = [];
+    // The job's row as the database holds it at the moment its message is published.
+    const js = new Proxy(env.deps.js, {
+      get(target, key) {
+        const value = Reflect.get(target, key) as unknown;
+        if (key !== 'publish' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          published.push((await env.db.learningJob.findFirst({ where: { asin } }))?.publishedAt);
+          return value.apply(target, args);
+        };
+      },
+    });
+    const req = await requestLearning({ ...env.deps, js }, asin, 'manual');
+    expect(req).toMatchObject({ existing: false });
+    expect(published).toEqual([expect.any(Date)]);
+  });
+
   it('does nothing for a job that is already done (a late redelivery)', async () => {
     const job = await queued('B0LEARN108');
     await handleLearning(env.deps, job, stageContext());

@@ -92,7 +92,7 @@ export interface LearningRequest {
 
 /**
  * Queues learning of `asin` for `reason` when the state allows it: job row
- * and state change in one transaction, then the message. Of several
+ * (marked published) and state change in one transaction, then the message. Of several
  * processes deciding at once, exactly one queues it (a conditional update);
  * the others get undefined. A manual request while a job is queued or
  * running answers with that job. Undefined also for an unknown product.
@@ -111,12 +111,15 @@ export async function requestLearning(deps: PipelineDeps, asin: string, reason: 
     });
     if (won.count === 0) return undefined;
     const jobId = randomUUID();
-    await tx.learningJob.create({ data: { id: jobId, asin, reason } });
+    // Marked published with the job, before the message goes out (as
+    // republishLearningJob claims a generation): a sweeper never takes a job
+    // between its publication and a later mark for a lost one and publishes it
+    // twice. A failed publication is recovered once this publishedAt is stale.
+    await tx.learningJob.create({ data: { id: jobId, asin, reason, publishedAt: new Date() } });
     return { jobId, existing: false };
   });
   if (!decided || decided.existing) return decided;
   await publishLearningMessage(deps, { id: decided.jobId, asin, reason, generation: 0 });
-  await deps.db.learningJob.update({ where: { id: decided.jobId }, data: { publishedAt: new Date() } });
   deps.log.info({ asin, reason, jobId: decided.jobId }, 'learning queued');
   return decided;
 }
