@@ -14,17 +14,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { GatewayClient, loadReviewsByProduct, startPipeline, toUpload, waitFor } from '@voc/e2e';
 
-export async function runPipelineBench(opts: { simTpm: number; latencyMs: number }): Promise<void> {
-  const { values: a } = parseArgs({
-    options: { reviews: { type: 'string', default: process.env.BENCH_REVIEWS ?? '1000' } },
-    strict: false,
-  });
+export async function runPipelineBench(opts: { simTpm: number; latencyMs: number; reviews: number }): Promise<void> {
   const simTpm = opts.simTpm;
   const fleetTpm = Math.floor(simTpm * 0.8);
-  const want = Number(a.reviews);
+  const want = opts.reviews;
   const products: [string, ReturnType<typeof loadReviewsByProduct> extends Map<string, infer V> ? V : never][] = [];
   let total = 0;
   for (const [asin, reviews] of [...loadReviewsByProduct().entries()].sort((x, y) => x[1].length - y[1].length)) {

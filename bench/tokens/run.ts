@@ -35,6 +35,8 @@ const { values: a } = parseArgs({
     'sim-tpm': { type: 'string', default: process.env.BENCH_SIM_TPM ?? '1200000' },
     latency: { type: 'string', default: process.env.BENCH_LATENCY_MS ?? '300' },
     pipeline: { type: 'boolean', default: false },
+    /** --pipeline: how many real reviews to upload. */
+    reviews: { type: 'string', default: process.env.BENCH_REVIEWS ?? '1000' },
   },
   allowPositionals: true,
 });
@@ -141,7 +143,7 @@ async function scenario(redisUrl: string, label: string, tpm: number, reviews: {
 async function main() {
   if (a.pipeline) {
     const { runPipelineBench } = await import('./pipeline');
-    return runPipelineBench({ simTpm: SIM_TPM, latencyMs: Number(a.latency) });
+    return runPipelineBench({ simTpm: SIM_TPM, latencyMs: Number(a.latency), reviews: Number(a.reviews) });
   }
   const reviews = [...loadReviewsByProduct().values()].flat().filter((r) => r.body.trim());
   const stack = await startTestStack({ redis: true });
