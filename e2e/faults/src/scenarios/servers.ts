@@ -4,55 +4,65 @@
  * accepted meanwhile), Redis killed and restarted from its append-only
  * file, NATS killed and restarted.
  */
-import { ALL_LLM_STAGES, heldWork, midRun, sleep, type ScenarioDef } from '../scenario';
+import type { Progress } from '../bench';
+import { ALL_LLM_STAGES, heldWork, midRun, sleep, type ScenarioContext, type ScenarioDef } from '../scenario';
 import { outage } from './outage';
 
 const sec = (ms: number) => `${Math.round(ms / 1000)} s`;
 
+/**
+ * A server SIGKILLed mid-run (when the named progress reaches a random share
+ * between the two bounds) and started again 2 s later on its own data.
+ */
+function serverRestart(o: {
+  id: string;
+  name: string;
+  fault: string;
+  at: [keyof Progress, number, number];
+  server: (ctx: ScenarioContext) => { kill(signal: NodeJS.Signals): Promise<unknown>; start(): Promise<unknown> };
+}): ScenarioDef {
+  return {
+    id: o.id,
+    name: o.name,
+    bench: 'main',
+    fault: () => o.fault,
+    redo: (p) => heldWork(ALL_LLM_STAGES, p),
+    acceptance: {},
+    recoverMs: 150_000,
+    run: async (ctx) => {
+      for (let i = 0; i < 3; i++) ctx.work.addProduct(100, { bullets: i === 0 });
+      await ctx.work.upload(ctx.bench.gw, ctx.work.products);
+      const [progress, from, to] = o.at;
+      await midRun(ctx, progress, ctx.rng.between(from, to));
+      const server = o.server(ctx);
+      ctx.faultStarts();
+      await server.kill('SIGKILL');
+      await sleep(2000);
+      await server.start();
+      ctx.faultEnds();
+    },
+    restore: async (ctx) => {
+      await o.server(ctx).start();
+    },
+  };
+}
+
 export function serverScenarios(): ScenarioDef[] {
   return [
-    {
+    serverRestart({
       id: 'redis-restart',
       name: 'Redis restarted (AOF)',
-      bench: 'main',
-      fault: () => 'SIGKILL of Redis mid-run, started again 2 s later from its append-only file (limiter, label cache, sweeper lock)',
-      redo: (p) => heldWork(ALL_LLM_STAGES, p),
-      acceptance: {},
-      recoverMs: 150_000,
-      run: async (ctx) => {
-        for (let i = 0; i < 3; i++) ctx.work.addProduct(100, { bullets: i === 0 });
-        await ctx.work.upload(ctx.bench.gw, ctx.work.products);
-        await midRun(ctx, 'insights', ctx.rng.between(0.1, 0.4));
-        const redis = ctx.bench.p.stack.redis!;
-        ctx.faultStarts();
-        await redis.kill('SIGKILL');
-        await sleep(2000);
-        await redis.start();
-        ctx.faultEnds();
-      },
-      restore: async (ctx) => ctx.bench.p.stack.redis!.start(),
-    },
-    {
+      fault: 'SIGKILL of Redis mid-run, started again 2 s later from its append-only file (limiter, label cache, sweeper lock)',
+      at: ['insights', 0.1, 0.4],
+      server: (ctx) => ctx.bench.p.stack.redis!,
+    }),
+    serverRestart({
       id: 'nats-restart',
       name: 'NATS restarted',
-      bench: 'main',
-      fault: () => 'SIGKILL of the NATS server mid-run, started again 2 s later on its JetStream data',
-      redo: (p) => heldWork(ALL_LLM_STAGES, p),
-      acceptance: {},
-      recoverMs: 150_000,
-      run: async (ctx) => {
-        for (let i = 0; i < 3; i++) ctx.work.addProduct(100, { bullets: i === 0 });
-        await ctx.work.upload(ctx.bench.gw, ctx.work.products);
-        await midRun(ctx, 'translated', ctx.rng.between(0.2, 0.6));
-        const nats = ctx.bench.p.stack.nats[0]!;
-        ctx.faultStarts();
-        await nats.kill('SIGKILL');
-        await sleep(2000);
-        await nats.start();
-        ctx.faultEnds();
-      },
-      restore: async (ctx) => ctx.bench.p.stack.nats[0]!.start(),
-    },
+      fault: 'SIGKILL of the NATS server mid-run, started again 2 s later on its JetStream data',
+      at: ['translated', 0.2, 0.6],
+      server: (ctx) => ctx.bench.p.stack.nats[0]!,
+    }),
     {
       id: 'pg-down',
       name: 'PostgreSQL down',
