@@ -41,6 +41,8 @@ export interface ComposeService {
   /** CPU weight under contention (libs/config cpu-class.ts); unset = Docker's default 1024. */
   cpu_shares?: number;
   shm_size?: string;
+  /** The signal `docker stop` sends first; unset = the image's STOPSIGNAL (SIGTERM). */
+  stop_signal?: string;
   stop_grace_period?: string;
   logging: { driver: 'json-file'; options: { 'max-size': string; 'max-file': string } };
   /** Comments for the YAML: `service` above the service, others above their key. Not a compose key. */
@@ -88,6 +90,7 @@ const COMPOSE_KEYS: readonly (keyof ComposeService)[] = [
   'mem_limit',
   'cpu_shares',
   'shm_size',
+  'stop_signal',
   'stop_grace_period',
   'logging',
 ];

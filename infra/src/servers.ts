@@ -118,11 +118,13 @@ export function natsService(node: NatsNode): ComposeService {
     },
     mem_limit: mebibytes(MEMORY_MB.nats),
     cpu_shares: serverCpuShares('nats'),
+    stop_signal: 'SIGINT',
     stop_grace_period: '30s',
     logging: LOGGING,
     notes: {
       service: `NATS node ${node.name}: client ${node.clientPort}, cluster ${node.clusterPort}, monitoring ${node.monitorPort} (unpublished).`,
       ports: 'Private address only: clients and routes of the other hosts.',
+      stop_signal: 'nats-server shuts down the same way on SIGINT and SIGTERM, but exits 1 after a SIGTERM: SIGINT makes a clean stop exit 0.',
     },
   };
 }

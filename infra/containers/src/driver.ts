@@ -30,7 +30,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GatewayClient, loadReviewsByProduct, reviewDataPath } from '@voc/e2e';
-import { hostVariable, PG_NODES } from '@voc/infra';
+import { hostVariable, NATS_NODES, PG_NODES } from '@voc/infra';
 import { Database, planUploads, sendUploads, SIM_PROFILE, type UploadOutcome } from '@voc/two-hosts/harness';
 import { runCommand } from './command';
 import { ComposeHost, type ContainerState, type EngineRef } from './compose-host';
@@ -285,12 +285,14 @@ async function main(ctx: DriverContext): Promise<boolean> {
     // 6. SIGTERM: B first (its apps drain while A and the witness keep every quorum), then A, then the witness.
     const stopExitCodes: Record<string, number> = {};
     const databaseStopExitCodes: Record<string, number> = {};
+    const natsStopExitCodes: Record<string, number> = {};
     for (const h of [b, a, w]) {
       await h.compose(['stop'], { files: h === a ? [OVERRIDE] : [], pre: h === a ? ['--compatibility'] : [] });
       for (const c of await h.containers()) {
         if (c.service !== 'migrate' && isApp(c.service)) stopExitCodes[c.name] = c.exitCode;
         // The database nodes only: the witness's pg-basebackup / pg-restore jobs are not Patroni.
         if (PG_NODES.some((n) => n.name === c.service)) databaseStopExitCodes[c.name] = c.exitCode;
+        if (NATS_NODES.some((n) => n.name === c.service)) natsStopExitCodes[c.name] = c.exitCode;
       }
     }
     const obs: ContainerObservations = {
@@ -314,6 +316,7 @@ async function main(ctx: DriverContext): Promise<boolean> {
       memory,
       stopExitCodes,
       databaseStopExitCodes,
+      natsStopExitCodes,
       rootProcesses,
       integrity,
       totalS: Math.round((Date.now() - ctx.startedAt) / 1000),

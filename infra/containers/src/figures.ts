@@ -62,6 +62,8 @@ export interface ContainerObservations {
   stopExitCodes: Record<string, number>;
   /** Exit codes of the PostgreSQL containers (Patroni) after `docker-compose stop`: 137 = killed at the end of the grace period. */
   databaseStopExitCodes: Record<string, number>;
+  /** Exit codes of the NATS containers after `docker-compose stop` (compose sends SIGINT: nats-server exits 1 on SIGTERM). */
+  natsStopExitCodes: Record<string, number>;
   /** Containers whose main process runs as root (NATS excepted: its official image does). */
   rootProcesses: string[];
   integrity: Integrity;
@@ -124,6 +126,9 @@ export function computeFigures(o: ContainerObservations): ContainerFigures {
     // A warning for now: Patroni stopped only by SIGKILL until its image's STOPSIGNAL became SIGTERM.
     check('PostgreSQL (Patroni) stopped on SIGTERM within its grace period, not killed', Object.keys(o.databaseStopExitCodes).length > 0 && Object.values(o.databaseStopExitCodes).every((c) => c !== 137),
       Object.entries(o.databaseStopExitCodes).map(([n, c]) => `${n} exit ${c}`).join(', ') || 'none seen', 'warn'),
+    // A warning while the compose stop signal (SIGINT) is new.
+    check('every NATS node stopped cleanly (exit 0)', Object.keys(o.natsStopExitCodes).length > 0 && Object.values(o.natsStopExitCodes).every((c) => c === 0),
+      Object.entries(o.natsStopExitCodes).map(([n, c]) => `${n} exit ${c}`).join(', ') || 'none seen', 'warn'),
     // A warning: issue 12's bound, shown here as the image runs the apps; not yet met by every service.
     check(`every app under ${MEMORY_BOUND_MB} MB resident at its sampled peak`, o.memory.length > 0 && o.memory.every((m) => m.peakMb < MEMORY_BOUND_MB),
       o.memory.length === 0 ? 'no sample' : o.memory.filter((m) => m.peakMb >= MEMORY_BOUND_MB).map((m) => `${m.host} ${m.service} ${m.peakMb} MB`).join(', ') || `highest ${Math.max(...o.memory.map((m) => m.peakMb))} MB`, 'warn'),

@@ -28,6 +28,7 @@ function observations(over: Partial<ContainerObservations> = {}): ContainerObser
     memory: [{ host: 'server-a', service: 'gateway', peakMb: 120 }, { host: 'server-b', service: 'theme-svc', peakMb: 140 }],
     stopExitCodes: { 'server-a_gateway_1': 0 },
     databaseStopExitCodes: { 'server-a_pg-a_1': 0, 'server-b_pg-b_1': 0 },
+    natsStopExitCodes: { 'server-a_nats-a1_1': 0, 'server-b_nats-b1_1': 0, 'witness_nats-w1_1': 0 },
     rootProcesses: [],
     recreatedByScaling: [],
     integrity: {
@@ -87,6 +88,13 @@ describe('computeFigures', () => {
     const stop = computeFigures(o).checks.find((c) => c.name.startsWith('PostgreSQL (Patroni) stopped'))!;
     expect([stop.ok, stop.severity, stop.detail]).toEqual([false, 'warn', 'server-a_pg-a_1 exit 0, server-b_pg-b_1 exit 137']);
     expect(computeFigures(observations()).checks.find((c) => c.name.startsWith('PostgreSQL (Patroni) stopped'))!.ok).toBe(true);
+  });
+
+  it('warns when a NATS node did not exit 0 on stop', () => {
+    const o = observations({ natsStopExitCodes: { 'server-a_nats-a1_1': 0, 'server-b_nats-b1_1': 1 } });
+    const stop = computeFigures(o).checks.find((c) => c.name.startsWith('every NATS node stopped'))!;
+    expect([stop.ok, stop.severity, stop.detail]).toEqual([false, 'warn', 'server-a_nats-a1_1 exit 0, server-b_nats-b1_1 exit 1']);
+    expect(computeFigures(observations()).checks.find((c) => c.name.startsWith('every NATS node stopped'))!.ok).toBe(true);
   });
 
   it('prints the summary row the issue asks for', () => {
