@@ -93,7 +93,7 @@ function pickProducts(n: number): [string, DataReview[]][] {
   const products = [...loadReviewsByProduct().entries()].sort((x, y) => y[1].length - x[1].length);
   for (const [asin, reviews] of products) {
     if (total >= n) break;
-    const take = reviews.slice(0, Math.min(reviews.length, n - total, 600));
+    const take = reviews.slice(0, Math.min(reviews.length, n - total, 250));
     out.push([asin, take]);
     total += take.length;
   }
@@ -142,12 +142,14 @@ async function runVariant(v: Variant, products: [string, DataReview[]][]): Promi
       }),
     );
     for (const [asin, rs] of products) {
-      await waitFor(`${asin} analysed`, async () => (await gw.product(asin)).body.reviews, (r) => r.themes + r.failed >= rs.length && r.insights + r.failed >= rs.length, 900_000, 1000);
+      // Not found (no reviews) until ingest has stored the first upload.
+      const none = { themes: 0, insights: 0, failed: 0 };
+      await waitFor(`${asin} analysed`, async () => (await gw.product(asin)).body.reviews ?? none, (r) => r.themes + r.failed >= rs.length && r.insights + r.failed >= rs.length, 900_000, 1000);
     }
     for (const [asin] of products) {
       const created = await gw.request<{ reportId: string }>('POST', `/v1/products/${asin}/reports`);
       if (created.status !== 202) throw new Error(`report ${asin}: ${created.status}`);
-      await waitFor(`report ${asin}`, async () => (await gw.request<{ status: string }>('GET', `/v1/reports/${created.body.reportId}`)).body.status, (s) => s === 'done' || s === 'failed', 120_000, 250);
+      await waitFor(`report ${asin}`, async () => (await gw.request<{ status: string }>('GET', `/v1/reports/${created.body.reportId}`)).body.status, (s) => s === 'ready' || s === 'failed', 120_000, 250);
     }
     return { peaks, idle, ms: Date.now() - t0 };
   } finally {
