@@ -4,7 +4,7 @@
  * (libs/local-stack's startApp) and the compose files (infra/src/apps.ts)
  * both take them from here; `npm run bench:memory` measures each one.
  */
-import type { ServiceName } from './services';
+import { cpuClassOf, type ServiceName } from './services';
 
 /**
  * glibc's malloc gives each thread that allocates its own arena (up to 8 per
@@ -30,8 +30,16 @@ export const NODE_RUNTIME_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA
  */
 const COMMON_FLAGS: readonly string[] = ['--liftoff-only', '--max-semi-space-size=2'];
 
+/**
+ * V8 flags of the batch class (cpu-class.ts: the workers and llm-sim, not the
+ * gateway on the upload path). --optimize-for-size: V8 favours memory over
+ * speed (less inlining, a smaller heap growing factor, code flushed sooner);
+ * their messages wait seconds on the LLM, a little more CPU costs them
+ * nothing an upload would feel.
+ */
+const BATCH_FLAGS: readonly string[] = ['--optimize-for-size'];
+
 /** The node/V8 flags `name` runs with (before its entry point). */
 export function nodeFlagsOf(name: ServiceName): string[] {
-  void name;
-  return [...COMMON_FLAGS];
+  return [...COMMON_FLAGS, ...(cpuClassOf(name).cpuClass === 'batch' ? BATCH_FLAGS : [])];
 }

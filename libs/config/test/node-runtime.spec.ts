@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { NODE_RUNTIME_ENV, nodeFlagsOf, SERVICE_NAMES } from '../src';
+import { cpuClassOf, NODE_RUNTIME_ENV, nodeFlagsOf, SERVICE_NAMES } from '../src';
 
 describe('node runtime of the services', () => {
   it.each(SERVICE_NAMES)('gives %s node flags that this node accepts', (name) => {
@@ -12,6 +12,11 @@ describe('node runtime of the services', () => {
 
   it('keeps Prisma\'s WebAssembly query compiler on the baseline compiler and the young generation small', () => {
     for (const name of SERVICE_NAMES) expect(nodeFlagsOf(name)).toEqual(expect.arrayContaining(['--liftoff-only', '--max-semi-space-size=2']));
+  });
+
+  it('lets the batch class trade speed for size, not the gateway on the upload path', () => {
+    for (const name of SERVICE_NAMES) expect([name, nodeFlagsOf(name).includes('--optimize-for-size')]).toEqual([name, cpuClassOf(name).cpuClass === 'batch']);
+    expect(nodeFlagsOf('gateway')).not.toContain('--optimize-for-size');
   });
 
   it('limits glibc to two malloc arenas', () => {
