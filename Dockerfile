@@ -2,7 +2,7 @@
 # insight-, theme- and report-svc, llm-sim, and the one-shot database
 # migration. A container runs one of them:
 #
-#   compose (infra/*/compose.yml)   command: [node, apps/translate-svc/dist/main.js]
+#   compose (infra/*/compose.yml)   command: [node, --liftoff-only, …, apps/translate-svc/dist/main.js]
 #   docker run                      docker run -e APP=translate-svc … voc-pipeline
 #   per-app default                 docker build --build-arg APP=gateway …
 #   migration                       command: [node, --import, tsx, libs/db/scripts/migrate.ts]
@@ -42,6 +42,10 @@ RUN env ${BUILD_CA_FILE:+NODE_EXTRA_CA_CERTS=/app/$BUILD_CA_FILE} npm ci --no-au
 # CI type-checks every project of the commit (.ci/run), and in the image build
 # it took minutes of a 2-core machine for no file of the image.
 RUN for app in apps/*/; do (cd "$app" && node ../../scripts/bundle-app.mjs) || exit 1; done
+# Each app's node command line beside its bundle, for the CMD below: the
+# allocator setting and V8 flags of libs/config/src/node-runtime.ts (the
+# compose files put the same ones in `command:` and `environment:`).
+RUN node --import tsx -e "const c = require('@voc/config'); const env = Object.entries(c.NODE_RUNTIME_ENV).map(([k, v]) => k + '=' + v); for (const n of c.SERVICE_NAMES) require('node:fs').writeFileSync('apps/' + n + '/dist/node-args', [...env, 'node', ...c.nodeFlagsOf(n)].join(' ') + '\\n')"
 # What the runtime stage takes: the bundles, the migration step (a TypeScript
 # script run by tsx, its SQL migrations) and the container healthcheck.
 RUN mkdir -p /out/libs/db/src /out/libs/db/scripts /out/infra/docker \
@@ -86,6 +90,8 @@ USER node
 # Compose repeats it per service, and turns it off for the migration.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=40s --retries=3 \
   CMD ["node", "infra/docker/healthcheck.cjs"]
-# exec: node replaces the shell and receives SIGTERM itself (compose adds
-# `init: true`, a tiny init that forwards signals and reaps children).
-CMD ["/bin/sh", "-c", "exec node \"apps/${APP:?set APP to the service to run: gateway, ingest-svc, translate-svc, learning-svc, insight-svc, theme-svc, report-svc or llm-sim}/dist/main.js\""]
+# The app's node-args (written above: MALLOC_ARENA_MAX=2 node --liftoff-only …)
+# keep each process under 150 MB (libs/config/src/node-runtime.ts). exec, then
+# env's own exec: node replaces the shell and receives SIGTERM itself (compose
+# adds `init: true`, a tiny init that forwards signals and reaps children).
+CMD ["/bin/sh", "-c", "exec env $(cat \"apps/${APP:?set APP to the service to run: gateway, ingest-svc, translate-svc, learning-svc, insight-svc, theme-svc, report-svc or llm-sim}/dist/node-args\") \"apps/${APP}/dist/main.js\""]

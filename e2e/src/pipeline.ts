@@ -9,7 +9,7 @@ import path from 'node:path';
 import { cpuClassOf, SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
 import { applyMigrations } from '@voc/db/migrate';
 import { startLlmSim, type LlmSim, type SimConfig, type SimStatsSnapshot } from '@voc/llm-sim';
-import { stablePort, startApp, startFaultProxy, startTestStack, waitReady, type FaultProxy, type RunningApp, type TestStack } from '@voc/local-stack';
+import { stablePort, startApp, type AppRuntime, startFaultProxy, startTestStack, waitReady, type FaultProxy, type RunningApp, type TestStack } from '@voc/local-stack';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const WORKERS: ServiceName[] = ['ingest-svc', 'translate-svc', 'learning-svc', 'insight-svc', 'theme-svc', 'report-svc'];
@@ -55,6 +55,10 @@ export interface PipelineOptions {
    * services at the same priority; benchmarks of the upload path turn it on.
    */
   cpuClasses?: boolean;
+  /** How each service runs (startApp of @voc/local-stack): 'source' under tsx (default), or 'bundle' (built first by the caller). */
+  runtime?: AppRuntime;
+  /** node/V8 flags per service (default none; `nodeFlagsOf` of @voc/config as `npm start` and compose run them). */
+  nodeFlags?: (name: ServiceName) => readonly string[];
 }
 
 export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
@@ -104,7 +108,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
         name,
         { ...serviceEnvironment(name), ...env, ...metrics, ...opts.serviceEnv?.[name], ...extraEnv, [def.portVar]: String(port) },
         path.join(logDir, `${name}.log`),
-        { port, ...(opts.cpuClasses ? { nice: cpuClassOf(name).nice } : {}) },
+        { port, runtime: opts.runtime, nodeFlags: opts.nodeFlags?.(name), ...(opts.cpuClasses ? { nice: cpuClassOf(name).nice } : {}) },
       );
       apps.set(name, app);
       await waitReady(app, opts.readyTimeoutMs ?? 90_000);

@@ -5,6 +5,8 @@
  */
 import {
   cpuClassOf,
+  NODE_RUNTIME_ENV,
+  nodeFlagsOf,
   placement,
   serviceDefinition,
   serviceEnvironment,
@@ -67,6 +69,8 @@ export function appEnvironment(name: ServiceName, role: DeployRole): Record<stri
     LOG_LEVEL: ref('LOG_LEVEL', role),
     ...serviceEnvironment(name, role),
     NODE_OPTIONS: `--max-old-space-size=${heapLimitMb(place.memoryMb)}`,
+    // The allocator setting of every service, as npm start runs it (libs/config node-runtime.ts).
+    ...NODE_RUNTIME_ENV,
   };
   if (def.backend) Object.assign(env, connectionEnvironment(role));
   if (def.llm) {
@@ -110,7 +114,8 @@ export function appService(name: ServiceName, role: DeployRole): ComposeService 
   const svc: ComposeService = {
     image: APP_IMAGE_REF(role),
     ...(place.profile ? { profiles: [place.profile] } : {}),
-    command: ['node', `apps/${name}/dist/main.js`],
+    // Its V8 flags (libs/config node-runtime.ts) go on the command line: NODE_OPTIONS refuses some of them.
+    command: ['node', ...nodeFlagsOf(name), `apps/${name}/dist/main.js`],
     init: true,
     restart: 'unless-stopped',
     environment: appEnvironment(name, role),

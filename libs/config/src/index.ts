@@ -16,3 +16,4 @@ export {
   type ServiceName,
 } from './services';
 export { CPU_CLASSES, SERVER_CPU_CLASSES, type CpuClass, type CpuClassSettings, type ServerName } from './cpu-class';
+export { NODE_RUNTIME_ENV, nodeFlagsOf } from './node-runtime';

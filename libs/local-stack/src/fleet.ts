@@ -14,23 +14,40 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
+export interface StartAppOptions {
+  /** Where its /readyz answers (default: its port variable in `env`, else its SERVICES port). */
+  port?: number;
+  /** Runs the app under another command (e.g. `ip netns exec host-b`). */
+  spawnPrefix?: string[];
+  /** Lowers its CPU priority (its CPU class, `cpuClassOf(name).nice` of @voc/config; lowering needs no root). */
+  nice?: number;
+  /**
+   * 'source' (default): apps/<name>/src/main.ts under tsx, always the current code.
+   * 'bundle': apps/<name>/dist/main.js as the image runs it (the caller builds it first: `bundleApps`),
+   * without tsx's compiler and source cache in the process (~60 MB less).
+   */
+  runtime?: AppRuntime;
+  /** node/V8 flags before the entry point (`nodeFlagsOf(name)` of @voc/config, as the compose files run it). */
+  nodeFlags?: readonly string[];
+}
+
+export type AppRuntime = 'source' | 'bundle';
+
+/** The node arguments that run app `name` of `root` in `runtime`. */
+export function appEntryArgs(root: string, name: ServiceName, runtime: AppRuntime = 'source'): string[] {
+  return runtime === 'bundle'
+    ? [path.join(root, 'apps', name, 'dist', 'main.js')]
+    : // `node --import tsx` runs TypeScript in this one process (no wrapper process to leak).
+      ['--import', 'tsx', path.join(root, 'apps', name, 'src', 'main.ts')];
+}
+
 /**
- * Runs apps/<name>/src/main.ts in its own node process (as `npm start`, the
- * end-to-end tests and the two-host run do), output appended to `logFile`.
- * `port` is where its /readyz answers. `nice` lowers its CPU priority (its
- * CPU class, `cpuClassOf(name).nice` of @voc/config; lowering needs no root).
+ * Runs app `name` in its own node process (as `npm start`, the end-to-end
+ * tests and the two-host run do), output appended to `logFile`.
  */
-export function startApp(
-  root: string,
-  name: ServiceName,
-  env: Record<string, string>,
-  logFile: string,
-  opts: { port?: number; spawnPrefix?: string[]; nice?: number } = {},
-): RunningApp {
+export function startApp(root: string, name: ServiceName, env: Record<string, string>, logFile: string, opts: StartAppOptions = {}): RunningApp {
   const log = createWriteStream(logFile, { flags: 'a' });
-  // `node --import tsx` runs TypeScript in this one process (no wrapper process to leak).
-  const args = ['--import', 'tsx', path.join(root, 'apps', name, 'src', 'main.ts')];
-  // spawnPrefix runs the app under another command (e.g. `ip netns exec host-b`).
+  const args = [...(opts.nodeFlags ?? []), ...appEntryArgs(root, name, opts.runtime)];
   const [cmd, ...pre] = opts.spawnPrefix?.length ? [...opts.spawnPrefix, process.execPath] : [process.execPath];
   const child = spawn(cmd!, [...pre, ...args], {
     cwd: root,
@@ -39,7 +56,7 @@ export function startApp(
   });
   // Two sources, one file: neither may end it (the other would then write after its end, an
   // unhandled error in the caller); it ends once both are closed.
-  // Set at once: the app spends its first seconds compiling under tsx, long before it takes work.
+  // Set at once: the app spends its first seconds loading (compiling under tsx), long before it takes work.
   if (opts.nice && child.pid !== undefined) {
     try {
       setPriority(child.pid, opts.nice);

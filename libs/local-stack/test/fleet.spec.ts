@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import path from 'node:path';
-import { startApp, stablePort, waitReady, type RunningApp } from '../src';
+import { appEntryArgs, startApp, stablePort, waitReady, type RunningApp } from '../src';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -31,5 +32,32 @@ describe('startApp: CPU class', () => {
     // It runs (and serves) at that priority.
     await waitReady(lowered);
     expect(niceOf(lowered.pid)).toBe(Math.min(19, base + 10));
+  }, 120_000);
+});
+
+describe('startApp: runtime and node flags', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'voc-fleet-'));
+  const apps: RunningApp[] = [];
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the sources under tsx by default, the bundle when asked', () => {
+    expect(appEntryArgs(ROOT, 'gateway')).toEqual(['--import', 'tsx', path.join(ROOT, 'apps/gateway/src/main.ts')]);
+    expect(appEntryArgs(ROOT, 'gateway', 'bundle')).toEqual([path.join(ROOT, 'apps/gateway/dist/main.js')]);
+  });
+
+  it('runs the bundle with the node flags given, before its entry point, and it serves', async () => {
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/bundle-app.mjs'), 'llm-sim'], { stdio: 'ignore' });
+    const port = await stablePort();
+    const flags = ['--max-semi-space-size=2', '--stack-trace-limit=20'];
+    const app = startApp(ROOT, 'llm-sim', { LLM_SIM_PORT: String(port), LOG_LEVEL: 'warn' }, path.join(dir, 'sim-bundle.log'), { runtime: 'bundle', nodeFlags: flags });
+    apps.push(app);
+    await waitReady(app);
+    const argv = readFileSync(`/proc/${app.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    expect(argv.slice(1)).toEqual([...flags, path.join(ROOT, 'apps/llm-sim/dist/main.js')]);
+    await app.stop();
+    expect(await app.exited).toBe(0);
   }, 120_000);
 });

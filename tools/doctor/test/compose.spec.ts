@@ -12,6 +12,8 @@ import {
   CPU_CLASSES,
   cpuClassOf,
   DEPLOY_ROLES,
+  NODE_RUNTIME_ENV,
+  nodeFlagsOf,
   placement,
   serviceDefinition,
   serviceEnvironment,
@@ -118,7 +120,9 @@ describe.each(DEPLOY_ROLES)('the %s compose file', (role: DeployRole) => {
     for (const name of apps) {
       const s = file.services[name]!;
       expect(s.image).toBe(ref('VOC_IMAGE', role));
-      expect(s.command).toEqual(['node', `apps/${name}/dist/main.js`]);
+      expect(s.command).toEqual(['node', ...nodeFlagsOf(name), `apps/${name}/dist/main.js`]);
+      // The allocator setting npm start uses too.
+      expect(s.environment).toMatchObject(NODE_RUNTIME_ENV);
     }
   });
 
