@@ -64,6 +64,12 @@ export interface ReserveRequest {
   vip: number[];
   /** Tokens of each normal demand of `lane`, in serving order. */
   normal: number[];
+  /**
+   * How many normal demands, from the first, are held in place: placed in
+   * order at their earliest time, nothing going ahead of them that would
+   * delay them. The others are placed best fit. Default 0.
+   */
+  held?: number;
   lane: string;
   /** Minimum share of `lane`. */
   share: number;
@@ -168,7 +174,7 @@ export class LimiterScripts {
   /** Reserves slots, gives slots back and applies settles, in one atomic call. `config` from reserveConfigArgs(). */
   async reserve(keys: LimiterKeys, config: readonly (string | number)[], req: ReserveRequest): Promise<ReserveReply> {
     const args: (string | number)[] = [keys.state, keys.free, keys.granted, keys.tokens, keys.lanes, ...config];
-    args.push(req.hn ?? '', req.lane, req.share, req.vip.length, req.normal.length, req.release.length, req.adjust.length);
+    args.push(req.hn ?? '', req.lane, req.share, req.vip.length, req.normal.length, req.release.length, req.adjust.length, req.held ?? 0);
     args.push(...req.vip, ...req.normal, ...req.release.flat(), ...req.adjust.flat());
     const r = array(await this.cmd.reserve(...args), 'reserve', 12);
     const flags = num(r[4], 'flags');

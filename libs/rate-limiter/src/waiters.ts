@@ -9,6 +9,8 @@ export interface Waiter {
   readonly since: number;
   /** The held slot reserved for this caller, if any. */
   slot: HeldSlot | undefined;
+  /** performance.now() when a later caller of its process was first placed before it (best fit), if ever. */
+  passedOverAt?: number;
   grant(slot: HeldSlot): void;
   reject(err: unknown): void;
 }

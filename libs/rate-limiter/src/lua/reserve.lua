@@ -22,7 +22,9 @@
 -- ARGV (flat: cjson.decode would cost more than the rest of the script):
 --   1..16  config: iv, w, tpw, hv, hn, ho, tv, tn, fence, ramp, floor, cold, rec, pace, recheck, id
 --   17     this caller's normal horizon µs ('' for hn), 18 lane, 19 the lane's minimum share
---   20..23 counts: vip demands, normal demands, releases, adjustments; then
+--   20..23 counts: vip demands, normal demands, releases, adjustments;
+--   24 how many of the normal demands, from the first, are held in place
+--   (passed over long enough: placed in order, and nothing may delay them); then
 --   the vip demands' tokens, the normal ones', releases (slot, tokens),
 --   adjustments (slot, token delta, 1 if the request was never sent)
 -- Returns { now, vipTurn|-1, normalTurn|-1, paused|0, flags (1 fenced, 2 halted),
@@ -37,10 +39,10 @@ local cfg = {}
 for i, name in ipairs(CFG) do cfg[name] = tonumber(ARGV[i]) end
 cfg.id = ARGV[16]
 local req = { hn = tonumber(ARGV[17]), lane = ARGV[18], share = tonumber(ARGV[19]) or 0,
-  vip = {}, normal = {}, release = {}, adjust = {} }
+  held = tonumber(ARGV[24]) or 0, vip = {}, normal = {}, release = {}, adjust = {} }
 do
   local nv, nn, nr, na = tonumber(ARGV[20]), tonumber(ARGV[21]), tonumber(ARGV[22]), tonumber(ARGV[23])
-  local i = 24
+  local i = 25
   for _ = 1, nv do req.vip[#req.vip + 1] = tonumber(ARGV[i]); i = i + 1 end
   for _ = 1, nn do req.normal[#req.normal + 1] = tonumber(ARGV[i]); i = i + 1 end
   for _ = 1, nr do req.release[#req.release + 1] = { tonumber(ARGV[i]), tonumber(ARGV[i + 1]) }; i = i + 2 end
@@ -309,6 +311,70 @@ local function placeClass(list, class, horizon, base)
   return true, head, unmetTokens / unmetCount, unmetCount == #list
 end
 
+-- Best fit (normal token demands): each opening goes to the demand that can
+-- be placed earliest, and among those to the largest, so the room a larger
+-- call cannot use yet goes to a smaller one instead of idling until the next
+-- entry leaves the window. The first `held` demands (passed over for long
+-- enough, the caller says) are held in place: in order, each at its own
+-- earliest time, and another demand goes first only where it does not delay
+-- it. Same returns as placeClass; the head for the turn is the unmet demand
+-- that could be placed earliest.
+local function placeBestFit(list, class, horizon, base, held)
+  local open = {}
+  for idx = 1, #list do open[#open + 1] = idx end
+  local placed = 0
+  local function try(n)
+    local limit = base + reach(horizon, n)
+    if not (math.max(tat, from) <= limit or #FREE > 0) then return nil, math.max(tat, from) end
+    return candidate(n, limit)
+  end
+  while #open > 0 do
+    local h = open[1] <= held and open[1] or nil
+    local hc, hs = nil, nil
+    if h then
+      local e
+      hc, e = try(list[h])
+      hs = hc and hc[1] or e
+    end
+    local best, bestPos = nil, nil
+    local seen = {}
+    for pos, idx in ipairs(open) do
+      local n = list[idx]
+      if idx ~= h and not seen[n] then
+        seen[n] = true
+        local c = try(n)
+        if c and h then
+          -- Only before the held demand, and only where it still fits at its time.
+          if not (c[1] < hs and windowSum(hs) + n + list[h] <= math.max(capAt(hs), list[h])) then c = nil end
+        end
+        if c and (best == nil or c[1] < best.c[1] or (c[1] == best.c[1] and n > best.n)) then
+          best, bestPos = { c = c, n = n, idx = idx }, pos
+        end
+      end
+    end
+    if best == nil and hc then best, bestPos = { c = hc, n = list[h], idx = h }, 1 end
+    if best == nil then break end
+    commit(best.c, best.n)
+    granted[#granted + 1] = { best.c[1], best.n, class, best.idx, 0 }
+    table.remove(open, bestPos)
+    placed = placed + 1
+  end
+  if #open == 0 then return false end
+  -- The head of the turn: the held demand, else the unmet one placeable earliest.
+  local head, sum, earliest = nil, 0, {}
+  for _, idx in ipairs(open) do
+    local n = list[idx]
+    sum = sum + n
+    if earliest[n] == nil then
+      local _, e = try(n)
+      earliest[n] = e or math.max(tat, from)
+    end
+    local e = earliest[n]
+    if head == nil or (not (head.held) and e < head.s) then head = { s = e, n = n, held = idx <= held } end
+  end
+  return true, head, sum / #open, placed == 0
+end
+
 local vipList = req.vip or {}
 local normalList = req.normal or {}
 local vipTurn, normalTurn = -1, -1
@@ -356,7 +422,11 @@ else
   if unmet then
     vipTurn = turn(head, meanTokens, cfg.tv, cfg.hv, cv, nonePlaced)
   end
-  unmet, head, meanTokens, nonePlaced = placeClass(normalList, 1, normalHorizon, now)
+  if T > 0 then
+    unmet, head, meanTokens, nonePlaced = placeBestFit(normalList, 1, normalHorizon, now, req.held)
+  else
+    unmet, head, meanTokens, nonePlaced = placeClass(normalList, 1, normalHorizon, now)
+  end
   if unmet then
     normalTurn = turn(head, meanTokens, cfg.tn, normalHorizon, laneCursor, nonePlaced)
   end
