@@ -359,7 +359,8 @@ class RedisRateLimiter implements RateLimiter {
     const t = now();
     const max = this.cfg.maxLeaseSlots;
     const vip = this.waiters.unbound('vip', max);
-    const normal = this.waiters.unbound('normal', max);
+    // With a token limit every lane's callers go along (best fit packs the window better); the turn is the oldest's lane's.
+    const normal = this.tpm > 0 ? this.waiters.unboundAnyLane(max) : this.waiters.unbound('normal', max);
     const lane = normal[0]?.lane ?? DEFAULT_LANE;
     const laneTurn = this.laneTurnAt.get(lane);
     const vipDue = vip.length > 0 && !(this.vipTurnAt !== undefined && this.vipTurnAt > t);
@@ -403,6 +404,7 @@ class RedisRateLimiter implements RateLimiter {
       vip: vip.map((w) => w.tokens),
       normal: normal.map((w) => w.tokens),
       held: heldWaiters.length,
+      ...(normal.some((w) => w.lane !== lane) ? { normalLanes: normal.map((w) => w.lane), laneShares: this.cfg.laneShares } : {}),
       lane,
       share: this.cfg.laneShares[lane] ?? 0,
       release: [],

@@ -72,6 +72,17 @@ export class WaiterQueue {
     return out;
   }
 
+  /** Up to `max` normal waiters without a slot, of every lane, in arrival order. */
+  unboundAnyLane(max: number): Waiter[] {
+    const out: Waiter[] = [];
+    for (const w of this.queues.normal) {
+      if (w.slot) continue;
+      out.push(w);
+      if (out.length >= max) break;
+    }
+    return out;
+  }
+
   drain(): Waiter[] {
     const all = [...this.queues.vip, ...this.queues.normal];
     this.queues.vip = [];

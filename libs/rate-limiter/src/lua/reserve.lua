@@ -24,9 +24,12 @@
 --   17     this caller's normal horizon µs ('' for hn), 18 lane, 19 the lane's minimum share
 --   20..23 counts: vip demands, normal demands, releases, adjustments;
 --   24 how many of the normal demands, from the first, are held in place
---   (passed over long enough: placed in order, and nothing may delay them); then
---   the vip demands' tokens, the normal ones', releases (slot, tokens),
---   adjustments (slot, token delta, 1 if the request was never sent)
+--   (passed over long enough: placed in order, and nothing may delay them);
+--   25 L: other lanes among the normal demands (token limit only), then L ×
+--   (lane, minimum share); then the vip demands' tokens, the normal ones', when
+--   L > 0 each normal demand's lane (0: ARGV[18], i: the i-th other lane),
+--   releases (slot, tokens), adjustments (slot, token delta, 1 if the request
+--   was never sent)
 -- Returns { now, vipTurn|-1, normalTurn|-1, paused|0, flags (1 fenced, 2 halted),
 --           previous id, halt reason|'', nextProbe|0, requests factor ppm,
 --           tokens factor ppm, released, n, then n × (slot, tokens, class (0 vip, 1 normal), index (1-based), probe) }
@@ -39,12 +42,19 @@ local cfg = {}
 for i, name in ipairs(CFG) do cfg[name] = tonumber(ARGV[i]) end
 cfg.id = ARGV[16]
 local req = { hn = tonumber(ARGV[17]), lane = ARGV[18], share = tonumber(ARGV[19]) or 0,
-  held = tonumber(ARGV[24]) or 0, vip = {}, normal = {}, release = {}, adjust = {} }
+  held = tonumber(ARGV[24]) or 0, vip = {}, normal = {}, normalLane = {}, release = {}, adjust = {} }
+-- The lanes of this call's normal demands: [1] the caller's lane, then the others.
+req.lanes = { { name = req.lane or 'default', share = req.share } }
 do
   local nv, nn, nr, na = tonumber(ARGV[20]), tonumber(ARGV[21]), tonumber(ARGV[22]), tonumber(ARGV[23])
-  local i = 25
+  local nl = tonumber(ARGV[25]) or 0
+  local i = 26
+  for _ = 1, nl do req.lanes[#req.lanes + 1] = { name = ARGV[i], share = tonumber(ARGV[i + 1]) or 0 }; i = i + 2 end
   for _ = 1, nv do req.vip[#req.vip + 1] = tonumber(ARGV[i]); i = i + 1 end
   for _ = 1, nn do req.normal[#req.normal + 1] = tonumber(ARGV[i]); i = i + 1 end
+  for k = 1, nn do
+    if nl > 0 then req.normalLane[k] = tonumber(ARGV[i]) + 1; i = i + 1 else req.normalLane[k] = 1 end
+  end
   for _ = 1, nr do req.release[#req.release + 1] = { tonumber(ARGV[i]), tonumber(ARGV[i + 1]) }; i = i + 2 end
   for _ = 1, na do req.adjust[#req.adjust + 1] = { tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]) }; i = i + 3 end
 end
@@ -213,17 +223,25 @@ for _, r in ipairs(req.release or {}) do
   ring(slot, -1, -n)
 end
 
--- Lanes: is the caller's lane over its minimum share while another wants more below its own?
+-- Lanes: a lane over its minimum share while another wants more below its
+-- own reaches a shorter horizon (ho), so the starved lane's demands land first.
 local lanes, forgotten = readLanes(KEYS[5], now)
 local lane = req.lane or 'default'
+local function laneHorizon(name, share)
+  local h = req.hn or cfg.hn
+  local mine = lanes[name] or { share = 0 }
+  for other, l in pairs(lanes) do
+    if other ~= name and l.wanting and l.share < l.min then
+      if mine.share >= (share or 0) then return h * cfg.ho / cfg.hn end
+      break
+    end
+  end
+  return h
+end
 local normalHorizon = req.hn or cfg.hn
 if #(req.normal or {}) > 0 then
-  local mine = lanes[lane] or { share = 0 }
-  local starvedOther = false
-  for name, l in pairs(lanes) do
-    if name ~= lane and l.wanting and l.share < l.min then starvedOther = true end
-  end
-  if starvedOther and mine.share >= (req.share or 0) then normalHorizon = normalHorizon * cfg.ho / cfg.hn end
+  for _, l in ipairs(req.lanes) do l.horizon = laneHorizon(l.name, l.share) end
+  normalHorizon = req.lanes[1].horizon
 end
 local laneCursor = { n = (lanes[lane] and lanes[lane].c) or 0, at = (lanes[lane] and lanes[lane].t) or 0 }
 
@@ -319,12 +337,13 @@ end
 -- earliest time, and another demand goes first only where it does not delay
 -- it. Same returns as placeClass; the head for the turn is the unmet demand
 -- that could be placed earliest.
-local function placeBestFit(list, class, horizon, base, held)
+local function placeBestFit(list, class, horizonOf, base, held)
   local open = {}
   for idx = 1, #list do open[#open + 1] = idx end
   local placed = 0
-  local function try(n)
-    local limit = base + reach(horizon, n)
+  local function try(idx)
+    local n = list[idx]
+    local limit = base + reach(horizonOf(idx), n)
     if not (math.max(tat, from) <= limit or #FREE > 0) then return nil, math.max(tat, from) end
     return candidate(n, limit)
   end
@@ -333,16 +352,18 @@ local function placeBestFit(list, class, horizon, base, held)
     local hc, hs = nil, nil
     if h then
       local e
-      hc, e = try(list[h])
+      hc, e = try(h)
       hs = hc and hc[1] or e
     end
     local best, bestPos = nil, nil
     local seen = {}
     for pos, idx in ipairs(open) do
       local n = list[idx]
-      if idx ~= h and not seen[n] then
-        seen[n] = true
-        local c = try(n)
+      local hz = horizonOf(idx)
+      if idx ~= h and not (seen[hz] and seen[hz][n]) then
+        seen[hz] = seen[hz] or {}
+        seen[hz][n] = true
+        local c = try(idx)
         if c and h then
           -- Only before the held demand, and only where it still fits at its time.
           if not (c[1] < hs and windowSum(hs) + n + list[h] <= math.max(capAt(hs), list[h])) then c = nil end
@@ -366,7 +387,7 @@ local function placeBestFit(list, class, horizon, base, held)
     local n = list[idx]
     sum = sum + n
     if earliest[n] == nil then
-      local _, e = try(n)
+      local _, e = try(idx)
       earliest[n] = e or math.max(tat, from)
     end
     local e = earliest[n]
@@ -423,7 +444,7 @@ else
     vipTurn = turn(head, meanTokens, cfg.tv, cfg.hv, cv, nonePlaced)
   end
   if T > 0 then
-    unmet, head, meanTokens, nonePlaced = placeBestFit(normalList, 1, normalHorizon, now, req.held)
+    unmet, head, meanTokens, nonePlaced = placeBestFit(normalList, 1, function(idx) return req.lanes[req.normalLane[idx]].horizon end, now, req.held)
   else
     unmet, head, meanTokens, nonePlaced = placeClass(normalList, 1, normalHorizon, now)
   end
@@ -458,15 +479,34 @@ end
 if #normalList > 0 or #forgotten > 0 then
   if #forgotten > 0 then redis.call('HDEL', KEYS[5], unpack(forgotten)) end
   if #normalList > 0 then
-    local l = lanes[lane] or { r = 0, k = 0, w = 0 }
-    local dr, dk = 0, 0
+    -- Per lane of the call: requests and tokens granted, and whether some of its demands stayed unmet.
+    local dr, dk, unmetIn = {}, {}, {}
+    for k = 1, #req.lanes do dr[k], dk[k] = 0, 0 end
+    local placedIdx = {}
     for _, g in ipairs(granted) do
-      if g[3] == 1 then dr = dr + 1; dk = dk + g[2] end
+      if g[3] == 1 then
+        local k = req.normalLane[g[4]]
+        dr[k] = dr[k] + 1
+        dk[k] = dk[k] + g[2]
+        placedIdx[g[4]] = true
+      end
     end
-    local w = l.w
-    if normalTurn ~= -1 then w = now end
-    redis.call('HSET', KEYS[5], 'm:' .. lane, tostring(req.share or 0), 'r:' .. lane, tostring(l.r + dr),
-      'k:' .. lane, tostring(l.k + dk), 'u:' .. lane, fmt(now), 'w:' .. lane, fmt(w), 'c:' .. lane, fmt(laneCursor.n), 't:' .. lane, fmt(laneCursor.at))
+    for idx = 1, #normalList do
+      if not placedIdx[idx] then unmetIn[req.normalLane[idx]] = true end
+    end
+    for k, rl in ipairs(req.lanes) do
+      local name = rl.name
+      local l = lanes[name] or { r = 0, k = 0, w = 0 }
+      local w = l.w
+      if (k == 1 and normalTurn ~= -1) or (k > 1 and unmetIn[k]) then w = now end
+      local fields = { 'm:' .. name, tostring(rl.share or 0), 'r:' .. name, tostring(l.r + dr[k]),
+        'k:' .. name, tostring(l.k + dk[k]), 'u:' .. name, fmt(now), 'w:' .. name, fmt(w) }
+      if k == 1 then
+        fields[#fields + 1] = 'c:' .. name; fields[#fields + 1] = fmt(laneCursor.n)
+        fields[#fields + 1] = 't:' .. name; fields[#fields + 1] = fmt(laneCursor.at)
+      end
+      redis.call('HSET', KEYS[5], unpack(fields))
+    end
   end
 end
 
