@@ -210,6 +210,19 @@ describe('reserve.lua: tokens', () => {
     expect(lanes['c:insight']).toBeUndefined();
   });
 
+  it('lets a lane below its share go first in best fit while the lane over its share is cut', async () => {
+    const keys = freshKeys();
+    const cfg = withTokens(10_000, { pace: 1000, hn: 100_000 });
+    await reserve(keys, cfg, { normal: [9000] });
+    // Lane a took everything lately; lane b, with a minimum share of a half, got nothing and wants more.
+    const [sec, us] = (await redis.time()).map(Number) as [number, number];
+    const t = String(sec * 1e6 + us);
+    await redis.hset(keys.lanes, { 'm:a': '0.25', 'r:a': '10', 'k:a': '10000', 'u:a': t, 'w:a': t, 'm:b': '0.5', 'r:b': '0', 'k:b': '0', 'u:b': t, 'w:b': t });
+    // 1000 free: best fit alone would take a's 900; b's 500 goes instead.
+    const r = await reserve(keys, cfg, { lane: 'a', share: 0.25, normal: [900, 500], normalLanes: ['a', 'b'], laneShares: { a: 0.25, b: 0.5 } });
+    expect(r.slots.map((s) => [s.index, s.tokens])).toEqual([[1, 500]]);
+  });
+
   it('settles: a decrease frees the window at once, an increase is charged', async () => {
     const keys = freshKeys();
     const cfg = withTokens(10_000, { pace: 1000 });

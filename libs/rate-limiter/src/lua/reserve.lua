@@ -248,7 +248,11 @@ local function laneHorizon(name, share)
 end
 local normalHorizon = req.hn or cfg.hn
 if #(req.normal or {}) > 0 then
-  for _, l in ipairs(req.lanes) do l.horizon = laneHorizon(l.name, l.share) end
+  -- A lane whose horizon is cut yields to the others in best fit too (rank 0).
+  for _, l in ipairs(req.lanes) do
+    l.horizon = laneHorizon(l.name, l.share)
+    l.rank = l.horizon < normalHorizon and 0 or 1
+  end
   normalHorizon = req.lanes[1].horizon
 end
 local laneCursor = { n = (lanes[lane] and lanes[lane].c) or 0, at = (lanes[lane] and lanes[lane].t) or 0 }
@@ -353,7 +357,7 @@ end
 -- earliest time, and another demand goes first only where it does not delay
 -- it. Same returns as placeClass; the head for the turn is the unmet demand
 -- that could be placed earliest.
-local function placeBestFit(list, class, horizonOf, base, held)
+local function placeBestFit(list, class, horizonOf, rankOf, base, held)
   local open = {}
   for idx = 1, #list do open[#open + 1] = idx end
   local placed = 0
@@ -386,8 +390,9 @@ local function placeBestFit(list, class, horizonOf, base, held)
         local n = list[idx]
         -- A demand without tokens could go before ttat: the general path decides.
         if n == 0 then best = nil; break end
-        if n <= room and (best == nil or n > best.n) and s0 <= base + fitReach(horizonOf(idx), n) then
-          best, bestPos = { c = { s0, nil, s0 }, n = n, idx = idx }, pos
+        local rank = rankOf(idx)
+        if n <= room and (best == nil or rank > best.rank or (rank == best.rank and n > best.n)) and s0 <= base + fitReach(horizonOf(idx), n) then
+          best, bestPos = { c = { s0, nil, s0 }, n = n, idx = idx, rank = rank }, pos
         end
       end
     end
@@ -403,8 +408,9 @@ local function placeBestFit(list, class, horizonOf, base, held)
           -- Only before the held demand, and only where it still fits at its time.
           if not (c[1] < hs and windowSum(hs) + n + list[h] <= math.max(capAt(hs), list[h])) then c = nil end
         end
-        if c and (best == nil or c[1] < best.c[1] or (c[1] == best.c[1] and n > best.n)) then
-          best, bestPos = { c = c, n = n, idx = idx }, pos
+        local rank = rankOf(idx)
+        if c and (best == nil or c[1] < best.c[1] or (c[1] == best.c[1] and (rank > best.rank or (rank == best.rank and n > best.n)))) then
+          best, bestPos = { c = c, n = n, idx = idx, rank = rank }, pos
         end
       end
     end
@@ -479,7 +485,8 @@ else
     vipTurn = turn(head, meanTokens, cfg.tv, cfg.hv, cv, nonePlaced)
   end
   if T > 0 then
-    unmet, head, meanTokens, nonePlaced = placeBestFit(normalList, 1, function(idx) return req.lanes[req.normalLane[idx]].horizon end, now, req.held)
+    unmet, head, meanTokens, nonePlaced = placeBestFit(normalList, 1, function(idx) return req.lanes[req.normalLane[idx]].horizon end,
+      function(idx) return req.lanes[req.normalLane[idx]].rank end, now, req.held)
   else
     unmet, head, meanTokens, nonePlaced = placeClass(normalList, 1, normalHorizon, now)
   end
