@@ -164,14 +164,16 @@ describe('tokens', () => {
       large = { issued, granted: g.grantedAt };
       return g;
     });
-    const grants = await saturate([limiter], 8, Promise.race([measured, sleep(15_000)]).then(() => sleep(300)), () => 1000);
+    const grants = await saturate([limiter], 12, Promise.race([measured, sleep(15_000)]).then(() => sleep(300)), () => 1000);
     await limiter.close();
     expect(large).toBeDefined();
     const { issued, granted } = large as { issued: number; granted: number };
-    // Passed over: smaller calls asked for after it went first …
-    expect(grants.filter((g) => g.at > issued + 200 && g.at < granted).length).toBeGreaterThanOrEqual(3);
+    // Passed over: smaller calls asked for after it went first (how many
+    // depends on how busy the machine keeps the callers) …
+    expect(grants.filter((g) => g.at > issued + 200 && g.at < granted).length).toBeGreaterThanOrEqual(1);
     // … but for no longer than the bound, plus the window its room takes to
-    // clear (1.2 s with QUICK's margin) and a loaded machine's slack.
+    // clear (1.2 s with QUICK's margin) and a loaded machine's slack (without
+    // the bound it is not granted while they run).
     expect(granted - issued).toBeLessThan(PASS_OVER_MS + 2 * 1200 + 1000);
     expect(maxWeightedInSlidingWindow([...grants, { at: granted, weight: 6000, who: 0 }], 1000).total).toBeLessThanOrEqual(TPM / 60);
   });
