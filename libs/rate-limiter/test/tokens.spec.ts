@@ -164,10 +164,11 @@ describe('tokens', () => {
       large = { issued, granted: g.grantedAt };
       return g;
     });
-    const grants = await saturate([limiter], 12, Promise.race([measured, sleep(15_000)]).then(() => sleep(300)), () => 1000);
+    const grants = await saturate([limiter], 8, Promise.race([measured, sleep(15_000)]).then(() => sleep(300)), () => 1000);
     await limiter.close();
     expect(large).toBeDefined();
     const { issued, granted } = large as { issued: number; granted: number };
+    // (8 callers: 12 came in bursts whose expiry left room for 6000 now and then.)
     // Passed over: smaller calls asked for after it went first (how many
     // depends on how busy the machine keeps the callers) …
     expect(grants.filter((g) => g.at > issued + 200 && g.at < granted).length).toBeGreaterThanOrEqual(1);
