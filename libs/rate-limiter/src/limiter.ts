@@ -7,7 +7,7 @@ import { HeldSlots, type HeldSlot } from './held-slots';
 import { DEFAULT_LANE, validLaneName } from './lanes';
 import { LocalGrantCounter } from './local-counter';
 import { limiterMetrics, type DropReason, type LimiterMetrics } from './metrics';
-import { DEFAULT_TUNING, HALT_RECHECK_MS, resolveTuning, type ResolvedTuning } from './options';
+import { DEFAULT_TUNING, HALT_RECHECK_MS, PASS_OVER_MS, resolveTuning, type ResolvedTuning } from './options';
 import { RecentRoundTrips } from './rtt';
 import { LimiterScripts, limiterKeys, reserveConfigArgs, type LimiterKeys, type ReserveConfig, type ReserveReply, type ReserveRequest } from './scripts';
 import { SettleBatch } from './settle-batch';
@@ -359,7 +359,8 @@ class RedisRateLimiter implements RateLimiter {
     const t = now();
     const max = this.cfg.maxLeaseSlots;
     const vip = this.waiters.unbound('vip', max);
-    const normal = this.waiters.unbound('normal', max);
+    // With a token limit every lane's callers go along (best fit packs the window better); the turn is the oldest's lane's.
+    const normal = this.tpm > 0 ? this.waiters.unboundAnyLane(max) : this.waiters.unbound('normal', max);
     const lane = normal[0]?.lane ?? DEFAULT_LANE;
     const laneTurn = this.laneTurnAt.get(lane);
     const vipDue = vip.length > 0 && !(this.vipTurnAt !== undefined && this.vipTurnAt > t);
@@ -392,11 +393,18 @@ class RedisRateLimiter implements RateLimiter {
     }
   }
 
-  private reserve(vip: Waiter[], normal: Waiter[], lane: string): void {
+  private reserve(vip: Waiter[], normalWaiters: Waiter[], lane: string): void {
+    // Callers passed over for PASS_OVER_MS go first and are held in place; the rest are placed best fit.
+    const t = now();
+    const isHeld = (w: Waiter) => w.passedOverAt !== undefined && t - w.passedOverAt >= PASS_OVER_MS;
+    const heldWaiters = normalWaiters.filter(isHeld);
+    const normal = heldWaiters.length > 0 ? [...heldWaiters, ...normalWaiters.filter((w) => !isHeld(w))] : normalWaiters;
     const req: ReserveRequest = {
       hn: this.normalHorizonUs(),
       vip: vip.map((w) => w.tokens),
       normal: normal.map((w) => w.tokens),
+      held: heldWaiters.length,
+      ...(normal.some((w) => w.lane !== lane) ? { normalLanes: normal.map((w) => w.lane), laneShares: this.cfg.laneShares } : {}),
       lane,
       share: this.cfg.laneShares[lane] ?? 0,
       release: [],
@@ -426,6 +434,7 @@ class RedisRateLimiter implements RateLimiter {
       if (r.normalTurnUs === undefined) this.laneTurnAt.delete(lane);
       else this.laneTurnAt.set(lane, toLocal(r.normalTurnUs));
     }
+    if (this.tpm > 0) this.notePassedOver(r, normal, sent);
     const giveBack: HeldSlot[] = [];
     for (const s of r.slots) {
       const slot: HeldSlot = { redisUs: s.slotUs, localAt: toLocal(s.slotUs), tokens: s.tokens, probe: s.probe, waiter: undefined };
@@ -449,6 +458,16 @@ class RedisRateLimiter implements RateLimiter {
       this.held.insert(slot);
     }
     this.giveBack(giveBack);
+  }
+
+  /** Callers of `normal` left without a slot while a later one got one: passed over (best fit), from `at`. */
+  private notePassedOver(r: ReserveReply, normal: Waiter[], at: number): void {
+    let latest = -Infinity;
+    for (const s of r.slots) if (s.priority === 'normal') latest = Math.max(latest, normal[s.index]?.since ?? -Infinity);
+    const placed = new Set(r.slots.filter((s) => s.priority === 'normal').map((s) => s.index));
+    normal.forEach((w, i) => {
+      if (!placed.has(i) && w.since < latest) w.passedOverAt ??= at;
+    });
   }
 
   /**

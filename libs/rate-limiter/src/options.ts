@@ -21,6 +21,14 @@ export const DEFAULT_TUNING = Object.freeze({
   keyPrefix: 'rl',
 });
 
+/**
+ * The most a normal call may be passed over by later, smaller calls of its
+ * process (best-fit packing of tokens) before it is held in place: from then
+ * on it is placed at its earliest time and nothing that would delay it goes
+ * first. About one window: by then every token in its way has left it.
+ */
+export const PASS_OVER_MS = 1000;
+
 /** While halted, a waiting process asks again at least this often, so a resume reaches processes without the subscription. */
 export const HALT_RECHECK_MS = 5000;
 

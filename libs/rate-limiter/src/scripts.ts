@@ -64,6 +64,19 @@ export interface ReserveRequest {
   vip: number[];
   /** Tokens of each normal demand of `lane`, in serving order. */
   normal: number[];
+  /**
+   * How many normal demands, from the first, are held in place: placed in
+   * order at their earliest time, nothing going ahead of them that would
+   * delay them. The others are placed best fit. Default 0.
+   */
+  held?: number;
+  /**
+   * The lane of each normal demand when they are not all of `lane` (a token
+   * limit: best fit packs better from every lane's callers), and the
+   * minimum shares of those lanes.
+   */
+  normalLanes?: readonly string[];
+  laneShares?: Readonly<Record<string, number>>;
   lane: string;
   /** Minimum share of `lane`. */
   share: number;
@@ -168,8 +181,15 @@ export class LimiterScripts {
   /** Reserves slots, gives slots back and applies settles, in one atomic call. `config` from reserveConfigArgs(). */
   async reserve(keys: LimiterKeys, config: readonly (string | number)[], req: ReserveRequest): Promise<ReserveReply> {
     const args: (string | number)[] = [keys.state, keys.free, keys.granted, keys.tokens, keys.lanes, ...config];
-    args.push(req.hn ?? '', req.lane, req.share, req.vip.length, req.normal.length, req.release.length, req.adjust.length);
-    args.push(...req.vip, ...req.normal, ...req.release.flat(), ...req.adjust.flat());
+    args.push(req.hn ?? '', req.lane, req.share, req.vip.length, req.normal.length, req.release.length, req.adjust.length, req.held ?? 0);
+    // Other lanes of the normal demands: their names and shares, then each demand's lane index (0: req.lane).
+    const others: string[] = [];
+    for (const l of req.normalLanes ?? []) if (l !== req.lane && !others.includes(l)) others.push(l);
+    args.push(others.length);
+    for (const l of others) args.push(l, req.laneShares?.[l] ?? 0);
+    args.push(...req.vip, ...req.normal);
+    if (others.length > 0) args.push(...(req.normalLanes ?? []).map((l) => others.indexOf(l) + 1));
+    args.push(...req.release.flat(), ...req.adjust.flat());
     const r = array(await this.cmd.reserve(...args), 'reserve', 12);
     const flags = num(r[4], 'flags');
     const slots: ReservedSlot[] = [];

@@ -9,6 +9,8 @@ export interface Waiter {
   readonly since: number;
   /** The held slot reserved for this caller, if any. */
   slot: HeldSlot | undefined;
+  /** performance.now() when a later caller of its process was first placed before it (best fit), if ever. */
+  passedOverAt?: number;
   grant(slot: HeldSlot): void;
   reject(err: unknown): void;
 }
@@ -64,6 +66,17 @@ export class WaiterQueue {
         lane ??= w.lane;
         if (w.lane !== lane) continue;
       }
+      out.push(w);
+      if (out.length >= max) break;
+    }
+    return out;
+  }
+
+  /** Up to `max` normal waiters without a slot, of every lane, in arrival order. */
+  unboundAnyLane(max: number): Waiter[] {
+    const out: Waiter[] = [];
+    for (const w of this.queues.normal) {
+      if (w.slot) continue;
       out.push(w);
       if (out.length >= max) break;
     }

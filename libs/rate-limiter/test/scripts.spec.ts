@@ -155,16 +155,72 @@ describe('reserve.lua: tokens', () => {
     for (let i = 1; i < log.length; i += 2) expect(Number(log[i])).toBeGreaterThan(nowUs - 2 * W);
   });
 
-  it('lets a smaller demand go ahead only where it does not delay an unmet earlier one (backfilling)', async () => {
+  it('gives the room a larger demand cannot use yet to the largest demand that fits (best fit)', async () => {
     const keys = freshKeys();
     const cfg = withTokens(10_000, { pace: 1000, hn: 100_000 });
-    // 9000 of 10000 taken: a 3000-token demand must wait a window, a 1000 one fits now …
-    const first = await reserve(keys, cfg, { normal: [9000] });
-    expect(first.slots).toHaveLength(1);
-    const r = await reserve(keys, cfg, { normal: [3000, 1000, 1000] });
-    // … but only one: a second 1000 would push the 3000 further back.
-    expect(r.slots.map((s) => [s.index, s.tokens])).toEqual([[1, 1000]]);
+    expect((await reserve(keys, cfg, { normal: [8500] })).slots).toHaveLength(1);
+    // 1500 free until the 8500 leave the window: the 3000 must wait a window;
+    // the 1400 fills the room best (in arrival order the 1000 would go, leaving 500 idle).
+    const r = await reserve(keys, cfg, { normal: [3000, 1000, 1400, 600] });
+    expect(r.slots.map((s) => [s.index, s.tokens])).toEqual([[2, 1400]]);
+    expect(r.normalTurnUs as number).toBeGreaterThan(r.nowUs);
+  });
+
+  it('holds a passed-over demand in place: a smaller one goes ahead only where it does not delay it', async () => {
+    const cfg = withTokens(10_000, { pace: 1000, hn: 100_000 });
+    // 6000 of 10000 taken: the 8000 must wait a window, 4000 are free now.
+    const demands = [8000, 1500, 1500, 1500];
+    const free = freshKeys();
+    await reserve(free, cfg, { normal: [6000] });
+    // Best fit: two 1500s fill the room now (the 8000 waits longer for it).
+    expect((await reserve(free, cfg, { normal: demands })).slots.map((s) => [s.index, s.tokens])).toEqual([
+      [1, 1500],
+      [2, 1500],
+    ]);
+    const held = freshKeys();
+    await reserve(held, cfg, { normal: [6000] });
+    // Held: only one, since a second would leave too little room for the 8000 when the 6000 leave.
+    const r = await reserve(held, cfg, { normal: demands, held: 1 });
+    expect(r.slots.map((s) => [s.index, s.tokens])).toEqual([[1, 1500]]);
     expect(r.normalTurnUs as number).toBeGreaterThan(r.nowUs + 500_000);
+  });
+
+  it('places the demands of every lane in one call, and counts usage and wanting per lane', async () => {
+    const keys = freshKeys();
+    const cfg = withTokens(10_000, { pace: 1000, hn: 100_000 });
+    const r = await reserve(keys, cfg, {
+      lane: 'translate',
+      share: 0.25,
+      normal: [500, 700, 9500],
+      normalLanes: ['translate', 'insight', 'theme'],
+      laneShares: { translate: 0.25, insight: 0.5 },
+    });
+    // Best fit: the 9500 (largest), then the 500 in the room left; the 700 waits.
+    expect(r.slots.map((s) => [s.index, s.tokens])).toEqual([
+      [2, 9500],
+      [0, 500],
+    ]);
+    const lanes = await redis.hgetall(keys.lanes);
+    expect(lanes).toMatchObject({ 'm:translate': '0.25', 'r:translate': '1', 'k:translate': '500', 'm:theme': '0', 'r:theme': '1', 'k:theme': '9500' });
+    // insight got nothing and wants more (what lets a lane below its share reach further than the others).
+    expect(lanes).toMatchObject({ 'm:insight': '0.5', 'r:insight': '0', 'k:insight': '0', 'w:insight': String(r.nowUs) });
+    expect(Number(lanes['w:theme'])).toBeLessThan(r.nowUs);
+    // The turn cursor is the caller's lane's.
+    expect(lanes['c:translate']).toBeDefined();
+    expect(lanes['c:insight']).toBeUndefined();
+  });
+
+  it('lets a lane below its share go first in best fit while the lane over its share is cut', async () => {
+    const keys = freshKeys();
+    const cfg = withTokens(10_000, { pace: 1000, hn: 100_000 });
+    await reserve(keys, cfg, { normal: [9000] });
+    // Lane a took everything lately; lane b, with a minimum share of a half, got nothing and wants more.
+    const [sec, us] = (await redis.time()).map(Number) as [number, number];
+    const t = String(sec * 1e6 + us);
+    await redis.hset(keys.lanes, { 'm:a': '0.25', 'r:a': '10', 'k:a': '10000', 'u:a': t, 'w:a': t, 'm:b': '0.5', 'r:b': '0', 'k:b': '0', 'u:b': t, 'w:b': t });
+    // 1000 free: best fit alone would take a's 900; b's 500 goes instead.
+    const r = await reserve(keys, cfg, { lane: 'a', share: 0.25, normal: [900, 500], normalLanes: ['a', 'b'], laneShares: { a: 0.25, b: 0.5 } });
+    expect(r.slots.map((s) => [s.index, s.tokens])).toEqual([[1, 500]]);
   });
 
   it('settles: a decrease frees the window at once, an increase is charged', async () => {

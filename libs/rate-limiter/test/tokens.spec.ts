@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { createRateLimiter, maxInSlidingWindow, maxWeightedInSlidingWindow, type Grant, type RateLimiter } from '../src';
+import { PASS_OVER_MS } from '../src/options';
 import { metricValue, QUICK, sleep, useRedis, waitFor } from './support';
 
 jest.setTimeout(60_000);
@@ -147,6 +148,35 @@ describe('tokens', () => {
     // normal slots already reserved when it came (a horizon: 1–3).
     expect(normalBefore).toBeGreaterThanOrEqual(10);
     expect(vipBefore).toBeLessThan(0.25 * normalBefore);
+  });
+
+  it('packs best fit, but passes a large call over for at most PASS_OVER_MS before holding it in place', async () => {
+    const TPM = 600_000; // 10,000 tokens per second
+    // Pacing out of the way: a call reaches no further than the horizon (its
+    // token spacing would let a large call claim its room a window ahead).
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'tok-pass-over', rps: 50, tpm: TPM, tokenPacing: 100, ...QUICK });
+    // Small calls keep the window full: by best fit each opening goes to a
+    // 1000, never leaving room for 6000, until the large call is held in place.
+    let large: { issued: number; granted: number } | undefined;
+    const measured = sleep(1500).then(async () => {
+      const issued = performance.now();
+      const g = await limiter.acquire({ tokens: 6000 });
+      large = { issued, granted: g.grantedAt };
+      return g;
+    });
+    const grants = await saturate([limiter], 8, Promise.race([measured, sleep(15_000)]).then(() => sleep(300)), () => 1000);
+    await limiter.close();
+    expect(large).toBeDefined();
+    const { issued, granted } = large as { issued: number; granted: number };
+    // (8 callers: 12 came in bursts whose expiry left room for 6000 now and then.)
+    // Passed over: smaller calls asked for after it went first (how many
+    // depends on how busy the machine keeps the callers) …
+    expect(grants.filter((g) => g.at > issued + 200 && g.at < granted).length).toBeGreaterThanOrEqual(1);
+    // … but for no longer than the bound, plus the window its room takes to
+    // clear (1.2 s with QUICK's margin) and a loaded machine's slack (without
+    // the bound it is not granted while they run).
+    expect(granted - issued).toBeLessThan(PASS_OVER_MS + 2 * 1200 + 1000);
+    expect(maxWeightedInSlidingWindow([...grants, { at: granted, weight: 6000, who: 0 }], 1000).total).toBeLessThanOrEqual(TPM / 60);
   });
 
   it('reports tokens fleet-wide in stats()', async () => {

@@ -36,6 +36,17 @@ describe('WaiterQueue', () => {
     expect(names(1)).toEqual(['a2']);
   });
 
+  it('lists normal callers without a slot of every lane, in arrival order (best fit, with a token limit)', () => {
+    const q = new WaiterQueue();
+    const ws = [waiter('normal', 'a1', 'a'), waiter('vip', 'v1'), waiter('normal', 'b1', 'b'), waiter('normal', 'a2', 'a'), waiter('normal', 'c1', 'c')];
+    for (const w of ws) q.push(w);
+    const names = (max: number) => q.unboundAnyLane(max).map((w) => (w as ReturnType<typeof waiter>).name);
+    expect(names(10)).toEqual(['a1', 'b1', 'a2', 'c1']);
+    (ws[2] as Waiter).slot = {} as HeldSlot;
+    expect(names(10)).toEqual(['a1', 'a2', 'c1']);
+    expect(names(2)).toEqual(['a1', 'a2']);
+  });
+
   it('removes a waiter once', () => {
     const q = new WaiterQueue();
     const w = waiter('vip', 'v');
