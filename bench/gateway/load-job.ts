@@ -7,14 +7,52 @@ import type autocannon from 'autocannon';
 
 export const PER_UPLOAD = 100;
 
+/**
+ * How uploads arrive at a given rate.
+ * - `spread`: open loop, one upload every 1/rate s, each sent at its time whatever the earlier
+ *   ones are doing (independent plug-ins); latency counted from the scheduled send time.
+ * - `burst`: autocannon's overallRate: every connection sends its share at the top of each
+ *   second, so the whole second's uploads arrive together (the model of issue 10's first figures).
+ */
+export type Arrivals = 'spread' | 'burst';
+
 export type LoadJob =
-  | { kind: 'uploads'; url: string; apiKey: string; tag: string; seconds: number; rate?: number; connections: number }
+  | { kind: 'uploads'; url: string; apiKey: string; tag: string; seconds: number; rate?: number; connections: number; arrivals?: Arrivals }
   | { kind: 'abuse'; url: string; apiKey: string; seconds: number; connections: number };
 
+/** Latency (ms) and outcomes of one load step, whichever generator produced them. */
+export interface UploadsOutcome {
+  seconds: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  latency: { p50: number; p90: number; p99: number; max: number };
+}
+
 export interface LoadOutcome {
-  result: autocannon.Result;
+  uploads?: UploadsOutcome;
+  /** abuse: autocannon's own result. */
+  result?: autocannon.Result;
   /** abuse: answers by HTTP status. */
   statuses: Record<string, number>;
   /** What one abusive body weighs, MB. */
   bodyMb?: number;
+}
+
+/** What run.ts asks of the publish probe (pub-probe.ts): messages of `bytes` at `rate` per second for `seconds`. */
+export interface ProbeJob {
+  natsUrl: string;
+  seconds: number;
+  rate: number;
+  bytes: number;
+}
+
+/** PubAck times (ms, from each publish's due time) the probe saw. */
+export interface ProbeOutcome {
+  n: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  max: number;
 }
