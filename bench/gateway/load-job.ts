@@ -56,3 +56,9 @@ export interface ProbeOutcome {
   p99: number;
   max: number;
 }
+
+/** The value at quantile q of ascending `sorted` (nearest rank; 0 when empty). */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}

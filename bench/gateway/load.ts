@@ -8,7 +8,7 @@
 import http from 'node:http';
 import autocannon from 'autocannon';
 import { loadReviewsByProduct, toUpload, type DataReview } from '@voc/e2e';
-import { PER_UPLOAD, type LoadJob, type LoadOutcome, type UploadsOutcome } from './load-job';
+import { PER_UPLOAD, quantile, type LoadJob, type LoadOutcome, type UploadsOutcome } from './load-job';
 
 /** Upload bodies of PER_UPLOAD real reviews each, every reviewId unique to this run and step. */
 class Bodies {
@@ -34,12 +34,6 @@ class Bodies {
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
-
-/** The value at quantile q of ascending `sorted` (nearest rank). */
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
 
 /**
  * Open-loop arrivals: upload k is due at start + k/rate s and is sent then, on one of

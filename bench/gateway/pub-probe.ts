@@ -10,7 +10,7 @@
  * reads it. Receives one ProbeJob over IPC, answers one ProbeOutcome, exits.
  */
 import { connect, RetentionPolicy, StorageType } from 'nats';
-import type { ProbeJob, ProbeOutcome } from './load-job';
+import { quantile, type ProbeJob, type ProbeOutcome } from './load-job';
 
 const STREAM = 'BENCH_PROBE';
 const SUBJECT = 'bench.probe';
@@ -41,7 +41,7 @@ async function run(job: ProbeJob): Promise<ProbeOutcome> {
     await Promise.all(sent);
     await jsm.streams.delete(STREAM);
     latencies.sort((a, b) => a - b);
-    const at = (q: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(q * latencies.length) - 1))] ?? 0) * 100) / 100;
+    const at = (q: number) => Math.round(quantile(latencies, q) * 100) / 100;
     return { n: latencies.length, errors, p50: at(0.5), p99: at(0.99), max: at(1) };
   } finally {
     await nc.close();
