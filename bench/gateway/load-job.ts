@@ -9,12 +9,16 @@ export const PER_UPLOAD = 100;
 
 /**
  * How uploads arrive at a given rate.
- * - `spread`: open loop, one upload every 1/rate s, each sent at its time whatever the earlier
- *   ones are doing (independent plug-ins); latency counted from the scheduled send time.
+ * - `poisson`: open loop, independent plug-ins: the gaps between uploads are exponential with
+ *   mean 1/rate s (a fixed seed), each upload sent at its time whatever the earlier ones are
+ *   doing; latency counted from the scheduled send time. Uploads bunch now and then, as
+ *   independent clients do: the default and the realistic model.
+ * - `spread`: the same, with every gap exactly 1/rate s (the best case).
  * - `burst`: autocannon's overallRate: every connection sends its share at the top of each
- *   second, so the whole second's uploads arrive together (the model of issue 10's first figures).
+ *   second, so the whole second's uploads arrive together (the model of issue 10's first
+ *   figures; the worst case).
  */
-export type Arrivals = 'spread' | 'burst';
+export type Arrivals = 'poisson' | 'spread' | 'burst';
 
 export type LoadJob =
   | { kind: 'uploads'; url: string; apiKey: string; tag: string; seconds: number; rate?: number; connections: number; arrivals?: Arrivals }

@@ -35,8 +35,20 @@ class Bodies {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
+/** A small seeded generator (mulberry32): the same arrival times in every run. */
+function seeded(seed: number): () => number {
+  let t = seed >>> 0;
+  return () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(t ^ (t >>> 15), 1 | t);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /**
- * Open-loop arrivals: upload k is due at start + k/rate s and is sent then, on one of
+ * Open-loop arrivals: upload k is due at its time (every 1/rate s for `spread`, after an
+ * exponential gap of mean 1/rate s for `poisson`) and is sent then, on one of
  * `connections` keep-alive sockets, whether or not the earlier ones were answered. Its latency
  * runs from its due time (so a late send on this side counts against the gateway, never for it)
  * to the end of the response.
@@ -76,8 +88,12 @@ async function spread(job: Extract<LoadJob, { kind: 'uploads' }>, bodies: Bodies
   const start = performance.now();
   const total = Math.round(job.seconds * rate);
   const sent: Promise<void>[] = [];
+  const random = seeded(0x5eed);
+  let at = 0;
   for (let k = 0; k < total; k++) {
-    const due = start + (k * 1000) / rate;
+    // Exponential gaps, capped at 1 - 1e-12 so that log() stays finite.
+    at = job.arrivals === 'spread' ? (k * 1000) / rate : at + (-Math.log(1 - Math.min(random(), 1 - 1e-12)) * 1000) / rate;
+    const due = start + at;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     sent.push(send(due));
@@ -101,7 +117,7 @@ async function run(job: LoadJob): Promise<LoadOutcome> {
   const statuses: Record<string, number> = {};
   if (job.kind === 'uploads') {
     const bodies = new Bodies(loadReviewsByProduct(), job.tag);
-    if (job.rate && (job.arrivals ?? 'spread') === 'spread') return { uploads: await spread(job, bodies, headers), statuses };
+    if (job.rate && (job.arrivals ?? 'poisson') !== 'burst') return { uploads: await spread(job, bodies, headers), statuses };
     // Burst (autocannon's overallRate) or no rate at all (saturation).
     const result = await autocannon({
       url: job.url,

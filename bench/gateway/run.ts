@@ -6,9 +6,10 @@
  * own (load.ts: not on the event loop of llm-sim, which runs in this one):
  *
  *   1. 5,000 reviews/s (50 uploads/s) for 20 s, then 20,000 reviews/s (200/s) for 20 s:
- *      p50/p99 latency, errors, the gateway's peak RSS. Uploads arrive spread out, one
- *      every 1/rate s, open loop (independent plug-ins; latency from each upload's due
- *      time). `5k-burst` is the same rate as autocannon's overallRate sends it: every
+ *      p50/p99 latency, errors, the gateway's peak RSS. Uploads arrive open loop as
+ *      independent plug-ins send them: exponential gaps of mean 1/rate s (Poisson, fixed
+ *      seed), latency from each upload's due time. `5k-spread` is the same rate with even
+ *      gaps (the best case). `5k-burst` is the same rate as autocannon's overallRate sends it: every
  *      connection fires at the top of each second, so a whole second's 50 uploads arrive
  *      at once (the model of issue 10's first figures, p99 174–186 ms): the gateway's one
  *      event loop parses and validates them one after the other, and the last waits for
@@ -33,7 +34,7 @@
  * one priority, for comparison.
  *
  * Options (or BENCH_* env): --seconds 20 --latency 1000 --saturation-seconds 15 --cpu-classes on
- * --steps 5k,5k-burst,20k,saturation,abuse (a subset for a shorter run);
+ * --steps 5k,5k-spread,5k-burst,20k,saturation,abuse (a subset for a shorter run);
  * BENCH_GATEWAY_NODE_OPTIONS: NODE_OPTIONS of the gateway (e.g. `--require` a
  * profiler; --cpu-prof is not allowed in NODE_OPTIONS).
  */
@@ -52,14 +53,14 @@ const { values: a } = parseArgs({
     latency: { type: 'string', default: process.env.BENCH_LATENCY_MS ?? '1000' },
     'saturation-seconds': { type: 'string', default: process.env.BENCH_SATURATION_SECONDS ?? '15' },
     'cpu-classes': { type: 'string', default: process.env.BENCH_CPU_CLASSES ?? 'on' },
-    steps: { type: 'string', default: process.env.BENCH_STEPS ?? '5k,5k-burst,20k,saturation,abuse' },
+    steps: { type: 'string', default: process.env.BENCH_STEPS ?? '5k,5k-spread,5k-burst,20k,saturation,abuse' },
   },
 });
 const SECONDS = Number(a.seconds);
 const SAT_SECONDS = Number(a['saturation-seconds']);
 if (a['cpu-classes'] !== 'on' && a['cpu-classes'] !== 'off') throw new Error(`--cpu-classes is 'on' or 'off', not '${a['cpu-classes']}'`);
 const CPU_CLASSES_ON = a['cpu-classes'] === 'on';
-const STEP_NAMES = ['5k', '5k-burst', '20k', 'saturation', 'abuse'] as const;
+const STEP_NAMES = ['5k', '5k-spread', '5k-burst', '20k', 'saturation', 'abuse'] as const;
 const STEPS = new Set(a.steps!.split(',').map((x) => x.trim()));
 for (const x of STEPS) if (!(STEP_NAMES as readonly string[]).includes(x)) throw new Error(`--steps: '${x}' is not one of ${STEP_NAMES.join(', ')}`);
 const PHASES = ['limit', 'read', 'parse', 'validate', 'plan', 'publish'] as const;
@@ -189,7 +190,7 @@ async function step(p: Pipeline, name: string, tag: string, opts: { seconds: num
   const ok = r.ok;
   const out: StepResult = {
     name,
-    arrivals: opts.rate ? (opts.arrivals ?? 'spread') : null,
+    arrivals: opts.rate ? (opts.arrivals ?? 'poisson') : null,
     targetUploadsPerS: opts.rate ?? null,
     uploadsPerS: Math.round((ok / seconds) * 10) / 10,
     reviewsPerS: Math.round((ok * PER_UPLOAD) / seconds),
@@ -240,9 +241,10 @@ async function main() {
     // Warm-up (connections, JIT, first products), not measured.
     await step(p, 'warm-up', 'warm', { seconds: 5, rate: 20, connections: 10 });
     const steps: StepResult[] = [];
-    // The burst first: the spread step then meets the backlog it left in the pipeline (the harder case).
+    // The burst first: the open-loop steps then meet the backlog it left in the pipeline (the harder case).
     if (STEPS.has('5k-burst')) steps.push(await step(p, '5,000 reviews/s burst', 'r5kb', { seconds: SECONDS, rate: 50, connections: 50, arrivals: 'burst' }));
     if (STEPS.has('5k')) steps.push(await step(p, '5,000 reviews/s', 'r5k', { seconds: SECONDS, rate: 50, connections: 50 }));
+    if (STEPS.has('5k-spread')) steps.push(await step(p, '5,000 reviews/s evenly spaced', 'r5ks', { seconds: SECONDS, rate: 50, connections: 50, arrivals: 'spread' }));
     if (STEPS.has('20k')) steps.push(await step(p, '20,000 reviews/s', 'r20k', { seconds: SECONDS, rate: 200, connections: 100 }));
     if (STEPS.has('saturation')) steps.push(await step(p, 'saturation', 'sat', { seconds: SAT_SECONDS, connections: 32 }));
     const abused = STEPS.has('abuse') ? await abuse(p, 10) : undefined;
