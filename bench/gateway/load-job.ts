@@ -66,3 +66,20 @@ export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+/**
+ * In a forked child (load.ts, pub-probe.ts): runs the one job the parent sends over IPC, answers
+ * its outcome and exits (1 on an error). Nothing happens outside a fork (no IPC channel).
+ */
+export function serveOneJob<J, O>(run: (job: J) => Promise<O>): void {
+  if (!process.send) return;
+  process.once('message', (job: J) => {
+    run(job).then(
+      (outcome) => process.send!(outcome, () => process.exit(0)),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import autocannon from 'autocannon';
 import { loadReviewsByProduct, toUpload, type DataReview } from '@voc/e2e';
-import { PER_UPLOAD, quantile, type LoadJob, type LoadOutcome, type UploadsOutcome } from './load-job';
+import { PER_UPLOAD, quantile, serveOneJob, type LoadJob, type LoadOutcome, type UploadsOutcome } from './load-job';
 
 /** Upload bodies of PER_UPLOAD real reviews each, every reviewId unique to this run and step. */
 class Bodies {
@@ -156,14 +156,4 @@ async function run(job: LoadJob): Promise<LoadOutcome> {
   return { result, statuses, bodyMb: body.length / 1024 / 1024 };
 }
 
-if (process.send) {
-  process.once('message', (job: LoadJob) => {
-    run(job).then(
-      (outcome) => process.send!(outcome, () => process.exit(0)),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  });
-}
+serveOneJob(run);

@@ -10,7 +10,7 @@
  * reads it. Receives one ProbeJob over IPC, answers one ProbeOutcome, exits.
  */
 import { connect, RetentionPolicy, StorageType } from 'nats';
-import { quantile, type ProbeJob, type ProbeOutcome } from './load-job';
+import { quantile, serveOneJob, type ProbeJob, type ProbeOutcome } from './load-job';
 
 const STREAM = 'BENCH_PROBE';
 const SUBJECT = 'bench.probe';
@@ -48,14 +48,4 @@ async function run(job: ProbeJob): Promise<ProbeOutcome> {
   }
 }
 
-if (process.send) {
-  process.once('message', (job: ProbeJob) => {
-    run(job).then(
-      (outcome) => process.send!(outcome, () => process.exit(0)),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  });
-}
+serveOneJob(run);
