@@ -9,13 +9,19 @@ const ROOT = path.resolve(__dirname, '../../..');
 /** The niceness of a process, from /proc/<pid>/stat (field 19, after the parenthesised command). */
 const niceOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
 
-describe('startApp: CPU class', () => {
+/** A folder for the apps' logs and the apps a describe block starts, both gone after it. */
+function useApps(): { dir: string; apps: RunningApp[] } {
   const dir = mkdtempSync(path.join(tmpdir(), 'voc-fleet-'));
   const apps: RunningApp[] = [];
   afterAll(async () => {
     await Promise.all(apps.map((a) => a.stop()));
     rmSync(dir, { recursive: true, force: true });
   });
+  return { dir, apps };
+}
+
+describe('startApp: CPU class', () => {
+  const { dir, apps } = useApps();
 
   it('runs the app at the niceness asked for (a batch class lowers it), and at the caller\'s own without one', async () => {
     const base = getPriority();
@@ -36,12 +42,7 @@ describe('startApp: CPU class', () => {
 });
 
 describe('startApp: runtime and node flags', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'voc-fleet-'));
-  const apps: RunningApp[] = [];
-  afterAll(async () => {
-    await Promise.all(apps.map((a) => a.stop()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, apps } = useApps();
 
   it('runs the sources under tsx by default, the bundle when asked', () => {
     expect(appEntryArgs(ROOT, 'gateway')).toEqual(['--import', 'tsx', path.join(ROOT, 'apps/gateway/src/main.ts')]);
