@@ -21,21 +21,83 @@ export interface AuditScope {
   asins?: readonly string[];
 }
 
+/** How long a query may keep failing over to a new connection (a PostgreSQL failover takes 15–30 s). */
+const RECONNECT_FOR_MS = 90_000;
+
+/** The connection ended (server shut down or demoted, network gone), not the query's own fault. */
+function isConnectionLoss(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  // 57P0x: administrator shutdown / crash shutdown / cannot connect now; 08xxx: connection exceptions.
+  if (e.code && (/^57P0[123]$/.test(e.code) || /^08/.test(e.code) || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(e.code))) return true;
+  return /Connection terminated|not queryable|Client was closed|Client has encountered a connection error/i.test(e.message ?? '');
+}
+
+/**
+ * The test bed's own connection. It goes through HAProxy to the primary, so
+ * a failover (a host killed on purpose, or Patroni demoting a primary that
+ * lost its DCS for a moment) ends it: a query then reconnects and runs again
+ * (they only read) instead of failing the run for what the system survives.
+ */
 export class Database {
-  private constructor(private readonly client: Client) {}
+  private client: Client;
+  private closed = false;
+
+  private constructor(
+    private readonly url: string,
+    client: Client,
+  ) {
+    this.client = client;
+  }
 
   static async connect(url: string): Promise<Database> {
+    return new Database(url, await Database.open(url));
+  }
+
+  private static async open(url: string): Promise<Client> {
     const client = new Client({ connectionString: url, application_name: 'two-hosts-check' });
+    // An ended connection emits 'error' later: handled here, the next query reconnects.
+    client.on('error', () => {});
     await client.connect();
-    return new Database(client);
+    return client;
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.client.end();
   }
 
+  private async query<R extends object>(sql: string, params: unknown[] = []): Promise<{ rows: R[] }> {
+    const deadline = Date.now() + RECONNECT_FOR_MS;
+    for (;;) {
+      const client = this.client;
+      try {
+        return await client.query<R>(sql, params);
+      } catch (err) {
+        if (this.closed || !isConnectionLoss(err) || Date.now() > deadline) throw err;
+        await this.reconnect(client);
+      }
+    }
+  }
+
+  private reconnecting: Promise<void> | undefined;
+
+  /** One new connection for every query that saw `failed` end (the progress poll runs beside the others). */
+  private reconnect(failed: Client): Promise<void> {
+    if (this.client !== failed) return Promise.resolve();
+    this.reconnecting ??= (async () => {
+      await new Promise((r) => setTimeout(r, 1000));
+      await failed.end().catch(() => {});
+      try {
+        this.client = await Database.open(this.url);
+      } catch {
+        // Not reachable yet: the next try finds the ended client and comes back here.
+      }
+    })().finally(() => (this.reconnecting = undefined));
+    return this.reconnecting;
+  }
+
   private async one<T extends object>(sql: string, params: unknown[] = []): Promise<{ [K in keyof T]: number }> {
-    const r = await this.client.query(sql, params);
+    const r = await this.query<Record<string, unknown>>(sql, params);
     const row = r.rows[0] as Record<string, unknown>;
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as { [K in keyof T]: number };
   }
@@ -76,7 +138,7 @@ export class Database {
       FROM reviews r WHERE ${where}`,
       params,
     );
-    const rows = await this.client.query<{ asin: string; review_id: string; body: string; body_zh: string | null }>(
+    const rows = await this.query<{ asin: string; review_id: string; body: string; body_zh: string | null }>(
       `SELECT asin, review_id, body, body_zh FROM reviews r WHERE ${where}`,
       params,
     );

@@ -30,6 +30,17 @@ describe('Database.audit', () => {
     await stack?.stop();
   });
 
+  it('reconnects when its connection is ended by the server (a failover)', async () => {
+    const before = await db.stageCounts();
+    // The server ends every other session of the test bed, as a demoted or stopped primary does.
+    const admin = new Client({ connectionString: stack.databaseUrl });
+    await admin.connect();
+    const ended = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'two-hosts-check'`);
+    await admin.end();
+    expect(ended.rowCount).toBe(1);
+    expect(await db.stageCounts()).toEqual(before);
+  }, 30_000);
+
   it('counts every product without a scope', async () => {
     const all = await db.audit(new Set(['AAAAAAAAAA/a1', 'BBBBBBBBBB/b1', 'BBBBBBBBBB/b2']), 0);
     expect(all).toMatchObject({ stored: 2, missing: 1, translated: 1, failed: 1, unfinished: 1 });
