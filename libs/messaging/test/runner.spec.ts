@@ -121,13 +121,13 @@ describe('consumer runner', () => {
     });
     runners.push(runner);
     await runner.start();
-    await waitFor('the dead letter', async () => (await dlqCount(env.jsm, 'REPORT')) === 1);
+    // The dead letter is stored first, then the original acked (nothing lost in between): wait for both.
+    await waitFor('the dead letter, and the original gone', async () => (await dlqCount(env.jsm, 'REPORT')) === 1 && (await streamMessages(env.jsm, 'REPORT')) === 0);
     expect(calls).toEqual([
       { deliveryCount: 1, isLastDelivery: false },
       { deliveryCount: 2, isLastDelivery: false },
       { deliveryCount: 3, isLastDelivery: true },
     ]);
-    expect(await streamMessages(env.jsm, 'REPORT')).toBe(0);
     const dead = await env.jsm.streams.getMessage(DLQ.stream, { last_by_subj: `${QUEUES.REPORT.dlqSubject}.exhausted` });
     expect(dead.json()).toEqual(reportJob('always-fails'));
     const h = (k: string) => dead.header.get(k);
@@ -184,12 +184,12 @@ describe('consumer runner', () => {
     });
     runners.push(runner);
     await runner.start();
-    await waitFor('the dead letter', async () => (await dlqCount(env.jsm, 'REPORT')) === 1);
+    // The dead letter is stored first, then the original acked: wait for both.
+    await waitFor('the dead letter, and the original gone', async () => (await dlqCount(env.jsm, 'REPORT')) === 1 && (await streamMessages(env.jsm, 'REPORT')) === 0);
     const dead = await env.jsm.streams.getMessage(DLQ.stream, { last_by_subj: `${QUEUES.REPORT.dlqSubject}.permanent` });
     expect(dead.header.get(DLQ_HEADERS.reason)).toBe('permanent');
     expect(dead.header.get(DLQ_HEADERS.deliveries)).toBe('1');
     expect(calls).toBe(1);
-    expect(await streamMessages(env.jsm, 'REPORT')).toBe(0);
   });
 
   it('sends an invalid payload straight to the DLQ without calling the handler', async () => {
