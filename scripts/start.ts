@@ -12,14 +12,13 @@
  * would add ~60 MB to each process. VOC_APP_RUNTIME=source runs the sources
  * under tsx instead.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { cpuClassOf, env, loadConfig, NODE_RUNTIME_ENV, nodeFlagsOf, SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
 import { applyMigrations } from '@voc/db/migrate';
-import { startApp, startStack, waitReady, type RunningApp, type Stack } from '@voc/local-stack';
+import { bundleApps, startApp, startStack, waitReady, type RunningApp, type Stack } from '@voc/local-stack';
 
 const ROOT = path.resolve(__dirname, '..');
 const VOC = path.join(ROOT, '.voc');
@@ -101,7 +100,7 @@ async function main(): Promise<void> {
     const runtime = ports.VOC_APP_RUNTIME;
     if (runtime === 'bundle') {
       // esbuild, every app at once: the current sources, whatever was built before.
-      execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bundle-app.mjs'), ...names], { stdio: 'ignore' });
+      bundleApps(ROOT, names);
       say(`bundled ${names.length} apps (apps/<app>/dist/main.js)`);
     }
     // All at once: the LLM services do not need llm-sim to become ready, only to get answers.

@@ -45,10 +45,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { execFileSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { loadavg, setPriority } from 'node:os';
-import { cpuClassOf, NODE_RUNTIME_ENV, nodeFlagsOf, SERVICES } from '@voc/config';
+import { cpuClassOf, NODE_RUNTIME_ENV, nodeFlagsOf, SERVICES, type ServiceName } from '@voc/config';
 import { startPipeline, type Pipeline } from '@voc/e2e';
+import { bundleApps } from '@voc/local-stack';
 import { PER_UPLOAD, type Arrivals, type LoadJob, type LoadOutcome, type ProbeJob, type ProbeOutcome } from './load-job';
 
 const { values: a } = parseArgs({
@@ -237,7 +238,7 @@ async function main() {
   );
   if (AS_SERVICE) {
     // The bundles as they are now (npm start and the image build them the same way).
-    execFileSync(process.execPath, [path.resolve(__dirname, '../../scripts/bundle-app.mjs'), ...Object.keys(SERVICES)], { stdio: 'ignore' });
+    bundleApps(path.resolve(__dirname, '../..'), Object.keys(SERVICES) as ServiceName[]);
   }
   const p = await startPipeline({
     sim: { latencyMs: latency, jitterMs: Math.round(latency / 5) },

@@ -16,14 +16,13 @@
  * bench/results/. Options: --reviews 2000 --latency 1000 --rps 200
  * --variants 'source;bundle;service'.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NODE_RUNTIME_ENV, nodeFlagsOf, SERVICES, type ServiceName } from '@voc/config';
 import { GatewayClient, loadReviewsByProduct, ROOT, startPipeline, toUpload, waitFor, type DataReview, type Pipeline } from '@voc/e2e';
-import { descendantsOf, type AppRuntime } from '@voc/local-stack';
+import { bundleApps, descendantsOf, type AppRuntime } from '@voc/local-stack';
 
 const { values: a } = parseArgs({
   options: {
@@ -164,7 +163,7 @@ async function main() {
   const products = pickProducts(REVIEWS);
   const total = products.reduce((s, [, rs]) => s + rs.length, 0);
   // The bundles as they are now (the image and `npm start` build them the same way).
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts/bundle-app.mjs'), ...Object.keys(SERVICES)], { stdio: 'inherit' });
+  bundleApps(ROOT, Object.keys(SERVICES) as ServiceName[], { inherit: true });
   console.log(`memory bench: ${total} real reviews of ${products.length} products, llm-sim ${a.latency} ms, MAX_API_RPS ${a.rps}; load ${os.loadavg()[0]!.toFixed(2)}`);
   const results: { variant: string; flags: Record<string, readonly string[]>; env: Record<string, string>; ms: number; idle: Record<string, number>; peaks: Record<string, Peak>; load1: number }[] = [];
   for (const v of variants) {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { setPriority } from 'node:os';
 import path from 'node:path';
@@ -32,6 +32,15 @@ export interface StartAppOptions {
 }
 
 export type AppRuntime = 'source' | 'bundle';
+
+/**
+ * Builds apps/<name>/dist/main.js of each app in `names` from the current
+ * sources (scripts/bundle-app.mjs, esbuild: under a second for all of them),
+ * as the image build does. `inherit`: show esbuild's lines.
+ */
+export function bundleApps(root: string, names: readonly ServiceName[], opts: { inherit?: boolean } = {}): void {
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle-app.mjs'), ...names], { stdio: opts.inherit ? 'inherit' : 'ignore' });
+}
 
 /** The node arguments that run app `name` of `root` in `runtime`. */
 export function appEntryArgs(root: string, name: ServiceName, runtime: AppRuntime = 'source'): string[] {

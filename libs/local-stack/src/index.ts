@@ -4,5 +4,5 @@ export { startNats, startPostgres, startRedis, type RunningServer, type NatsOpti
 export { startNatsCluster, waitForJetStreamQuorum, type NatsCluster, type NatsClusterOptions } from './cluster';
 export { startStack, type Stack, type StackOptions } from './stack';
 export { startTestStack, type TestStack } from './testing';
-export { appEntryArgs, startApp, waitReady, type AppRuntime, type RunningApp, type StartAppOptions } from './fleet';
+export { appEntryArgs, bundleApps, startApp, waitReady, type AppRuntime, type RunningApp, type StartAppOptions } from './fleet';
 export { startFaultProxy, type FaultMode, type FaultProxy } from './fault-proxy';

@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import path from 'node:path';
-import { appEntryArgs, startApp, stablePort, waitReady, type RunningApp } from '../src';
+import { appEntryArgs, bundleApps, startApp, stablePort, waitReady, type RunningApp } from '../src';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -50,7 +49,7 @@ describe('startApp: runtime and node flags', () => {
   });
 
   it('runs the bundle with the node flags given, before its entry point, and it serves', async () => {
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts/bundle-app.mjs'), 'llm-sim'], { stdio: 'ignore' });
+    bundleApps(ROOT, ['llm-sim']);
     const port = await stablePort();
     const flags = ['--max-semi-space-size=2', '--stack-trace-limit=20'];
     const app = startApp(ROOT, 'llm-sim', { LLM_SIM_PORT: String(port), LOG_LEVEL: 'warn' }, path.join(dir, 'sim-bundle.log'), { runtime: 'bundle', nodeFlags: flags });
