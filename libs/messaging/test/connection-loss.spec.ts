@@ -82,6 +82,11 @@ describe('connectNats when its node stops answering', () => {
   async function serviceConnection(name: string) {
     const nc = await connectNats({ url: cluster.urls, name, log: silentLog });
     open.push(nc);
+    // A node resumed by the previous test may be connected before its routes are: JetStream API
+    // requests through it then get 503 (no responders) for a moment (CI saw runner.start() fail so).
+    await retry(`JetStream through ${name}'s connection`, async () =>
+      (await nc.jetstreamManager()).consumers.info(QUEUES.REPORT.stream, QUEUES.REPORT.durable),
+    );
     const server = nc.getServer();
     const node = cluster.nodes[cluster.urls.findIndex((u) => u.endsWith(server))]!;
     // Publishes from a connection that stays away from that node.
