@@ -53,7 +53,7 @@ RUN mkdir -p /out/libs/db/src /out/libs/db/scripts /out/infra/docker \
  && cp -a libs/db/package.json libs/db/prisma /out/libs/db/ \
  && cp -a libs/db/scripts/migrate.ts /out/libs/db/scripts/ \
  && cp -a libs/db/src/migrate.ts libs/db/src/migrate /out/libs/db/src/ \
- && cp -a infra/docker/healthcheck.cjs /out/infra/docker/
+ && cp -a infra/docker/healthcheck.sh /out/infra/docker/
 
 # ---- production node_modules ------------------------------------------------
 FROM build AS prod-deps
@@ -88,8 +88,8 @@ ENV APP=${APP}
 USER node
 # /readyz on the app's port (GATEWAY_PORT, HEALTH_PORT or LLM_SIM_PORT).
 # Compose repeats it per service, and turns it off for the migration.
-HEALTHCHECK --interval=15s --timeout=5s --start-period=40s --retries=3 \
-  CMD ["node", "infra/docker/healthcheck.cjs"]
+HEALTHCHECK --interval=15s --timeout=10s --start-period=40s --retries=3 \
+  CMD ["bash", "infra/docker/healthcheck.sh"]
 # The app's node-args (written above: MALLOC_ARENA_MAX=2 node --liftoff-only …)
 # keep each process under 150 MB (libs/config/src/node-runtime.ts). exec, then
 # env's own exec: node replaces the shell and receives SIGTERM itself (compose

@@ -29,10 +29,11 @@ export const APP_STOP_GRACE = '35s';
 export const heapLimitMb = (memoryMb: number): number => Math.floor(memoryMb * 0.75);
 
 export const APP_HEALTHCHECK = {
-  // /readyz on the port in GATEWAY_PORT / HEALTH_PORT / LLM_SIM_PORT (no curl in the image).
-  test: ['CMD', 'node', 'infra/docker/healthcheck.cjs'],
+  // /readyz on the port in GATEWAY_PORT / HEALTH_PORT / LLM_SIM_PORT, in bash (no curl in the image;
+  // a node process per check was too slow to start at the batch class's CPU share: see the script).
+  test: ['CMD', 'bash', 'infra/docker/healthcheck.sh'],
   interval: '15s',
-  timeout: '5s',
+  timeout: '10s',
   retries: 3,
   start_period: '40s',
 };

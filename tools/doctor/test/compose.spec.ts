@@ -215,7 +215,7 @@ describe.each(DEPLOY_ROLES)('the %s compose file', (role: DeployRole) => {
         expect([name, s.healthcheck.interval]).toEqual([name, expect.stringMatching(/^\d+s$/)]);
       }
     }
-    for (const name of apps) expect(file.services[name]!.healthcheck.test).toEqual(['CMD', 'node', 'infra/docker/healthcheck.cjs']);
+    for (const name of apps) expect(file.services[name]!.healthcheck.test).toEqual(['CMD', 'bash', 'infra/docker/healthcheck.sh']);
   });
 
   it('weighs each app container by its CPU class, the servers of the upload path as interactive', () => {
