@@ -35,8 +35,15 @@ export const PG_MEMORY_MB = 4096;
  * Leader lock timing: the primary renews its lock every `loop_wait` s; the
  * replica takes over when the lock has not been renewed for `ttl` s. Patroni
  * requires loop_wait + 2 × retry_timeout <= ttl.
+ *
+ * `retry_timeout` must outlast an etcd election (ETCD_TIMING: 2.5–5 s, more on
+ * a loaded host): Patroni splits it over the etcd members as read timeouts and
+ * a primary that gets no answer within it demotes itself. At 5 s, losing the
+ * host of the etcd leader demoted the healthy primary on the other host, and
+ * the cluster came back split across timelines (test:containers in CI, twice).
+ * 10 s costs failover time: a dead primary's key expires after `ttl` 22 s.
  */
-export const PATRONI_TIMING = { ttl: 12, loop_wait: 2, retry_timeout: 5 } as const;
+export const PATRONI_TIMING = { ttl: 22, loop_wait: 2, retry_timeout: 10 } as const;
 
 /**
  * The archive command: each segment once into the store (copied under a name

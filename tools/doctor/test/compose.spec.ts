@@ -49,6 +49,7 @@ import {
   OVERRIDES,
   parseMemLimit,
   PATRONI_TIMING,
+  ETCD_TIMING,
   patroniConfig,
   PG_NODES,
   poolConnections,
@@ -332,6 +333,8 @@ describe('high availability: every piece of state on both servers, every quorum 
     const dcs = stripComments(cfg.bootstrap.dcs) as { ttl: number; loop_wait: number; retry_timeout: number; postgresql: { parameters: Record<string, unknown>; use_pg_rewind: boolean } };
     expect(dcs).toMatchObject({ synchronous_mode: true, maximum_lag_on_failover: 1048576, ...PATRONI_TIMING });
     expect(dcs.loop_wait + 2 * dcs.retry_timeout).toBeLessThanOrEqual(dcs.ttl); // Patroni's rule
+    // A primary must not demote while etcd elects a leader (randomized: up to twice the election timeout).
+    expect(dcs.retry_timeout * 1000).toBeGreaterThan(2 * ETCD_TIMING.election);
     expect(dcs.postgresql.use_pg_rewind).toBe(true);
     expect(dcs.postgresql.parameters).toMatchObject({ wal_log_hints: 'on', archive_mode: 'always', archive_command: ARCHIVE_COMMAND });
     for (const role of servers) {
