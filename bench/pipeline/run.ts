@@ -1,0 +1,360 @@
+/**
+ * `npm run bench:pipeline` (issue 12 item 6): real reviews through the
+ * gateway of a whole local stack (every service as a process, as `npm start`
+ * runs them: bundles, node flags, CPU classes; NATS, Redis, PostgreSQL;
+ * llm-sim at the account limit of 250 RPS) at several provider latencies
+ * (jitter ± a third), once per configuration, a fresh stack each time. Per
+ * latency and configuration it prints LLM calls, tokens, wall time, the
+ * bound — max(calls ÷ request rate, tokens ÷ token rate) plus the critical
+ * path (a product's learning call before its first analysis call: 2 ×
+ * latency) — and the share of it reached, time to first complete product,
+ * calls per stage, peak LLM calls in flight, peak RSS per service, 429s, and
+ * where the budget went idle and why: every second the fleet used < 95 % of
+ * its budget gets one cause (causes.ts). Writes JSON (with every second's
+ * sample) to bench/results/.
+ *
+ *   npm run bench:pipeline -- [--latencies 300,1000,3000,8000] [--reviews 8000]
+ *     [--config fixed] [--config 'big=translate-svc:CONCURRENCY=200,insight-svc:INSIGHT_PARALLEL_SIZE=100']
+ *     [--rps 200] [--tpm 0] [--timeout 1800] [--out file.json]
+ *
+ * A configuration is `fixed` (today's defaults: what `npm start` runs) or
+ * `name=VAR=value,service:VAR=value,…` (the defaults plus those variables, for
+ * every service or for one). --config may repeat, or hold several separated
+ * by ';'. --tpm sets MAX_API_TPM (and llm-sim's account TPM to it ÷ 0.8);
+ * 0, the default, leaves the token budget out (requests only), since the
+ * model's default token limit (960,000 TPM) would bind at a few dozen calls a
+ * second and hide what the issue is about: the request budget at latency.
+ *
+ * Heavy: serialize it with other runs (`flock /tmp/voc-heavy.lock npm run bench:pipeline`).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { connect, type NatsConnection } from 'nats';
+import { NODE_RUNTIME_ENV, nodeFlagsOf, SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
+import { GatewayClient, ROOT, startPipeline, toUpload, type DataReview, type Pipeline } from '@voc/e2e';
+import { bundleApps } from '@voc/local-stack';
+import { CAUSES, classify, productDone, tally, type Second } from './causes';
+import { benchProducts } from './products';
+import { LLM_SERVICES, takeSample, type LlmService, type Sample } from './sampler';
+
+const { values: a } = parseArgs({
+  options: {
+    latencies: { type: 'string', default: '300,1000,3000,8000' },
+    reviews: { type: 'string', default: '8000' },
+    config: { type: 'string', multiple: true, default: ['fixed'] },
+    rps: { type: 'string', default: '200' },
+    tpm: { type: 'string', default: '0' },
+    /** Per run: the most seconds from the first upload to every product analysed. */
+    timeout: { type: 'string', default: '1800' },
+    out: { type: 'string' },
+  },
+});
+
+const LATENCIES = a.latencies!.split(',').map(Number).filter((n) => n > 0);
+const RPS = Number(a.rps);
+const TPM = Number(a.tpm);
+const ACCOUNT_RPS = 250;
+const TIMEOUT_MS = Number(a.timeout) * 1000;
+/** Reviews per upload, uploads at once: as the plug-ins upload. */
+const UPLOAD_SIZE = 100;
+const UPLOADERS = 4;
+
+interface BenchConfig {
+  name: string;
+  /** For every service. */
+  env: Record<string, string>;
+  serviceEnv: Partial<Record<ServiceName, Record<string, string>>>;
+}
+
+export function parseConfig(spec: string): BenchConfig {
+  const s = spec.trim();
+  if (s === 'fixed') return { name: 'fixed', env: {}, serviceEnv: {} };
+  const eq = s.indexOf('=');
+  if (eq <= 0) throw new Error(`--config "${spec}": 'fixed' or name=VAR=value,service:VAR=value,…`);
+  const cfg: BenchConfig = { name: s.slice(0, eq), env: {}, serviceEnv: {} };
+  for (const pair of s.slice(eq + 1).split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(?:([a-z-]+):)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(pair);
+    if (!m) throw new Error(`--config "${spec}": "${pair}" is not VAR=value or service:VAR=value`);
+    const [, svc, k, v] = m;
+    if (svc) {
+      if (!(svc in SERVICES)) throw new Error(`--config "${spec}": no service "${svc}"`);
+      (cfg.serviceEnv[svc as ServiceName] ??= {})[k!] = v!;
+    } else cfg.env[k!] = v!;
+  }
+  return cfg;
+}
+
+/** The most LLM calls each service may have at once under `cfg` (CONCURRENCY × PARALLEL_SIZE). */
+function capsOf(cfg: BenchConfig): Record<LlmService, number> {
+  const envOf = (n: ServiceName) => ({ ...serviceEnvironment(n), ...cfg.env, ...cfg.serviceEnv[n] }) as Record<string, string | undefined>;
+  const num = (v: string | undefined) => Number(v ?? 1);
+  const e = (n: LlmService) => envOf(n);
+  return {
+    'translate-svc': num(e('translate-svc').CONCURRENCY),
+    'learning-svc': num(e('learning-svc').CONCURRENCY),
+    'insight-svc': num(e('insight-svc').CONCURRENCY) * num(e('insight-svc').INSIGHT_PARALLEL_SIZE),
+    'theme-svc': num(e('theme-svc').CONCURRENCY) * num(e('theme-svc').THEME_PARALLEL_SIZE),
+  };
+}
+
+let current: { p: Pipeline; nc?: NatsConnection } | undefined;
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    interrupted = true;
+    console.error(`\n${sig}: stopping the stack…`);
+    const c = current;
+    current = undefined;
+    void (async () => {
+      await c?.nc?.close().catch(() => {});
+      await c?.p.stop().catch((err: unknown) => console.error(err));
+      process.exit(130);
+    })();
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+interface RunResult {
+  latencyMs: number;
+  config: BenchConfig;
+  caps: Record<LlmService, number>;
+  reviews: number;
+  completed: boolean;
+  loadBefore: number[];
+  loadAfter: number[];
+  wallS: number;
+  calls: number;
+  admitted: number;
+  rejected429: number;
+  rejected429ByCause: Record<string, number>;
+  busiestSecondAtSim: number;
+  tokensCounted: number;
+  tokensPromptCompletion: { prompt: number; completion: number; cached: number };
+  callsByKind: Record<string, number>;
+  bound: { callsS: number; tokensS: number; criticalPathS: number; totalS: number };
+  shareOfBound: number;
+  firstCompleteProductS: number | null;
+  productDoneS: (number | null)[];
+  productLearnedS: (number | null)[];
+  peakInFlight: number;
+  peakInFlightByService: Record<string, number>;
+  peakWaiting: number;
+  peakRssMb: Record<string, number>;
+  idleSeconds: Record<string, number>;
+  failedReviews: number;
+  slowSamples: number;
+  seconds: Second[];
+  samples: Sample[];
+}
+
+async function runOne(latencyMs: number, cfg: BenchConfig, products: [string, DataReview[]][]): Promise<RunResult> {
+  const total = products.reduce((s, [, rs]) => s + rs.length, 0);
+  const caps = capsOf(cfg);
+  const tokensPerS = TPM / 60;
+  const loadBefore = os.loadavg();
+  console.log(`\n— latency ${latencyMs} ms ± ${Math.round(latencyMs / 3)} · config ${cfg.name} · caps ${LLM_SERVICES.map((n) => `${n.replace('-svc', '')} ${caps[n]}`).join(', ')} · load ${load()}`);
+  const p = await startPipeline({
+    runtime: 'bundle',
+    nodeFlags: nodeFlagsOf,
+    cpuClasses: true,
+    readyTimeoutMs: 180_000,
+    env: { ...NODE_RUNTIME_ENV, MAX_API_RPS: String(RPS), MAX_API_TPM: String(TPM), LOG_LEVEL: 'warn', ...cfg.env },
+    serviceEnv: cfg.serviceEnv,
+    sim: { latencyMs, jitterMs: Math.round(latencyMs / 3), rpsLimit: ACCOUNT_RPS, tpmLimit: TPM > 0 ? Math.round(TPM / 0.8) : 0 },
+  });
+  current = { p };
+  const nc = await connect({ servers: p.stack.natsUrl, name: 'bench-pipeline' });
+  current.nc = nc;
+  const samples: Sample[] = [];
+  try {
+    const jsm = await nc.jetstreamManager();
+    const gw = new GatewayClient(p.gatewayUrl, p.apiKey);
+    const asins = products.map(([asin]) => asin);
+    const sizes = products.map(([, rs]) => rs.length);
+    p.sim.resetStats();
+    const t0 = Date.now();
+    const uploads = products.flatMap(([asin, rs]) => Array.from({ length: Math.ceil(rs.length / UPLOAD_SIZE) }, (_, i) => [asin, rs.slice(i * UPLOAD_SIZE, (i + 1) * UPLOAD_SIZE)] as const));
+    const uploading = Promise.all(
+      Array.from({ length: UPLOADERS }, async () => {
+        for (let u = uploads.shift(); u && !interrupted; u = uploads.shift()) {
+          const r = await gw.upload(u[0], u[1].map(toUpload));
+          if (r.status !== 202) throw new Error(`upload ${u[0]}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+        }
+      }),
+    );
+    let uploadError: unknown;
+    uploading.catch((err: unknown) => (uploadError = err));
+    // Once a second until every product is analysed (or the timeout): bounded by TIMEOUT_MS / 1 s samples.
+    let completed = false;
+    for (let i = 0; i < TIMEOUT_MS / 1000 + 1 && !interrupted; i++) {
+      const next = t0 + (i + 1) * 1000;
+      const s = await takeSample({ p, gw, jsm, asins, t0 });
+      samples.push(s);
+      if (uploadError) throw uploadError;
+      if (s.products.every((pp, k) => productDone(pp, sizes[k]!))) {
+        completed = true;
+        break;
+      }
+      if (i % 15 === 14) {
+        const open = s.products.filter((pp, k) => !productDone(pp, sizes[k]!)).length;
+        const inFlight = LLM_SERVICES.reduce((n, k) => n + (s.services[k]?.inFlight ?? 0), 0);
+        console.log(`  ${(s.t / 1000).toFixed(0)} s: ${s.sim.requests} calls, ${inFlight} in flight, ${open} products open, load ${load()}`);
+      }
+      await sleep(Math.max(0, next - Date.now()));
+    }
+    if (interrupted) throw new Error('interrupted');
+    await uploading;
+    const last = samples.at(-1)!;
+    const wallS = last.t / 1000;
+    const st = p.sim.stats();
+    const seconds = samples.slice(1).map((s, i) => classify(samples[i]!, s, { rps: RPS, tokensPerS, caps, sizes }));
+    const admitted = st.requests - st.rejected429;
+    const criticalPathS = (2 * latencyMs) / 1000;
+    const bound = { callsS: admitted / RPS, tokensS: tokensPerS > 0 ? st.tokens.counted / tokensPerS : 0, criticalPathS, totalS: 0 };
+    bound.totalS = Math.max(bound.callsS, bound.tokensS) + criticalPathS;
+    const firstAt = (pred: (s: Sample) => boolean) => samples.find(pred)?.t ?? null;
+    const productDoneS = products.map((_, k) => {
+      const t = firstAt((s) => productDone(s.products[k], sizes[k]!));
+      return t === null ? null : t / 1000;
+    });
+    const productLearnedS = products.map((_, k) => {
+      const t = firstAt((s) => s.products[k]?.learned === true);
+      return t === null ? null : t / 1000;
+    });
+    const doneTimes = productDoneS.filter((x): x is number => x !== null);
+    const peakBy: Record<string, number> = {};
+    for (const s of samples) for (const n of LLM_SERVICES) peakBy[n] = Math.max(peakBy[n] ?? 0, s.services[n]?.inFlight ?? 0);
+    const peakRssMb: Record<string, number> = {};
+    for (const s of samples) for (const [n, v] of Object.entries(s.rssMb)) peakRssMb[n] = Math.max(peakRssMb[n] ?? 0, v);
+    const failed = last.products.reduce((n, pp) => n + (pp?.failed ?? 0), 0);
+    return {
+      latencyMs,
+      config: cfg,
+      caps,
+      reviews: total,
+      completed,
+      loadBefore,
+      loadAfter: os.loadavg(),
+      wallS,
+      calls: st.requests,
+      admitted,
+      rejected429: st.rejected429,
+      rejected429ByCause: st.rejected429ByCause,
+      busiestSecondAtSim: st.maxRequestsIn1s,
+      tokensCounted: st.tokens.counted,
+      tokensPromptCompletion: { prompt: st.tokens.prompt, completion: st.tokens.completion, cached: st.tokens.cached },
+      callsByKind: st.byKind,
+      bound,
+      shareOfBound: bound.totalS / wallS,
+      firstCompleteProductS: doneTimes.length ? Math.min(...doneTimes) : null,
+      productDoneS,
+      productLearnedS,
+      peakInFlight: Math.max(0, ...seconds.map((s) => s.inFlight)),
+      peakInFlightByService: peakBy,
+      peakWaiting: Math.max(0, ...seconds.map((s) => s.waiting)),
+      peakRssMb,
+      idleSeconds: tally(seconds),
+      failedReviews: failed,
+      slowSamples: samples.filter((s) => s.readMs > 1000).length,
+      seconds,
+      samples,
+    };
+  } finally {
+    current = undefined;
+    await nc.close().catch(() => {});
+    await p.stop();
+  }
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+function printRun(r: RunResult): void {
+  const k = r.callsByKind;
+  const rows: [string, string][] = [
+    ['reviews (failed)', `${fmt(r.reviews)} (${r.failedReviews})${r.completed ? '' : '  NOT COMPLETE: timed out'}`],
+    ['LLM calls at llm-sim (429)', `${fmt(r.calls)} (${r.rejected429})`],
+    ['calls per stage', `translate ${fmt((k.translate_batch ?? 0) + (k.translate_single ?? 0))} · learning ${fmt(k.learning ?? 0)} · insight ${fmt(k.insight ?? 0)} · theme ${fmt(k.theme ?? 0)} · other ${fmt(k.other ?? 0)}`],
+    ['tokens counted (prompt + max_tokens)', `${fmt(r.tokensCounted)} (${fmt(Math.round(r.tokensCounted / Math.max(1, r.admitted)))} a call)`],
+    ['wall time (first upload → all analysed)', `${r.wallS.toFixed(0)} s`],
+    [
+      'bound',
+      `max(${fmt(r.admitted)} ÷ ${RPS}/s, ${TPM > 0 ? `${fmt(r.tokensCounted)} ÷ ${fmt(TPM / 60)}/s` : 'no token limit'}) + ${r.bound.criticalPathS.toFixed(1)} s = ${r.bound.totalS.toFixed(0)} s`,
+    ],
+    ['share of the bound reached', r.shareOfBound.toFixed(2)],
+    ['time to first complete product', r.firstCompleteProductS === null ? '—' : `${r.firstCompleteProductS.toFixed(0)} s`],
+    ['peak LLM calls in flight (per service)', `${r.peakInFlight} (${LLM_SERVICES.map((n) => `${n.replace('-svc', '')} ${r.peakInFlightByService[n] ?? 0}/${r.caps[n]}`).join(', ')}); peak waiting at the limiter ${r.peakWaiting}`],
+    ['busiest second at llm-sim', `${r.busiestSecondAtSim} (account ${ACCOUNT_RPS}, fleet ${RPS})`],
+    ['peak RSS MB (process + children)', Object.entries(r.peakRssMb).map(([n, v]) => `${n.replace('-svc', '')} ${v}`).join(' · ')],
+    ['load average before → after', `${r.loadBefore.map((x) => x.toFixed(2)).join(' ')} → ${r.loadAfter.map((x) => x.toFixed(2)).join(' ')}`],
+  ];
+  if (r.slowSamples) rows.push(['samples that took > 1 s', String(r.slowSamples)]);
+  console.log('');
+  for (const [key, v] of rows) console.log(`  ${key.padEnd(42)}${v}`);
+  const idle = r.seconds.length - (r.idleSeconds.saturated ?? 0);
+  console.log(`  seconds < 95 % of the budget: ${idle} of ${r.seconds.length}: ${CAUSES.filter((c) => r.idleSeconds[c]).map((c) => `${c} ${r.idleSeconds[c]}`).join(' · ') || 'none'}`);
+}
+
+function printSummary(results: RunResult[]): void {
+  const label = (r: RunResult) => `${(r.latencyMs / 1000).toString()} s ${r.config.name}`;
+  console.log('\nper latency and configuration');
+  const head = ['', 'calls', '429', 'wall s', 'bound s', 'share', '1st prod s', 'peak infl', 'busiest 1s', 'max RSS MB'];
+  const w = [18, 8, 5, 8, 8, 7, 11, 10, 11, 11];
+  console.log(head.map((h, i) => (i ? h.padStart(w[i]!) : h.padEnd(w[i]!))).join(''));
+  for (const r of results) {
+    const cells = [
+      label(r),
+      fmt(r.calls),
+      String(r.rejected429),
+      r.wallS.toFixed(0),
+      r.bound.totalS.toFixed(0),
+      r.shareOfBound.toFixed(2),
+      r.firstCompleteProductS?.toFixed(0) ?? '—',
+      String(r.peakInFlight),
+      String(r.busiestSecondAtSim),
+      String(Math.max(...Object.values(r.peakRssMb))),
+    ];
+    console.log(cells.map((c, i) => (i ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join(''));
+  }
+  const cols = ['saturated', ...CAUSES].filter((c) => results.some((r) => r.idleSeconds[c]));
+  console.log('\nseconds per cause (a second below 95 % of the budget gets one cause; saturated = ≥ 95 %)');
+  console.log(['', ...cols].map((c, i) => (i ? c.padStart(Math.max(8, c.length + 2)) : c.padEnd(18))).join(''));
+  for (const r of results) {
+    console.log([label(r), ...cols.map((c) => String(r.idleSeconds[c] ?? 0))].map((c, i) => (i ? c.padStart(Math.max(8, cols[i - 1]!.length + 2)) : c.padEnd(18))).join(''));
+  }
+}
+
+async function main() {
+  const configs = a.config!.flatMap((c) => c.split(';')).filter((c) => c.trim()).map(parseConfig);
+  const set = benchProducts(Number(a.reviews));
+  console.log(`pipeline bench: ${fmt(set.total)} reviews of ${set.products.length} products from ${set.source}${set.fallback ? ' (../shared/data missing or short: the shipped sample instead of the fixed list)' : ''}`);
+  console.log(`  ${set.products.map(([asin, rs]) => `${asin} ${rs.length}`).join(', ')}`);
+  console.log(`latencies ${LATENCIES.join(', ')} ms (jitter ± a third); configurations ${configs.map((c) => c.name).join(', ')}; fleet MAX_API_RPS ${RPS}, MAX_API_TPM ${TPM || 'none (0)'}; llm-sim account ${ACCOUNT_RPS} RPS`);
+  console.log(`machine: ${os.cpus().length} cores, load average ${load()} (shared: figures are noisy)`);
+  bundleApps(ROOT, Object.keys(SERVICES) as ServiceName[], { inherit: true });
+  const dir = path.resolve(__dirname, '../results');
+  mkdirSync(dir, { recursive: true });
+  const file = a.out ? path.resolve(a.out) : path.join(dir, `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const params = { latencies: LATENCIES, reviews: set.total, source: set.source, fallback: set.fallback, products: set.products.map(([asin, rs]) => [asin, rs.length]), configs, rps: RPS, tpm: TPM, accountRps: ACCOUNT_RPS, uploadSize: UPLOAD_SIZE, uploaders: UPLOADERS, cores: os.cpus().length };
+  const results: RunResult[] = [];
+  for (const latency of LATENCIES) {
+    for (const cfg of configs) {
+      if (interrupted) return;
+      const r = await runOne(latency, cfg, set.products);
+      results.push(r);
+      printRun(r);
+      // Written after every run: a long run interrupted later keeps what it measured.
+      writeFileSync(file, JSON.stringify({ params, results }, null, 1));
+    }
+  }
+  printSummary(results);
+  console.log(`\nJSON: ${path.relative(process.cwd(), file)}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,157 @@
+/**
+ * What `bench:pipeline` reads once a second while the pipeline works: the
+ * LLM services' /metrics (limiter grants, finished LLM attempts, callers
+ * waiting at the limiter, the limiter's budget factor, pauses, dropped
+ * slots), JetStream's pending and in-flight messages per queue, llm-sim's
+ * stats, each product's progress at the gateway, and each service's RSS.
+ */
+import { readFileSync } from 'node:fs';
+import type { ServiceName } from '@voc/config';
+import type { GatewayClient, Pipeline } from '@voc/e2e';
+import { queueStats, type QueueName } from '@voc/messaging';
+import { descendantsOf } from '@voc/local-stack';
+import type { JetStreamManager } from 'nats';
+
+/** The services that call the LLM, and the stage each one is for. */
+export const LLM_SERVICES = ['translate-svc', 'learning-svc', 'insight-svc', 'theme-svc'] as const satisfies readonly ServiceName[];
+export type LlmService = (typeof LLM_SERVICES)[number];
+export const LLM_QUEUES = ['TRANSLATE', 'LEARNING', 'INSIGHT', 'THEME'] as const satisfies readonly QueueName[];
+export const QUEUE_OF: Record<LlmService, (typeof LLM_QUEUES)[number]> = {
+  'translate-svc': 'TRANSLATE',
+  'learning-svc': 'LEARNING',
+  'insight-svc': 'INSIGHT',
+  'theme-svc': 'THEME',
+};
+
+export interface ServiceSample {
+  /** rate_limiter_grants_total (every priority). */
+  grants: number;
+  /** llm_requests_total (every outcome): attempts that ended. */
+  attempts: number;
+  /** grants − attempts: LLM calls granted and not yet answered. */
+  inFlight: number;
+  /** rate_limiter_waiting: acquire() calls waiting in the process. */
+  waiting: number;
+  /** rate_limiter_budget_factor{dimension="requests"} (< 1: ramp or 429 cut). */
+  budgetFactor: number;
+  pauses: number;
+  droppedSlots: number;
+}
+
+export interface ProductProgress {
+  learned: boolean;
+  translated: number;
+  insights: number;
+  themes: number;
+  failed: number;
+}
+
+export interface Sample {
+  /** ms since the first upload began. */
+  t: number;
+  sim: { requests: number; rejected429: number; counted: number; byKind: Record<string, number> };
+  services: Partial<Record<LlmService, ServiceSample>>;
+  queues: Partial<Record<QueueName, { pending: number; inFlight: number }>>;
+  /** Per product of the run (in order), its progress; undefined before the gateway knows it. */
+  products: (ProductProgress | undefined)[];
+  rssMb: Record<string, number>;
+  /** How long this sample took to read (ms): > 1000 means the bench itself was starved. */
+  readMs: number;
+}
+
+/** Resident memory of `pid` and every descendant, in MB (0 once gone). As bench:memory measures it. */
+export function treeRssMb(pid: number): number {
+  let kb = 0;
+  for (const p of [pid, ...descendantsOf(pid)]) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return kb / 1024;
+}
+
+/** Sum of every series of `metric` in a Prometheus text exposition, optionally only those whose labels contain `having`. */
+export function metricSum(text: string, metric: string, having?: string): number {
+  let sum = 0;
+  const re = new RegExp(`^${metric}(\\{[^}]*\\})? (\\S+)$`, 'gm');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (having && !(m[1] ?? '').includes(having)) continue;
+    const v = Number(m[2]);
+    if (Number.isFinite(v)) sum += v;
+  }
+  return sum;
+}
+
+/** The smallest value among the series of `metric` (with `having`), or undefined. */
+function metricMin(text: string, metric: string, having?: string): number | undefined {
+  let min: number | undefined;
+  const re = new RegExp(`^${metric}(\\{[^}]*\\})? (\\S+)$`, 'gm');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (having && !(m[1] ?? '').includes(having)) continue;
+    const v = Number(m[2]);
+    if (Number.isFinite(v)) min = min === undefined ? v : Math.min(min, v);
+  }
+  return min;
+}
+
+async function serviceSample(url: string): Promise<ServiceSample | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const text = await res.text();
+    const grants = metricSum(text, 'rate_limiter_grants_total');
+    const attempts = metricSum(text, 'llm_requests_total');
+    return {
+      grants,
+      attempts,
+      inFlight: Math.max(0, grants - attempts),
+      waiting: metricSum(text, 'rate_limiter_waiting'),
+      budgetFactor: metricMin(text, 'rate_limiter_budget_factor', 'dimension="requests"') ?? 1,
+      pauses: metricSum(text, 'rate_limiter_pauses_total'),
+      droppedSlots: metricSum(text, 'rate_limiter_dropped_slots_total'),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface SamplerDeps {
+  p: Pipeline;
+  gw: GatewayClient;
+  jsm: JetStreamManager;
+  asins: readonly string[];
+  t0: number;
+}
+
+export async function takeSample(d: SamplerDeps): Promise<Sample> {
+  const started = Date.now();
+  const st = d.p.sim.stats();
+  const [services, queues, products] = await Promise.all([
+    Promise.all(LLM_SERVICES.map(async (n) => [n, await serviceSample(`http://127.0.0.1:${d.p.apps.get(n)!.port}/metrics`)] as const)),
+    queueStats(d.jsm).catch(() => undefined),
+    Promise.all(
+      d.asins.map(async (asin) => {
+        try {
+          const r = await d.gw.product(asin);
+          if (r.status !== 200 || !r.body.reviews) return undefined;
+          const { translated, insights, themes, failed } = r.body.reviews;
+          return { learned: r.body.learned, translated, insights, themes, failed };
+        } catch {
+          return undefined;
+        }
+      }),
+    ),
+  ]);
+  const rssMb: Record<string, number> = {};
+  for (const [name, app] of d.p.apps) rssMb[name] = Math.round(treeRssMb(app.pid));
+  return {
+    t: started - d.t0,
+    sim: { requests: st.requests, rejected429: st.rejected429, counted: st.tokens.counted, byKind: { ...st.byKind } },
+    services: Object.fromEntries(services.filter(([, s]) => s !== undefined)),
+    queues: queues ? Object.fromEntries(Object.entries(queues).map(([q, s]) => [q, { pending: s.pending, inFlight: s.inFlight }])) : {},
+    products,
+    rssMb,
+    readMs: Date.now() - started,
+  };
+}
