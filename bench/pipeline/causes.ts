@@ -29,6 +29,8 @@ export type Cause = (typeof CAUSES)[number];
 export interface Second {
   /** Seconds since the first upload began (the end of the interval). */
   t: number;
+  /** The interval's length in seconds (1 unless a sample came late). */
+  dt: number;
   calls: number;
   tokens: number;
   /** max(calls ÷ request budget, tokens ÷ token budget) of the interval. */
@@ -63,7 +65,7 @@ export function classify(prev: Sample, cur: Sample, ctx: CauseContext): Second {
   const waiting = LLM_SERVICES.reduce((s, n) => s + (svc(n)?.waiting ?? 0), 0);
   const pendingOf = (q: (typeof LLM_QUEUES)[number]) => cur.queues[q]?.pending ?? 0;
   const queued = LLM_QUEUES.reduce((s, q) => s + pendingOf(q), 0);
-  const base = { t: cur.t / 1000, calls, tokens, used, inFlight, waiting, queued };
+  const base = { t: cur.t / 1000, dt, calls, tokens, used, inFlight, waiting, queued };
   const cause = ((): Cause | 'saturated' => {
     if (used >= 0.95) return 'saturated';
     const paused = LLM_SERVICES.some((n) => (svc(n)?.pauses ?? 0) > (prev.services[n]?.pauses ?? 0));
@@ -88,9 +90,10 @@ export function classify(prev: Sample, cur: Sample, ctx: CauseContext): Second {
   return { ...base, cause };
 }
 
-/** Seconds per cause (only the causes that occurred, saturated first). */
+/** Seconds per cause (only the causes that occurred), each interval counted by its length. */
 export function tally(seconds: readonly Second[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const s of seconds) out[s.cause] = (out[s.cause] ?? 0) + 1;
+  for (const s of seconds) out[s.cause] = (out[s.cause] ?? 0) + s.dt;
+  for (const k of Object.keys(out)) out[k] = Math.round(out[k]!);
   return out;
 }

@@ -294,8 +294,9 @@ function printRun(r: RunResult): void {
   if (r.slowSamples) rows.push(['samples that took > 1 s', String(r.slowSamples)]);
   console.log('');
   for (const [key, v] of rows) console.log(`  ${key.padEnd(42)}${v}`);
-  const idle = r.seconds.length - (r.idleSeconds.saturated ?? 0);
-  console.log(`  seconds < 95 % of the budget: ${idle} of ${r.seconds.length}: ${CAUSES.filter((c) => r.idleSeconds[c]).map((c) => `${c} ${r.idleSeconds[c]}`).join(' · ') || 'none'}`);
+  const all = Math.round(r.seconds.reduce((n, s) => n + s.dt, 0));
+  const idle = all - (r.idleSeconds.saturated ?? 0);
+  console.log(`  seconds < 95 % of the budget: ${idle} of ${all}: ${CAUSES.filter((c) => r.idleSeconds[c]).map((c) => `${c} ${r.idleSeconds[c]}`).join(' · ') || 'none'}`);
 }
 
 function printSummary(results: RunResult[]): void {

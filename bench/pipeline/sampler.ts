@@ -5,11 +5,10 @@
  * slots), JetStream's pending and in-flight messages per queue, llm-sim's
  * stats, each product's progress at the gateway, and each service's RSS.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { ServiceName } from '@voc/config';
 import type { GatewayClient, Pipeline } from '@voc/e2e';
 import { queueStats, type QueueName } from '@voc/messaging';
-import { descendantsOf } from '@voc/local-stack';
 import type { JetStreamManager } from 'nats';
 
 /** The services that call the LLM, and the stage each one is for. */
@@ -59,17 +58,48 @@ export interface Sample {
   readMs: number;
 }
 
-/** Resident memory of `pid` and every descendant, in MB (0 once gone). As bench:memory measures it. */
-export function treeRssMb(pid: number): number {
-  let kb = 0;
-  for (const p of [pid, ...descendantsOf(pid)]) {
+/** Parent → children of every process, from one pass over /proc. */
+function processTree(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
     try {
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid);
+      if (list) list.push(pid);
+      else children.set(ppid, [pid]);
     } catch {
-      // exited between the listing and the read
+      // exited meanwhile
     }
   }
-  return kb / 1024;
+  return children;
+}
+
+/**
+ * Resident memory of each of `pids` with every descendant, in MB (0 once gone), as bench:memory
+ * measures it (its treeRssMb, with one pass over /proc for all of them).
+ */
+export function treeRssMb(pids: Record<string, number>): Record<string, number> {
+  const tree = processTree();
+  const out: Record<string, number> = {};
+  for (const [name, root] of Object.entries(pids)) {
+    let kb = 0;
+    const queue = [root];
+    for (let n = 0; n < queue.length && n < 10_000; n++) {
+      const p = queue[n]!;
+      queue.push(...(tree.get(p) ?? []));
+      try {
+        kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+      } catch {
+        // exited between the listing and the read
+      }
+    }
+    out[name] = Math.round(kb / 1024);
+  }
+  return out;
 }
 
 /** Sum of every series of `metric` in a Prometheus text exposition, optionally only those whose labels contain `having`. */
@@ -143,8 +173,7 @@ export async function takeSample(d: SamplerDeps): Promise<Sample> {
       }),
     ),
   ]);
-  const rssMb: Record<string, number> = {};
-  for (const [name, app] of d.p.apps) rssMb[name] = Math.round(treeRssMb(app.pid));
+  const rssMb = treeRssMb(Object.fromEntries([...d.p.apps].map(([name, app]) => [name, app.pid])));
   return {
     t: started - d.t0,
     sim: { requests: st.requests, rejected429: st.rejected429, counted: st.tokens.counted, byKind: { ...st.byKind } },
