@@ -4,9 +4,9 @@
  * of the token budget, when there is one) gets one cause, checked in this
  * order (the first that holds wins):
  *
+ *   before LLM work  no LLM call yet: uploads and ingest still producing the first work
  *   429 pause        the provider answered 429, or a process paused the fleet
  *   ramp             the limiter runs below its limit (cold-start ramp or a 429 cut: budget factor < 0.99)
- *   before LLM work  no LLM call yet: uploads and ingest still producing the first work
  *   limiter          callers waited at the limiter (≥ 10) while the budget went unused:
  *                    the limiter itself lost slots (late timers, margins)
  *   caps             LLM work waits in JetStream and every stage that has some is at its
@@ -23,7 +23,7 @@
  */
 import { LLM_QUEUES, LLM_SERVICES, QUEUE_OF, type LlmService, type Sample } from './sampler';
 
-export const CAUSES = ['429 pause', 'ramp', 'before LLM work', 'limiter', 'caps', 'below cap', 'tail', 'learning', 'learn wait', 'drain'] as const;
+export const CAUSES = ['before LLM work', '429 pause', 'ramp', 'limiter', 'caps', 'below cap', 'tail', 'learning', 'learn wait', 'drain'] as const;
 export type Cause = (typeof CAUSES)[number];
 
 export interface Second {
@@ -68,10 +68,10 @@ export function classify(prev: Sample, cur: Sample, ctx: CauseContext): Second {
   const base = { t: cur.t / 1000, dt, calls, tokens, used, inFlight, waiting, queued };
   const cause = ((): Cause | 'saturated' => {
     if (used >= 0.95) return 'saturated';
+    if (cur.sim.requests === 0) return 'before LLM work';
     const paused = LLM_SERVICES.some((n) => (svc(n)?.pauses ?? 0) > (prev.services[n]?.pauses ?? 0));
     if (paused || cur.sim.rejected429 > prev.sim.rejected429) return '429 pause';
     if (LLM_SERVICES.some((n) => (svc(n)?.budgetFactor ?? 1) < 0.99)) return 'ramp';
-    if (cur.sim.requests === 0) return 'before LLM work';
     if (waiting >= 10) return 'limiter';
     const withWork = LLM_SERVICES.filter((n) => pendingOf(QUEUE_OF[n]) > 0);
     if (withWork.length > 0) {

@@ -107,6 +107,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     console.error(`\n${sig}: stopping the stack…`);
     const c = current;
     current = undefined;
+    // While a stack starts, runOne stops it once startPipeline() returns (it sees `interrupted`).
+    if (!c) return;
     void (async () => {
       await c?.nc?.close().catch(() => {});
       await c?.p.stop().catch((err: unknown) => console.error(err));
@@ -166,6 +168,10 @@ async function runOne(latencyMs: number, cfg: BenchConfig, products: [string, Da
     serviceEnv: cfg.serviceEnv,
     sim: { latencyMs, jitterMs: Math.round(latencyMs / 3), rpsLimit: ACCOUNT_RPS, tpmLimit: TPM > 0 ? Math.round(TPM / 0.8) : 0 },
   });
+  if (interrupted) {
+    await p.stop();
+    process.exit(130);
+  }
   current = { p };
   const nc = await connect({ servers: p.stack.natsUrl, name: 'bench-pipeline' });
   current.nc = nc;
