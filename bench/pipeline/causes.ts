@@ -6,7 +6,8 @@
  *
  *   before LLM work  no LLM call yet: uploads and ingest still producing the first work
  *   429 pause        the provider answered 429, or a process paused the fleet
- *   ramp             the limiter runs below its limit (cold-start ramp or a 429 cut: budget factor < 0.99)
+ *   ramp             the limiter runs below its limit (cold-start ramp, also after the fleet was idle,
+ *                    or a 429 cut: budget factor < 0.99 in a process that got grants in the second)
  *   limiter          callers waited at the limiter (≥ 10) while the budget went unused:
  *                    the limiter itself lost slots (late timers, margins)
  *   caps             LLM work waits in JetStream and every stage that has some is at its
@@ -52,7 +53,8 @@ export interface CauseContext {
 }
 
 export function productDone(p: Sample['products'][number], size: number): boolean {
-  return p !== undefined && p.insights + p.failed >= size && p.themes + p.failed >= size;
+  // null: undefined as JSON keeps it (--reanalyse).
+  return p != null && p.insights + p.failed >= size && p.themes + p.failed >= size;
 }
 
 export function classify(prev: Sample, cur: Sample, ctx: CauseContext): Second {
@@ -71,7 +73,9 @@ export function classify(prev: Sample, cur: Sample, ctx: CauseContext): Second {
     if (cur.sim.requests === 0) return 'before LLM work';
     const paused = LLM_SERVICES.some((n) => (svc(n)?.pauses ?? 0) > (prev.services[n]?.pauses ?? 0));
     if (paused || cur.sim.rejected429 > prev.sim.rejected429) return '429 pause';
-    if (LLM_SERVICES.some((n) => (svc(n)?.budgetFactor ?? 1) < 0.99)) return 'ramp';
+    // Only the processes that got grants in the interval: an idle one's gauge keeps what it last saw.
+    const granting = LLM_SERVICES.filter((n) => (svc(n)?.grants ?? 0) > (prev.services[n]?.grants ?? 0));
+    if (granting.some((n) => (svc(n)?.budgetFactor ?? 1) < 0.99)) return 'ramp';
     if (waiting >= 10) return 'limiter';
     const withWork = LLM_SERVICES.filter((n) => pendingOf(QUEUE_OF[n]) > 0);
     if (withWork.length > 0) {

@@ -16,6 +16,7 @@
  *   npm run bench:pipeline -- [--latencies 300,1000,3000,8000] [--reviews 8000]
  *     [--config fixed] [--config 'big=translate-svc:CONCURRENCY=200,insight-svc:INSIGHT_PARALLEL_SIZE=100']
  *     [--rps 200] [--tpm 0] [--timeout 1800] [--out file.json]
+ *   npm run bench:pipeline -- --reanalyse bench/results/pipeline-….json   (the tables again from its samples; starts nothing)
  *
  * A configuration is `fixed` (today's defaults: what `npm start` runs) or
  * `name=VAR=value,service:VAR=value,…` (the defaults plus those variables, for
@@ -27,7 +28,7 @@
  *
  * Heavy: serialize it with other runs (`flock /tmp/voc-heavy.lock npm run bench:pipeline`).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -49,12 +50,15 @@ const { values: a } = parseArgs({
     /** Per run: the most seconds from the first upload to every product analysed. */
     timeout: { type: 'string', default: '1800' },
     out: { type: 'string' },
+    /** Reads a JSON this bench wrote and prints its tables again from its samples (causes as classified now); starts nothing. */
+    reanalyse: { type: 'string' },
   },
 });
 
 const LATENCIES = a.latencies!.split(',').map(Number).filter((n) => n > 0);
-const RPS = Number(a.rps);
-const TPM = Number(a.tpm);
+// let: --reanalyse takes them from the JSON it reads.
+let RPS = Number(a.rps);
+let TPM = Number(a.tpm);
 const ACCOUNT_RPS = 250;
 const TIMEOUT_MS = Number(a.timeout) * 1000;
 /** Reviews per upload, uploads at once: as the plug-ins upload. */
@@ -147,6 +151,13 @@ interface RunResult {
   peakWaiting: number;
   peakRssMb: Record<string, number>;
   idleSeconds: Record<string, number>;
+  /** Slots the limiter reserved and did not use, by reason, over the run (every LLM service). */
+  droppedSlots: Record<string, number>;
+  /** Grants over the run (every LLM service). */
+  grants: number;
+  /** Mean cores used over the run per service (process + children), by this process (llm-sim + sampling), and the machine's busy share. */
+  cpuCores: Record<string, number>;
+  machineBusy: number | null;
   failedReviews: number;
   slowSamples: number;
   seconds: Second[];
@@ -156,7 +167,6 @@ interface RunResult {
 async function runOne(latencyMs: number, cfg: BenchConfig, products: [string, DataReview[]][]): Promise<RunResult> {
   const total = products.reduce((s, [, rs]) => s + rs.length, 0);
   const caps = capsOf(cfg);
-  const tokensPerS = TPM / 60;
   const loadBefore = os.loadavg();
   console.log(`\n— latency ${latencyMs} ms ± ${Math.round(latencyMs / 3)} · config ${cfg.name} · caps ${LLM_SERVICES.map((n) => `${n.replace('-svc', '')} ${caps[n]}`).join(', ')} · load ${load()}`);
   const p = await startPipeline({
@@ -215,29 +225,10 @@ async function runOne(latencyMs: number, cfg: BenchConfig, products: [string, Da
     if (interrupted) throw new Error('interrupted');
     await uploading;
     const last = samples.at(-1)!;
-    const wallS = last.t / 1000;
     const st = p.sim.stats();
-    const seconds = samples.slice(1).map((s, i) => classify(samples[i]!, s, { rps: RPS, tokensPerS, caps, sizes }));
     const admitted = st.requests - st.rejected429;
-    const criticalPathS = (2 * latencyMs) / 1000;
-    const bound = { callsS: admitted / RPS, tokensS: tokensPerS > 0 ? st.tokens.counted / tokensPerS : 0, criticalPathS, totalS: 0 };
-    bound.totalS = Math.max(bound.callsS, bound.tokensS) + criticalPathS;
-    const firstAt = (pred: (s: Sample) => boolean) => samples.find(pred)?.t ?? null;
-    const productDoneS = products.map((_, k) => {
-      const t = firstAt((s) => productDone(s.products[k], sizes[k]!));
-      return t === null ? null : t / 1000;
-    });
-    const productLearnedS = products.map((_, k) => {
-      const t = firstAt((s) => s.products[k]?.learned === true);
-      return t === null ? null : t / 1000;
-    });
-    const doneTimes = productDoneS.filter((x): x is number => x !== null);
-    const peakBy: Record<string, number> = {};
-    for (const s of samples) for (const n of LLM_SERVICES) peakBy[n] = Math.max(peakBy[n] ?? 0, s.services[n]?.inFlight ?? 0);
-    const peakRssMb: Record<string, number> = {};
-    for (const s of samples) for (const [n, v] of Object.entries(s.rssMb)) peakRssMb[n] = Math.max(peakRssMb[n] ?? 0, v);
     const failed = last.products.reduce((n, pp) => n + (pp?.failed ?? 0), 0);
-    return {
+    return derive({
       latencyMs,
       config: cfg,
       caps,
@@ -245,7 +236,7 @@ async function runOne(latencyMs: number, cfg: BenchConfig, products: [string, Da
       completed,
       loadBefore,
       loadAfter: os.loadavg(),
-      wallS,
+      wallS: last.t / 1000,
       calls: st.requests,
       admitted,
       rejected429: st.rejected429,
@@ -254,26 +245,77 @@ async function runOne(latencyMs: number, cfg: BenchConfig, products: [string, Da
       tokensCounted: st.tokens.counted,
       tokensPromptCompletion: { prompt: st.tokens.prompt, completion: st.tokens.completion, cached: st.tokens.cached },
       callsByKind: st.byKind,
-      bound,
-      shareOfBound: bound.totalS / wallS,
-      firstCompleteProductS: doneTimes.length ? Math.min(...doneTimes) : null,
-      productDoneS,
-      productLearnedS,
-      peakInFlight: Math.max(0, ...seconds.map((s) => s.inFlight)),
-      peakInFlightByService: peakBy,
-      peakWaiting: Math.max(0, ...seconds.map((s) => s.waiting)),
-      peakRssMb,
-      idleSeconds: tally(seconds),
       failedReviews: failed,
-      slowSamples: samples.filter((s) => s.readMs > 1000).length,
-      seconds,
       samples,
-    };
+    }, sizes);
   } finally {
     current = undefined;
     await nc.close().catch(() => {});
     await p.stop();
   }
+}
+
+type Measured = Pick<
+  RunResult,
+  | 'latencyMs' | 'config' | 'caps' | 'reviews' | 'completed' | 'loadBefore' | 'loadAfter' | 'wallS' | 'calls' | 'admitted' | 'rejected429'
+  | 'rejected429ByCause' | 'busiestSecondAtSim' | 'tokensCounted' | 'tokensPromptCompletion' | 'callsByKind' | 'failedReviews' | 'samples'
+>;
+
+/** Everything the bench reports that follows from the samples (also for --reanalyse). */
+function derive(m: Measured, sizes: readonly number[]): RunResult {
+  const { samples } = m;
+  const tokensPerS = TPM / 60;
+  const seconds = samples.slice(1).map((s, i) => classify(samples[i]!, s, { rps: RPS, tokensPerS, caps: m.caps, sizes }));
+  const criticalPathS = (2 * m.latencyMs) / 1000;
+  const bound = { callsS: m.admitted / RPS, tokensS: tokensPerS > 0 ? m.tokensCounted / tokensPerS : 0, criticalPathS, totalS: 0 };
+  bound.totalS = Math.max(bound.callsS, bound.tokensS) + criticalPathS;
+  const firstAt = (pred: (s: Sample) => boolean) => {
+    const t = samples.find(pred)?.t;
+    return t === undefined ? null : t / 1000;
+  };
+  const productDoneS = sizes.map((n, k) => firstAt((s) => productDone(s.products[k], n)));
+  const productLearnedS = sizes.map((_, k) => firstAt((s) => s.products[k]?.learned === true));
+  const doneTimes = productDoneS.filter((x): x is number => x !== null);
+  const peakBy: Record<string, number> = {};
+  for (const s of samples) for (const n of LLM_SERVICES) peakBy[n] = Math.max(peakBy[n] ?? 0, s.services[n]?.inFlight ?? 0);
+  const peakRssMb: Record<string, number> = {};
+  for (const s of samples) for (const [n, v] of Object.entries(s.rssMb)) peakRssMb[n] = Math.max(peakRssMb[n] ?? 0, v);
+  const first = samples[0]!;
+  const last = samples.at(-1)!;
+  const droppedSlots: Record<string, number> = {};
+  let grants = 0;
+  for (const n of LLM_SERVICES) {
+    grants += (last.services[n]?.grants ?? 0) - (first.services[n]?.grants ?? 0);
+    for (const [reason, v] of Object.entries(last.services[n]?.droppedByReason ?? { all: last.services[n]?.droppedSlots ?? 0 })) {
+      const before = first.services[n]?.droppedByReason?.[reason] ?? (reason === 'all' ? (first.services[n]?.droppedSlots ?? 0) : 0);
+      droppedSlots[reason] = (droppedSlots[reason] ?? 0) + v - before;
+    }
+  }
+  const spanS = Math.max(1, (last.t - first.t) / 1000);
+  const cpuCores: Record<string, number> = {};
+  for (const [n, v] of Object.entries(last.cpuS ?? {})) cpuCores[n] = Math.round(((v - (first.cpuS?.[n] ?? 0)) / spanS) * 100) / 100;
+  const mc0 = first.machineCpuS;
+  const mc1 = last.machineCpuS;
+  const machineBusy = mc0 && mc1 && mc1.all > mc0.all ? (mc1.busy - mc0.busy) / (mc1.all - mc0.all) : null;
+  return {
+    ...m,
+    bound,
+    shareOfBound: bound.totalS / m.wallS,
+    firstCompleteProductS: doneTimes.length ? Math.min(...doneTimes) : null,
+    productDoneS,
+    productLearnedS,
+    peakInFlight: Math.max(0, ...seconds.map((s) => s.inFlight)),
+    peakInFlightByService: peakBy,
+    peakWaiting: Math.max(0, ...seconds.map((s) => s.waiting)),
+    peakRssMb,
+    idleSeconds: tally(seconds),
+    droppedSlots,
+    grants,
+    cpuCores,
+    machineBusy,
+    slowSamples: samples.filter((s) => s.readMs > 1000).length,
+    seconds,
+  };
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -293,6 +335,14 @@ function printRun(r: RunResult): void {
     ['share of the bound reached', r.shareOfBound.toFixed(2)],
     ['time to first complete product', r.firstCompleteProductS === null ? '—' : `${r.firstCompleteProductS.toFixed(0)} s`],
     ['peak LLM calls in flight (per service)', `${r.peakInFlight} (${LLM_SERVICES.map((n) => `${n.replace('-svc', '')} ${r.peakInFlightByService[n] ?? 0}/${r.caps[n]}`).join(', ')}); peak waiting at the limiter ${r.peakWaiting}`],
+    [
+      'limiter slots dropped (reason)',
+      `${fmt(Object.values(r.droppedSlots).reduce((x, y) => x + y, 0))} beside ${fmt(r.grants)} grants (${Object.entries(r.droppedSlots).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${fmt(v)}`).join(', ') || 'none'})`,
+    ],
+    [
+      'CPU, mean cores (machine busy)',
+      `${Object.entries(r.cpuCores).map(([n, v]) => `${n.replace('-svc', '')} ${v.toFixed(2)}`).join(' · ') || '—'}${r.machineBusy === null ? '' : ` (${(r.machineBusy * 100).toFixed(0)} % of ${os.cpus().length} cores)`}`,
+    ],
     ['busiest second at llm-sim', `${r.busiestSecondAtSim} (account ${ACCOUNT_RPS}, fleet ${RPS})`],
     ['peak RSS MB (process + children)', Object.entries(r.peakRssMb).map(([n, v]) => `${n.replace('-svc', '')} ${v}`).join(' · ')],
     ['load average before → after', `${r.loadBefore.map((x) => x.toFixed(2)).join(' ')} → ${r.loadAfter.map((x) => x.toFixed(2)).join(' ')}`],
@@ -334,7 +384,23 @@ function printSummary(results: RunResult[]): void {
   }
 }
 
+/** --reanalyse: the tables of a JSON this bench wrote, from its samples, with the causes as classified now. */
+function reanalyse(file: string): void {
+  const { params, results } = JSON.parse(readFileSync(file, 'utf8')) as { params: { rps: number; tpm: number; products: [string, number][] }; results: RunResult[] };
+  RPS = params.rps;
+  TPM = params.tpm;
+  const sizes = params.products.map(([, n]) => n);
+  console.log(`${path.relative(process.cwd(), file)}: ${results.length} runs, ${params.products.length} products, MAX_API_RPS ${RPS}, MAX_API_TPM ${TPM || 'none'}`);
+  const again = results.map((r) => derive(r, sizes));
+  for (const r of again) {
+    console.log(`\n— latency ${r.latencyMs} ms · config ${r.config.name}`);
+    printRun(r);
+  }
+  printSummary(again);
+}
+
 async function main() {
+  if (a.reanalyse) return reanalyse(path.resolve(a.reanalyse));
   const configs = a.config!.flatMap((c) => c.split(';')).filter((c) => c.trim()).map(parseConfig);
   const set = benchProducts(Number(a.reviews));
   console.log(`pipeline bench: ${fmt(set.total)} reviews of ${set.products.length} products from ${set.source}${set.fallback ? ' (../shared/data missing or short: the shipped sample instead of the fixed list)' : ''}`);

@@ -35,6 +35,8 @@ export interface ServiceSample {
   budgetFactor: number;
   pauses: number;
   droppedSlots: number;
+  /** rate_limiter_dropped_slots_total by reason (late, unclaimed, paused, …). */
+  droppedByReason?: Record<string, number>;
 }
 
 export interface ProductProgress {
@@ -54,20 +56,35 @@ export interface Sample {
   /** Per product of the run (in order), its progress; undefined before the gateway knows it. */
   products: (ProductProgress | undefined)[];
   rssMb: Record<string, number>;
+  /** CPU seconds used so far per service (process + children), and by this process (which runs llm-sim). */
+  cpuS?: Record<string, number>;
+  /** The machine's CPU seconds so far: busy (user + nice + system + irq) and all (busy + idle + iowait). */
+  machineCpuS?: { busy: number; all: number };
   /** How long this sample took to read (ms): > 1000 means the bench itself was starved. */
   readMs: number;
 }
 
-/** Parent → children of every process, from one pass over /proc. */
-function processTree(): Map<number, number[]> {
+const TICK_S = 0.01; // USER_HZ: 100 on Linux
+
+interface ProcInfo {
+  children: Map<number, number[]>;
+  /** utime + stime + cutime + cstime (children already reaped), in seconds. */
+  cpuS: Map<number, number>;
+}
+
+/** Parent → children and CPU time of every process, from one pass over /proc. */
+function processTable(): ProcInfo {
   const children = new Map<number, number[]>();
+  const cpuS = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid <= 0) continue;
     try {
-      // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses; utime is field 14.
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(f[1]);
+      cpuS.set(pid, (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * TICK_S);
       const list = children.get(ppid);
       if (list) list.push(pid);
       else children.set(ppid, [pid]);
@@ -75,29 +92,52 @@ function processTree(): Map<number, number[]> {
       // exited meanwhile
     }
   }
-  return children;
+  return { children, cpuS };
 }
 
 /**
- * Resident memory of each of `pids` with every descendant, in MB (0 once gone), as bench:memory
- * measures it (its treeRssMb, with one pass over /proc for all of them).
+ * Resident memory (MB) and CPU seconds of each of `pids` with every descendant (0 once gone), the
+ * memory as bench:memory measures it (its treeRssMb, with one pass over /proc for all of them).
  */
-export function treeRssMb(pids: Record<string, number>): Record<string, number> {
-  const tree = processTree();
-  const out: Record<string, number> = {};
+export function treeUsage(pids: Record<string, number>): { rssMb: Record<string, number>; cpuS: Record<string, number> } {
+  const table = processTable();
+  const rssMb: Record<string, number> = {};
+  const cpuS: Record<string, number> = {};
   for (const [name, root] of Object.entries(pids)) {
     let kb = 0;
+    let cpu = 0;
     const queue = [root];
     for (let n = 0; n < queue.length && n < 10_000; n++) {
       const p = queue[n]!;
-      queue.push(...(tree.get(p) ?? []));
+      queue.push(...(table.children.get(p) ?? []));
+      cpu += table.cpuS.get(p) ?? 0;
       try {
         kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
       } catch {
         // exited between the listing and the read
       }
     }
-    out[name] = Math.round(kb / 1024);
+    rssMb[name] = Math.round(kb / 1024);
+    cpuS[name] = Math.round(cpu * 100) / 100;
+  }
+  return { rssMb, cpuS };
+}
+
+function machineCpuS(): { busy: number; all: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy: busy * TICK_S, all: (busy + idle + iowait) * TICK_S };
+}
+
+/** Series of `metric` summed by the value of `label`. */
+export function metricBy(text: string, metric: string, label: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const re = new RegExp(`^${metric}\\{([^}]*)\\} (\\S+)$`, 'gm');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const key = new RegExp(`${label}="([^"]*)"`).exec(m[1]!)?.[1] ?? '';
+    const v = Number(m[2]);
+    if (Number.isFinite(v)) out[key] = (out[key] ?? 0) + v;
   }
   return out;
 }
@@ -140,6 +180,7 @@ async function serviceSample(url: string): Promise<ServiceSample | undefined> {
       budgetFactor: metricMin(text, 'rate_limiter_budget_factor', 'dimension="requests"') ?? 1,
       pauses: metricSum(text, 'rate_limiter_pauses_total'),
       droppedSlots: metricSum(text, 'rate_limiter_dropped_slots_total'),
+      droppedByReason: metricBy(text, 'rate_limiter_dropped_slots_total', 'reason'),
     };
   } catch {
     return undefined;
@@ -173,7 +214,9 @@ export async function takeSample(d: SamplerDeps): Promise<Sample> {
       }),
     ),
   ]);
-  const rssMb = treeRssMb(Object.fromEntries([...d.p.apps].map(([name, app]) => [name, app.pid])));
+  const { rssMb, cpuS } = treeUsage(Object.fromEntries([...d.p.apps].map(([name, app]) => [name, app.pid])));
+  const own = process.cpuUsage();
+  cpuS['bench + llm-sim'] = Math.round((own.user + own.system) / 1e4) / 100;
   return {
     t: started - d.t0,
     sim: { requests: st.requests, rejected429: st.rejected429, counted: st.tokens.counted, byKind: { ...st.byKind } },
@@ -181,6 +224,8 @@ export async function takeSample(d: SamplerDeps): Promise<Sample> {
     queues: queues ? Object.fromEntries(Object.entries(queues).map(([q, s]) => [q, { pending: s.pending, inFlight: s.inFlight }])) : {},
     products,
     rssMb,
+    cpuS,
+    machineCpuS: machineCpuS(),
     readMs: Date.now() - started,
   };
 }
