@@ -158,6 +158,8 @@ interface RunResult {
   /** Mean cores used over the run per service (process + children), by this process (llm-sim + sampling), and the machine's busy share. */
   cpuCores: Record<string, number>;
   machineBusy: number | null;
+  /** Per LLM service: the largest event-loop lag p99 and mean (ms) its /metrics showed during the run. */
+  loopLagMs: Record<string, { p99: number; mean: number }>;
   failedReviews: number;
   slowSamples: number;
   seconds: Second[];
@@ -296,6 +298,11 @@ function derive(m: Measured, sizes: readonly number[]): RunResult {
   for (const [n, v] of Object.entries(last.cpuS ?? {})) cpuCores[n] = Math.round(((v - (first.cpuS?.[n] ?? 0)) / spanS) * 100) / 100;
   const mc0 = first.machineCpuS;
   const mc1 = last.machineCpuS;
+  const loopLagMs: Record<string, { p99: number; mean: number }> = {};
+  for (const n of LLM_SERVICES) {
+    const lags = samples.map((s) => s.services[n]).filter((x) => x?.loopLagP99Ms !== undefined);
+    if (lags.length) loopLagMs[n] = { p99: Math.round(Math.max(...lags.map((x) => x!.loopLagP99Ms!))), mean: Math.round(Math.max(...lags.map((x) => x!.loopLagMeanMs ?? 0))) };
+  }
   const machineBusy = mc0 && mc1 && mc1.all > mc0.all ? (mc1.busy - mc0.busy) / (mc1.all - mc0.all) : null;
   return {
     ...m,
@@ -313,6 +320,7 @@ function derive(m: Measured, sizes: readonly number[]): RunResult {
     grants,
     cpuCores,
     machineBusy,
+    loopLagMs,
     slowSamples: samples.filter((s) => s.readMs > 1000).length,
     seconds,
   };
@@ -343,6 +351,7 @@ function printRun(r: RunResult): void {
       'CPU, mean cores (machine busy)',
       `${Object.entries(r.cpuCores).map(([n, v]) => `${n.replace('-svc', '')} ${v.toFixed(2)}`).join(' · ') || '—'}${r.machineBusy === null ? '' : ` (${(r.machineBusy * 100).toFixed(0)} % of ${os.cpus().length} cores)`}`,
     ],
+    ['event-loop lag, largest p99/mean ms', Object.entries(r.loopLagMs).map(([n, v]) => `${n.replace('-svc', '')} ${v.p99}/${v.mean}`).join(' · ') || '—'],
     ['busiest second at llm-sim', `${r.busiestSecondAtSim} (account ${ACCOUNT_RPS}, fleet ${RPS})`],
     ['peak RSS MB (process + children)', Object.entries(r.peakRssMb).map(([n, v]) => `${n.replace('-svc', '')} ${v}`).join(' · ')],
     ['load average before → after', `${r.loadBefore.map((x) => x.toFixed(2)).join(' ')} → ${r.loadAfter.map((x) => x.toFixed(2)).join(' ')}`],

@@ -37,6 +37,10 @@ export interface ServiceSample {
   droppedSlots: number;
   /** rate_limiter_dropped_slots_total by reason (late, unclaimed, paused, …). */
   droppedByReason?: Record<string, number>;
+  /** nodejs_eventloop_lag_p99_seconds (prom-client's, since the process started) in ms. */
+  loopLagP99Ms?: number;
+  /** nodejs_eventloop_lag_mean_seconds in ms. */
+  loopLagMeanMs?: number;
 }
 
 export interface ProductProgress {
@@ -181,6 +185,8 @@ async function serviceSample(url: string): Promise<ServiceSample | undefined> {
       pauses: metricSum(text, 'rate_limiter_pauses_total'),
       droppedSlots: metricSum(text, 'rate_limiter_dropped_slots_total'),
       droppedByReason: metricBy(text, 'rate_limiter_dropped_slots_total', 'reason'),
+      loopLagP99Ms: metricSum(text, 'nodejs_eventloop_lag_p99_seconds') * 1000,
+      loopLagMeanMs: metricSum(text, 'nodejs_eventloop_lag_mean_seconds') * 1000,
     };
   } catch {
     return undefined;
