@@ -26,6 +26,8 @@ import { WaiterQueue, type Waiter } from './waiters';
 
 const now = () => performance.now();
 const CAUSES: readonly PauseCause[] = ['requests', 'tokens', 'burst', 'unknown'];
+/** The most a reservation asks Redis to place its slots ahead of now (see leadUs). */
+const MAX_LEAD_MS = 100;
 
 /** Backoff after failed Redis calls: 50 ms doubling to 1 s, ±20 % so processes do not retry in step. */
 function backoffMs(failures: number): number {
@@ -409,6 +411,7 @@ class RedisRateLimiter implements RateLimiter {
       share: this.cfg.laneShares[lane] ?? 0,
       release: [],
       adjust: this.settles.take(),
+      leadUs: this.leadUs(),
     };
     const sent = now();
     const op: Op = vip.length + normal.length > 0 ? 'reserve' : 'settle';
@@ -478,6 +481,18 @@ class RedisRateLimiter implements RateLimiter {
   private normalHorizonUs(): number {
     const stretched = Math.round(3 * this.roundTrips.typical() * 1000);
     return Math.min(Math.max(this.cfg.horizonUs.normal, stretched), Math.round(this.cfg.horizonUs.vip / 2));
+  }
+
+  /**
+   * How far ahead of Redis' now new slots must lie to reach this process
+   * before their time: a typical round trip as this process sees it (the
+   * reply's wait in a busy event loop included), at most MAX_LEAD_MS. On an
+   * idle schedule a slot placed at Redis' now came back already later than
+   * the margin whenever the reply took longer than it, and was dropped
+   * (issue 12: more slots dropped `late` than granted under a busy pipeline).
+   */
+  private leadUs(): number {
+    return Math.round(Math.min(this.roundTrips.typical(), MAX_LEAD_MS) * 1000);
   }
 
   /** What every reply says about the key: pause, halt, fence, budget factors, another process's limits. */

@@ -84,6 +84,13 @@ export interface ReserveRequest {
   release: [number, number][];
   /** Settles and cancels: [slot µs, token delta, 1 if the request was never sent]. */
   adjust: [number, number, 0 | 1][];
+  /**
+   * No new slot for this call before Redis' now + this (µs): about one round
+   * trip as the caller sees it (reply and event-loop delay included), so a
+   * slot placed on an idle schedule is not already late when its reply is
+   * handled. Default 0.
+   */
+  leadUs?: number;
 }
 
 export interface ReservedSlot {
@@ -189,7 +196,7 @@ export class LimiterScripts {
     for (const l of others) args.push(l, req.laneShares?.[l] ?? 0);
     args.push(...req.vip, ...req.normal);
     if (others.length > 0) args.push(...(req.normalLanes ?? []).map((l) => others.indexOf(l) + 1));
-    args.push(...req.release.flat(), ...req.adjust.flat());
+    args.push(...req.release.flat(), ...req.adjust.flat(), Math.max(0, Math.round(req.leadUs ?? 0)));
     const r = array(await this.cmd.reserve(...args), 'reserve', 12);
     const flags = num(r[4], 'flags');
     const slots: ReservedSlot[] = [];

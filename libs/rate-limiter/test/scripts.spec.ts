@@ -60,6 +60,24 @@ describe('reserve.lua: requests', () => {
     expect(r.slots.every((s, i) => s.priority === 'normal' && s.index === i && !s.probe)).toBe(true);
   });
 
+  it('places no new slot of an idle schedule before now + the caller\'s lead (its round trip), and none with no lead before now', async () => {
+    const keys = freshKeys();
+    const first = await reserve(keys, base, { normal: [0] }); // fenced: state exists from here
+    // Idle: wait until the cursor is behind Redis' clock.
+    await new Promise((r) => setTimeout(r, Math.ceil((first.slots[0]!.slotUs - first.nowUs) / 1000) + 30));
+    const plain = await reserve(keys, base, { normal: [0] });
+    expect(plain.slots[0]!.slotUs).toBeGreaterThanOrEqual(plain.nowUs);
+    expect(plain.slots[0]!.slotUs).toBeLessThan(plain.nowUs + 20_000);
+    await new Promise((r) => setTimeout(r, 30));
+    const led = await reserve(keys, base, { normal: [0, 0], leadUs: 40_000 });
+    expect(led.slots[0]!.slotUs).toBeGreaterThanOrEqual(led.nowUs + 40_000);
+    expect(led.slots[1]!.slotUs - led.slots[0]!.slotUs).toBe(interval);
+    // A given-back slot before the lead is not handed to a caller that could not use it in time.
+    await scripts.reserve(keys, reserveConfigArgs(base), ask({ release: [[led.slots[1]!.slotUs, 0]] }));
+    const late = await reserve(keys, base, { normal: [0], leadUs: 80_000 });
+    expect(late.slots[0]!.slotUs).toBeGreaterThanOrEqual(late.nowUs + 80_000);
+  });
+
   it('gives later callers turns one after another, not all at once', async () => {
     const keys = freshKeys();
     await reserve(keys, base, { normal: zeros(64) });

@@ -29,7 +29,8 @@
 --   (lane, minimum share); then the vip demands' tokens, the normal ones', when
 --   L > 0 each normal demand's lane (0: ARGV[18], i: the i-th other lane),
 --   releases (slot, tokens), adjustments (slot, token delta, 1 if the request
---   was never sent)
+--   was never sent), then the lead µs: no new slot before now + lead (the
+--   caller's round trip, so a slot on an idle schedule is not late on arrival)
 -- Returns { now, vipTurn|-1, normalTurn|-1, paused|0, flags (1 fenced, 2 halted),
 --           previous id, halt reason|'', nextProbe|0, requests factor ppm,
 --           tokens factor ppm, released, n, then n × (slot, tokens, class (0 vip, 1 normal), index (1-based), probe) }
@@ -57,6 +58,7 @@ do
   end
   for _ = 1, nr do req.release[#req.release + 1] = { tonumber(ARGV[i]), tonumber(ARGV[i + 1]) }; i = i + 2 end
   for _ = 1, na do req.adjust[#req.adjust + 1] = { tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]) }; i = i + 3 end
+  req.lead = tonumber(ARGV[i]) or 0
 end
 
 local now = redisNow()
@@ -119,6 +121,10 @@ if lastSlot ~= nil and lastSlot < now - cfg.cold then
   -- Cold: no grant for a while. Ramp up again instead of stepping to the limits.
   rampStart = from
 end
+-- Where this call's new slots may start: a round trip ahead (the lead), so
+-- that on an idle schedule they reach the caller before their time. Placing
+-- later never breaks a limit; what is pruned and the ramp still go by `from`.
+local place = math.max(from, now + math.max(0, math.min(req.lead, cfg.hv)))
 
 -- The limits in force at time x: share of requests and tokens (ramp × cut),
 -- slot spacing, tokens per window, and µs of token pacing per token.
@@ -269,9 +275,9 @@ end
 -- Where demand n could go within `limit`: { s, free entry or nil }, or nil and the earliest s.
 local function candidate(n, limit)
   for _, f in ipairs(FREE) do
-    if not f.used and f[1] <= limit and (T == 0 or f[2] >= n) then return { f[1], f } end
+    if not f.used and f[1] >= place and f[1] <= limit and (T == 0 or f[2] >= n) then return { f[1], f } end
   end
-  local s = math.max(tat, from)
+  local s = math.max(tat, place)
   local paceBase = s
   if T > 0 and n > 0 then
     s = math.max(s, ttat)
@@ -333,7 +339,7 @@ local function placeClass(list, class, horizon, base)
     local c, earliest = nil, nil
     local limit = base + reach(horizon, n)
     -- Past the request cursor's reach only a free slot can still serve.
-    local reachable = math.max(tat, from) <= limit or #FREE > 0
+    local reachable = math.max(tat, place) <= limit or #FREE > 0
     if reachable then c, earliest = candidate(n, limit) end
     if c and head and T > 0 and windowSum(head.s) + n + head.n > math.max(capAt(head.s), head.n) then c = nil end
     if c then
@@ -342,7 +348,7 @@ local function placeClass(list, class, horizon, base)
     else
       unmetTokens = unmetTokens + n
       unmetCount = unmetCount + 1
-      if head == nil then head = { s = earliest or math.max(tat, from), n = n } end
+      if head == nil then head = { s = earliest or math.max(tat, place), n = n } end
     end
   end
   if unmetCount == 0 then return false end
@@ -364,7 +370,7 @@ local function placeBestFit(list, class, horizonOf, rankOf, base, held)
   local function try(idx)
     local n = list[idx]
     local limit = base + fitReach(horizonOf(idx), n)
-    if not (math.max(tat, from) <= limit or #FREE > 0) then return nil, math.max(tat, from) end
+    if not (math.max(tat, place) <= limit or #FREE > 0) then return nil, math.max(tat, place) end
     return candidate(n, limit)
   end
   while #open > 0 do
@@ -384,7 +390,7 @@ local function placeBestFit(list, class, horizonOf, rankOf, base, held)
       if not f.used then freeLeft = true; break end
     end
     if h == nil and not freeLeft then
-      local s0 = math.max(tat, from, ttat)
+      local s0 = math.max(tat, place, ttat)
       local room = capAt(s0) - windowSum(s0)
       for pos, idx in ipairs(open) do
         local n = list[idx]
@@ -429,7 +435,7 @@ local function placeBestFit(list, class, horizonOf, rankOf, base, held)
     sum = sum + n
     if earliest[n] == nil then
       local _, e = try(idx)
-      earliest[n] = e or math.max(tat, from)
+      earliest[n] = e or math.max(tat, place)
     end
     local e = earliest[n]
     if head == nil or (not (head.held) and e < head.s) then head = { s = e, n = n, held = idx <= held } end
