@@ -14,13 +14,14 @@
  * sample) to bench/results/.
  *
  *   npm run bench:pipeline -- [--latencies 300,1000,3000,8000] [--reviews 8000]
- *     [--config fixed] [--config 'big=translate-svc:CONCURRENCY=200,insight-svc:INSIGHT_PARALLEL_SIZE=100']
+ *     [--config default] [--config fixed] [--config 'big=translate-svc:CONCURRENCY=200,LLM_MAX_IN_FLIGHT=800']
  *     [--rps 200] [--tpm 0] [--timeout 1800] [--out file.json]
  *   npm run bench:pipeline -- --reanalyse bench/results/pipeline-….json   (the tables again from its samples; starts nothing)
  *
- * A configuration is `fixed` (today's defaults: what `npm start` runs) or
+ * A configuration is `default` (what `npm start` runs: self-sized LLM call
+ * slots), `fixed` (the fixed caps of before issue 12, as the throttle), or
  * `name=VAR=value,service:VAR=value,…` (the defaults plus those variables, for
- * every service or for one). --config may repeat, or hold several separated
+ * every service or for one); both presets run unless --config says otherwise. --config may repeat, or hold several separated
  * by ';'. --tpm sets MAX_API_TPM (and llm-sim's account TPM to it ÷ 0.8);
  * 0, the default, leaves the token budget out (requests only), since the
  * model's default token limit (960,000 TPM) would bind at a few dozen calls a
@@ -45,7 +46,7 @@ const { values: a } = parseArgs({
   options: {
     latencies: { type: 'string', default: '300,1000,3000,8000' },
     reviews: { type: 'string', default: '8000' },
-    config: { type: 'string', multiple: true, default: ['fixed'] },
+    config: { type: 'string', multiple: true, default: ['default', 'fixed'] },
     rps: { type: 'string', default: '200' },
     tpm: { type: 'string', default: '0' },
     /** Per run: the most seconds from the first upload to every product analysed. */
@@ -183,7 +184,8 @@ async function runOne(latencyMs: number, cfg: BenchConfig, products: [string, Da
       if (i % 15 === 14) {
         const open = s.products.filter((pp, k) => !productDone(pp, sizes[k]!)).length;
         const inFlight = LLM_SERVICES.reduce((n, k) => n + (s.services[k]?.inFlight ?? 0), 0);
-        console.log(`  ${(s.t / 1000).toFixed(0)} s: ${s.sim.requests} calls, ${inFlight} in flight, ${open} products open, load ${load()}`);
+        const slots = LLM_SERVICES.map((k) => `${k.replace('-svc', '')} ${s.services[k]?.slotsLimit ?? '-'}`).join(' ');
+        console.log(`  ${(s.t / 1000).toFixed(0)} s: ${s.sim.requests} calls, ${inFlight} in flight, slots ${slots}, ${open} products open, load ${load()}`);
       }
       await sleep(Math.max(0, next - Date.now()));
     }

@@ -41,6 +41,9 @@ export interface ServiceSample {
   loopLagP99Ms?: number;
   /** nodejs_eventloop_lag_mean_seconds in ms. */
   loopLagMeanMs?: number;
+  /** llm_call_slots_limit / _queued: the self-sized open calls and calls waiting for one (absent before issue 12's slots). */
+  slotsLimit?: number;
+  slotsQueued?: number;
 }
 
 export interface ProductProgress {
@@ -187,6 +190,8 @@ async function serviceSample(url: string): Promise<ServiceSample | undefined> {
       droppedByReason: metricBy(text, 'rate_limiter_dropped_slots_total', 'reason'),
       loopLagP99Ms: metricSum(text, 'nodejs_eventloop_lag_p99_seconds') * 1000,
       loopLagMeanMs: metricSum(text, 'nodejs_eventloop_lag_mean_seconds') * 1000,
+      slotsLimit: metricSum(text, 'llm_call_slots_limit'),
+      slotsQueued: metricSum(text, 'llm_call_slots_queued'),
     };
   } catch {
     return undefined;

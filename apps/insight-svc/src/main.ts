@@ -1,6 +1,6 @@
 /**
- * insight-svc (seed worker-insight): CONCURRENCY messages × INSIGHT_PARALLEL_SIZE
- * LLM calls each; backs up the LEARNING queue when its own is empty.
+ * insight-svc (seed worker-insight): up to CONCURRENCY messages × INSIGHT_PARALLEL_SIZE
+ * LLM calls each (caps: the process's call slots size themselves below them); backs up the LEARNING queue when its own is empty.
  */
 import { dependencyOf, handleInsight, learningBackup, pipelineDepsFrom, SERVICE_SETTINGS } from '@voc/pipeline';
 import { runWorker } from '@voc/worker';
@@ -17,6 +17,8 @@ runWorker({
       {
         queue: 'INSIGHT',
         handler: async (job, ctx) => void (await handleInsight(p, job, ctx, cfg.INSIGHT_PARALLEL_SIZE)),
+        // Its self-sized call slots take a message per this many calls (runner admission).
+        callsPerMessage: Math.min(cfg.INSIGHT_PARALLEL_SIZE, cfg.ANALYSIS_CHUNK_SIZE),
         ...learningBackup(p, cfg.LEARNING_BACKUP),
       },
     ];

@@ -1,6 +1,6 @@
 /**
- * theme-svc (seed worker-theme): CONCURRENCY messages × THEME_PARALLEL_SIZE
- * LLM calls each, label map cached in Redis; backs up LEARNING when idle.
+ * theme-svc (seed worker-theme): up to CONCURRENCY messages × THEME_PARALLEL_SIZE
+ * LLM calls each (caps: the process's call slots size themselves below them), label map cached in Redis; backs up LEARNING when idle.
  */
 import { dependencyOf, handleTheme, learningBackup, pipelineDepsFrom, SERVICE_SETTINGS } from '@voc/pipeline';
 import { runWorker } from '@voc/worker';
@@ -17,6 +17,8 @@ runWorker({
       {
         queue: 'THEME',
         handler: async (job, ctx) => void (await handleTheme(p, job, ctx, cfg.THEME_PARALLEL_SIZE)),
+        // Its self-sized call slots take a message per this many calls (runner admission).
+        callsPerMessage: Math.min(cfg.THEME_PARALLEL_SIZE, cfg.ANALYSIS_CHUNK_SIZE),
         ...learningBackup(p, cfg.LEARNING_BACKUP),
       },
     ];

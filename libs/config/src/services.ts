@@ -95,8 +95,9 @@ export const SERVICES = {
     llm: true,
     cpuClass: 'batch',
     backend: true,
-    env: { CONCURRENCY: '60', DB_POOL_SIZE: '10' },
-    hosts: { 'server-b': { CONCURRENCY: '40' } },
+    // Caps, not the throttle: the process's LLM call slots size themselves below them (issue 12).
+    env: { CONCURRENCY: '500', DB_POOL_SIZE: '10' },
+    hosts: { 'server-b': { CONCURRENCY: '300' } },
     deploy: {
       'server-a': { seedWorker: 'worker-trans', memoryMb: 1536 },
       // 1 GB per service on B (seed 000 gave 1.5 GB of an 8 GB B): B now also holds the
@@ -125,7 +126,7 @@ export const SERVICES = {
     llm: true,
     cpuClass: 'batch',
     backend: true,
-    env: { CONCURRENCY: '4', INSIGHT_PARALLEL_SIZE: '40', LEARNING_BACKUP: 'true', DB_POOL_SIZE: '8' },
+    env: { CONCURRENCY: '8', INSIGHT_PARALLEL_SIZE: '100', LEARNING_BACKUP: 'true', DB_POOL_SIZE: '8' },
     deploy: {
       'server-b': { seedWorker: 'worker-insight', memoryMb: 1024 },
       worker: { seedWorker: 'worker-insight', memoryMb: 1536 },
@@ -137,7 +138,7 @@ export const SERVICES = {
     llm: true,
     cpuClass: 'batch',
     backend: true,
-    env: { CONCURRENCY: '4', THEME_PARALLEL_SIZE: '50', LEARNING_BACKUP: 'true', DB_POOL_SIZE: '8' },
+    env: { CONCURRENCY: '8', THEME_PARALLEL_SIZE: '100', LEARNING_BACKUP: 'true', DB_POOL_SIZE: '8' },
     deploy: {
       'server-b': { seedWorker: 'worker-theme', memoryMb: 1024 },
       worker: { seedWorker: 'worker-theme', memoryMb: 1536 },

@@ -29,8 +29,8 @@ describe('loadConfig', () => {
 
 describe('serviceEnvironment', () => {
   it('applies host-role overrides over defaults', () => {
-    expect(serviceEnvironment('translate-svc').CONCURRENCY).toBe('60');
-    expect(serviceEnvironment('translate-svc', 'server-b').CONCURRENCY).toBe('40');
+    expect(serviceEnvironment('translate-svc').CONCURRENCY).toBe('500');
+    expect(serviceEnvironment('translate-svc', 'server-b').CONCURRENCY).toBe('300');
     expect(serviceEnvironment('gateway').GATEWAY_PORT).toBe('8080');
   });
 });

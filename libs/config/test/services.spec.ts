@@ -5,18 +5,18 @@ describe('SERVICES: the hosts of seed 000', () => {
     expect(servicesOn('server-a')).toEqual(['gateway', 'ingest-svc', 'translate-svc', 'learning-svc', 'report-svc', 'llm-sim']);
     expect(placement('learning-svc', 'server-a')).toMatchObject({ seedWorker: 'worker-vip', memoryMb: 1024 });
     expect(placement('translate-svc', 'server-a')).toMatchObject({ seedWorker: 'worker-trans', memoryMb: 1536 });
-    expect(serviceEnvironment('translate-svc', 'server-a').CONCURRENCY).toBe('60');
+    expect(serviceEnvironment('translate-svc', 'server-a').CONCURRENCY).toBe('500');
     expect(serviceEnvironment('learning-svc', 'server-a').CONCURRENCY).toBe('30');
   });
 
   it('puts insight, theme, the second translation and the learning backup on server B, with a second gateway, ingestion and reports (seed 003)', () => {
     expect(servicesOn('server-b')).toEqual(['gateway', 'ingest-svc', 'translate-svc', 'learning-svc', 'insight-svc', 'theme-svc', 'report-svc']);
-    expect(serviceEnvironment('translate-svc', 'server-b').CONCURRENCY).toBe('40');
+    expect(serviceEnvironment('translate-svc', 'server-b').CONCURRENCY).toBe('300');
     // Seed 000's "backup" worker: learning at CONCURRENCY 20; insight and theme back LEARNING up too.
     expect(placement('learning-svc', 'server-b')).toMatchObject({ seedWorker: 'worker-backup', memoryMb: 1024 });
     expect(serviceEnvironment('learning-svc', 'server-b').CONCURRENCY).toBe('20');
-    expect(serviceEnvironment('insight-svc', 'server-b')).toMatchObject({ CONCURRENCY: '4', INSIGHT_PARALLEL_SIZE: '40', LEARNING_BACKUP: 'true' });
-    expect(serviceEnvironment('theme-svc', 'server-b')).toMatchObject({ CONCURRENCY: '4', THEME_PARALLEL_SIZE: '50', LEARNING_BACKUP: 'true' });
+    expect(serviceEnvironment('insight-svc', 'server-b')).toMatchObject({ CONCURRENCY: '8', INSIGHT_PARALLEL_SIZE: '100', LEARNING_BACKUP: 'true' });
+    expect(serviceEnvironment('theme-svc', 'server-b')).toMatchObject({ CONCURRENCY: '8', THEME_PARALLEL_SIZE: '100', LEARNING_BACKUP: 'true' });
     for (const n of servicesOn('server-b')) expect(placement(n, 'server-b')!.memoryMb).toBeLessThanOrEqual(1024);
   });
 
@@ -36,7 +36,7 @@ describe('SERVICES: the hosts of seed 000', () => {
   });
 
   it('keeps the single-host defaults (npm start) unchanged by the host roles', () => {
-    expect(serviceEnvironment('translate-svc')).toEqual({ HEALTH_PORT: '9102', CONCURRENCY: '60', DB_POOL_SIZE: '10' });
+    expect(serviceEnvironment('translate-svc')).toEqual({ HEALTH_PORT: '9102', CONCURRENCY: '500', DB_POOL_SIZE: '10' });
     expect(serviceEnvironment('learning-svc', 'single').CONCURRENCY).toBe('30');
     expect(serviceEnvironment('llm-sim')).toEqual({ LLM_SIM_PORT: '8090' });
   });

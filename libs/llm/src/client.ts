@@ -3,6 +3,7 @@ import { sleep } from '@voc/service-kit';
 import OpenAI, { APIError } from 'openai';
 import type { Registry } from 'prom-client';
 import { MalformedAnswerError, type ChatMessage, type LlmCallContext, type PromptKind } from '@voc/prompts';
+import type { CallSlots } from './concurrency';
 import { LlmRequestError } from './errors';
 import type { LlmLimiter, Priority, ThrottleCause } from './limiter';
 import { createLlmMetrics, type LlmMetrics } from './metrics';
@@ -61,6 +62,12 @@ export interface LlmClientOptions {
   prices?: PriceTable;
   /** While the account refuses calls (403 arrears), one probe call fleet-wide per this interval. Default 60 s. */
   haltProbeEveryMs?: number;
+  /**
+   * The process's self-sized share of open calls (issue 12 item 1): each
+   * attempt holds a slot from before its limiter wait until it ends. Without
+   * it, calls are bounded only by their callers (tests, benches).
+   */
+  slots?: CallSlots;
 }
 
 export interface ChatRequest {
@@ -139,12 +146,14 @@ class OpenAiLlmClient implements LlmClient {
   private readonly policy: RetryPolicy;
   private readonly maxRetries: number;
   private readonly timeoutMs: number;
+  private readonly slots: CallSlots | undefined;
 
   constructor(private readonly opts: LlmClientOptions) {
     this.model = opts.model;
     this.service = opts.service;
     this.maxRetries = opts.maxRetries ?? 5;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.slots = opts.slots;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.retryPolicy };
     this.metrics = createLlmMetrics(opts.registry);
     // The SDK's own retries are off: every attempt must pass the limiter first.
@@ -178,109 +187,130 @@ class OpenAiLlmClient implements LlmClient {
     if (req.signal) setMaxListeners(0, req.signal);
 
     for (let attempt = 1; ; ) {
-      const grant = await this.opts.limiter.acquire({ priority, tokens: reserved, ...(lane ? { lane } : {}), ...(req.signal ? { signal: req.signal } : {}) });
-      const endTimer = this.metrics.duration.startTimer(labels);
-      // The attempt's own deadline, told apart from the caller's abort by
-      // which signal fired (the SDK's timeout error is not reliably
-      // recognisable, e.g. across realms); the SDK's timeout is only a backstop.
-      const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
-      const signal = req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
-      let completion: OpenAI.Chat.Completions.ChatCompletion | undefined;
-      let error: unknown;
+      // A slot of the process's self-sized share first (CallSlots), held for the attempt and its back-off.
+      const release = this.slots ? await this.slots.acquire(priority, req.signal) : undefined;
       try {
-        completion = await this.openai.chat.completions.create(
-          {
-            model: this.model,
-            messages: req.messages,
-            max_tokens: maxTokens,
-            ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
-            ...(req.jsonMode ? { response_format: { type: 'json_object' as const } } : {}),
-          },
-          { signal, timeout: this.timeoutMs + SDK_TIMEOUT_MARGIN_MS, maxRetries: 0 },
-        );
-      } catch (err) {
-        error = err;
-      } finally {
-        clearTimeout(timer);
-      }
+        const grant = await this.granted(() => this.opts.limiter.acquire({ priority, tokens: reserved, ...(lane ? { lane } : {}), ...(req.signal ? { signal: req.signal } : {}) }));
+        const endTimer = this.metrics.duration.startTimer(labels);
+        // The attempt's own deadline, told apart from the caller's abort by
+        // which signal fired (the SDK's timeout error is not reliably
+        // recognisable, e.g. across realms); the SDK's timeout is only a backstop.
+        const deadline = new AbortController();
+        const timer = setTimeout(() => deadline.abort(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+        const signal = req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
+        let completion: OpenAI.Chat.Completions.ChatCompletion | undefined;
+        let error: unknown;
+        try {
+          completion = await this.openai.chat.completions.create(
+            {
+              model: this.model,
+              messages: req.messages,
+              max_tokens: maxTokens,
+              ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+              ...(req.jsonMode ? { response_format: { type: 'json_object' as const } } : {}),
+            },
+            { signal, timeout: this.timeoutMs + SDK_TIMEOUT_MARGIN_MS, maxRetries: 0 },
+          );
+        } catch (err) {
+          error = err;
+        } finally {
+          clearTimeout(timer);
+        }
 
-      if (!completion) {
-        const timedOut = deadline.signal.aborted && !req.signal?.aborted;
-        const failure = timedOut ? TIMEOUT_FAILURE : classifyFailure(error);
-        const ctx = context(attempt);
-        if (isAccountRefusal(error)) {
-          grant.settle(0);
-          endTimer({ outcome: 'account_refused' });
-          this.metrics.requests.inc({ ...labels, outcome: 'account_refused' });
-          // Waits for the next grant without spending a retry: no work fails because the account is blocked.
-          await this.haltFleet(error, failure.status, grant.probe, ctx);
+        if (!completion) {
+          const timedOut = deadline.signal.aborted && !req.signal?.aborted;
+          const failure = timedOut ? TIMEOUT_FAILURE : classifyFailure(error);
+          const ctx = context(attempt);
+          if (isAccountRefusal(error)) {
+            grant.settle(0);
+            endTimer({ outcome: 'account_refused' });
+            this.metrics.requests.inc({ ...labels, outcome: 'account_refused' });
+            // Waits for the next grant without spending a retry: no work fails because the account is blocked.
+            await this.haltFleet(error, failure.status, grant.probe, ctx);
+            continue;
+          }
+          // A refused call (429) counted no tokens; any other failure may have been counted whole.
+          grant.settle(failure.reason === 'rate_limited' ? 0 : reserved);
+          endTimer({ outcome: failure.reason });
+          this.metrics.requests.inc({ ...labels, outcome: failure.reason });
+          const cause: ThrottleCause | undefined = failure.reason === 'rate_limited' ? throttleCause(error) : undefined;
+          const detail = error instanceof Error ? error.message : String(error);
+          const message = `LLM request failed: ${failure.reason}${failure.status ? ` ${failure.status}` : ''}${cause ? ` (${cause})` : ''}: ${detail}`;
+          const requestError = new LlmRequestError(message, ctx, failure.reason, failure.status, failure.retryable, { cause: error }, cause);
+          if (!failure.retryable || attempt > this.maxRetries) throw requestError;
+
+          this.metrics.retries.inc({ ...labels, reason: failure.reason });
+          if (cause) await this.pauseFleet(cause, failure.headers, req.kind);
+          const delay = backoffDelayMs(this.policy, attempt, priority);
+          this.opts.log?.warn({ ...ctx, reason: failure.reason, cause, status: failure.status, delayMs: delay }, 'LLM attempt failed; retrying');
+          attempt++;
+          await sleep(delay, req.signal);
           continue;
         }
-        // A refused call (429) counted no tokens; any other failure may have been counted whole.
-        grant.settle(failure.reason === 'rate_limited' ? 0 : reserved);
-        endTimer({ outcome: failure.reason });
-        this.metrics.requests.inc({ ...labels, outcome: failure.reason });
-        const cause: ThrottleCause | undefined = failure.reason === 'rate_limited' ? throttleCause(error) : undefined;
-        const detail = error instanceof Error ? error.message : String(error);
-        const message = `LLM request failed: ${failure.reason}${failure.status ? ` ${failure.status}` : ''}${cause ? ` (${cause})` : ''}: ${detail}`;
-        const requestError = new LlmRequestError(message, ctx, failure.reason, failure.status, failure.retryable, { cause: error }, cause);
-        if (!failure.retryable || attempt > this.maxRetries) throw requestError;
 
-        this.metrics.retries.inc({ ...labels, reason: failure.reason });
-        if (cause) await this.pauseFleet(cause, failure.headers, req.kind);
-        const delay = backoffDelayMs(this.policy, attempt, priority);
-        this.opts.log?.warn({ ...ctx, reason: failure.reason, cause, status: failure.status, delayMs: delay }, 'LLM attempt failed; retrying');
-        attempt++;
-        await sleep(delay, req.signal);
-        continue;
-      }
+        const choice = completion.choices[0];
+        const content = choice?.message?.content ?? '';
+        const finishReason = choice?.finish_reason ?? 'unknown';
+        const usage: TokenUsage = {
+          promptTokens: completion.usage?.prompt_tokens ?? 0,
+          completionTokens: completion.usage?.completion_tokens ?? 0,
+          totalTokens: completion.usage?.total_tokens ?? 0,
+          cachedTokens: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
+        };
+        // What the provider counted: its prompt count + the max_tokens sent (the estimate when it reports none).
+        grant.settle(completion.usage ? usage.promptTokens + maxTokens : reserved);
+        if (grant.probe) await this.resumeAfterProbe(context(attempt));
+        const cost = costOf(this.opts.prices ?? {}, this.model, usage);
+        this.metrics.recordUsage({ service: this.service, model: this.model, kind: req.kind }, usage, cost);
 
-      const choice = completion.choices[0];
-      const content = choice?.message?.content ?? '';
-      const finishReason = choice?.finish_reason ?? 'unknown';
-      const usage: TokenUsage = {
-        promptTokens: completion.usage?.prompt_tokens ?? 0,
-        completionTokens: completion.usage?.completion_tokens ?? 0,
-        totalTokens: completion.usage?.total_tokens ?? 0,
-        cachedTokens: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
-      };
-      // What the provider counted: its prompt count + the max_tokens sent (the estimate when it reports none).
-      grant.settle(completion.usage ? usage.promptTokens + maxTokens : reserved);
-      if (grant.probe) await this.resumeAfterProbe(context(attempt));
-      const cost = costOf(this.opts.prices ?? {}, this.model, usage);
-      this.metrics.recordUsage({ service: this.service, model: this.model, kind: req.kind }, usage, cost);
-
-      let value: T | undefined;
-      let malformed: MalformedAnswerError | undefined;
-      if (parse) {
-        try {
-          if (finishReason === 'length') {
-            throw new MalformedAnswerError({ kind: req.kind }, [`answer cut off by the token limit (finish_reason "length", max_tokens ${maxTokens})`], content);
+        let value: T | undefined;
+        let malformed: MalformedAnswerError | undefined;
+        if (parse) {
+          try {
+            if (finishReason === 'length') {
+              throw new MalformedAnswerError({ kind: req.kind }, [`answer cut off by the token limit (finish_reason "length", max_tokens ${maxTokens})`], content);
+            }
+            value = parse(content);
+          } catch (err) {
+            if (!(err instanceof MalformedAnswerError)) throw err;
+            malformed = err.withContext(context(attempt));
           }
-          value = parse(content);
-        } catch (err) {
-          if (!(err instanceof MalformedAnswerError)) throw err;
-          malformed = err.withContext(context(attempt));
         }
+        const outcome = malformed ? 'malformed' : 'ok';
+        endTimer({ outcome });
+        this.metrics.requests.inc({ ...labels, outcome });
+        this.reportUsage({
+          service: this.service,
+          model: this.model,
+          kind: req.kind,
+          promptTokens: usage.promptTokens,
+          completionTokens: usage.completionTokens,
+          cachedTokens: usage.cachedTokens,
+          maxTokens,
+          cost,
+          ok: !malformed,
+          ...(req.asin ? { asin: req.asin } : {}),
+        });
+        if (malformed) throw malformed;
+        return { content, finishReason, usage, model: completion.model || this.model, attempts: attempt, value: value as T };
+      } finally {
+        release?.();
       }
-      const outcome = malformed ? 'malformed' : 'ok';
-      endTimer({ outcome });
-      this.metrics.requests.inc({ ...labels, outcome });
-      this.reportUsage({
-        service: this.service,
-        model: this.model,
-        kind: req.kind,
-        promptTokens: usage.promptTokens,
-        completionTokens: usage.completionTokens,
-        cachedTokens: usage.cachedTokens,
-        maxTokens,
-        cost,
-        ok: !malformed,
-        ...(req.asin ? { asin: req.asin } : {}),
-      });
-      if (malformed) throw malformed;
-      return { content, finishReason, usage, model: completion.model || this.model, attempts: attempt, value: value as T };
+    }
+  }
+
+  /** Waits for the limiter's grant, telling the call slots how many calls wait there (their sizing signal). */
+  private async granted<G>(acquire: () => Promise<G>): Promise<G> {
+    const slots = this.slots;
+    if (!slots) return acquire();
+    slots.enterLimiter();
+    let ok = false;
+    try {
+      const grant = await acquire();
+      ok = true;
+      return grant;
+    } finally {
+      slots.leaveLimiter(ok);
     }
   }
 

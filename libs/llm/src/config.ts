@@ -1,5 +1,6 @@
 import { env, loadConfig } from '@voc/config';
 import { z } from 'zod';
+import { DEFAULT_CALL_SLOTS } from './concurrency';
 import { parsePrices, type PriceTable } from './pricing';
 
 /** The placeholder key, accepted only when the LLM is on this machine (the simulator). */
@@ -15,6 +16,8 @@ export interface LlmConfig {
   prices: PriceTable;
   /** LLM_HALT_PROBE_MS: while the account refuses calls (403), one probe call fleet-wide per this interval. */
   haltProbeEveryMs: number;
+  /** LLM_MIN_IN_FLIGHT / LLM_MAX_IN_FLIGHT: the bounds of the process's self-sized open calls (CallSlots). */
+  inFlight: { floor: number; ceiling: number };
 }
 
 export function isLoopbackUrl(url: string): boolean {
@@ -34,6 +37,8 @@ const schema = z
     LLM_TIMEOUT_MS: env.int(60_000, 100),
     LLM_MAX_RETRIES: env.int(5, 0, 50),
     LLM_HALT_PROBE_MS: env.int(60_000, 100),
+    LLM_MIN_IN_FLIGHT: env.int(DEFAULT_CALL_SLOTS.floor, 1, 10_000),
+    LLM_MAX_IN_FLIGHT: env.int(DEFAULT_CALL_SLOTS.ceiling, 1, 10_000),
     LLM_PRICES: z
       .string()
       .optional()
@@ -48,6 +53,9 @@ const schema = z
   })
   .superRefine((v, ctx) => {
     // A forgotten key must not silently send the placeholder to a real provider.
+    if (v.LLM_MAX_IN_FLIGHT < v.LLM_MIN_IN_FLIGHT) {
+      ctx.addIssue({ code: 'custom', path: ['LLM_MAX_IN_FLIGHT'], message: `must be >= LLM_MIN_IN_FLIGHT (${v.LLM_MIN_IN_FLIGHT}), got ${v.LLM_MAX_IN_FLIGHT}` });
+    }
     if (v.LLM_API_KEY === undefined && !isLoopbackUrl(v.LLM_BASE_URL)) {
       ctx.addIssue({
         code: 'custom',
@@ -57,7 +65,7 @@ const schema = z
     }
   });
 
-/** LLM settings from the environment (LLM_BASE_URL, LLM_API_KEY, LLM_MODEL, LLM_TIMEOUT_MS, LLM_MAX_RETRIES, LLM_PRICES). */
+/** LLM settings from the environment (LLM_BASE_URL, LLM_API_KEY, LLM_MODEL, LLM_TIMEOUT_MS, LLM_MAX_RETRIES, LLM_PRICES, LLM_MIN_IN_FLIGHT, LLM_MAX_IN_FLIGHT). */
 export function llmConfigFromEnv(source: NodeJS.ProcessEnv = process.env, service = 'llm'): LlmConfig {
   const c = loadConfig(service, schema, source);
   return {
@@ -68,5 +76,6 @@ export function llmConfigFromEnv(source: NodeJS.ProcessEnv = process.env, servic
     maxRetries: c.LLM_MAX_RETRIES,
     prices: c.LLM_PRICES,
     haltProbeEveryMs: c.LLM_HALT_PROBE_MS,
+    inFlight: { floor: c.LLM_MIN_IN_FLIGHT, ceiling: c.LLM_MAX_IN_FLIGHT },
   };
 }

@@ -93,8 +93,15 @@ export interface RunnerOptions<Q extends QueueName> {
   queue: Q;
   /** Default: the queue's durable. */
   durable?: string;
-  /** Messages this process holds at once (the seeds' CONCURRENCY), shared with the backup. */
+  /** Messages this process holds at once (the seeds' CONCURRENCY), shared with the backup: a cap. */
   concurrency: number;
+  /**
+   * How many messages the runner may hold right now, below `concurrency`:
+   * messages are taken only as fast as their work can start (issue 12: the
+   * LLM workers hold as many as their self-sized call slots can start).
+   * Re-read every ADMISSION_RECHECK_MS while it is what holds pulling back.
+   */
+  admission?: () => number;
   handler: JobHandler<Q>;
   backup?: BackupOptions;
   log: MessagingLogger;
@@ -202,6 +209,8 @@ const MAX_UNCONFIRMED_OUTAGES = 3;
 const BACKUP_PULL_EXPIRES_MS = 1000;
 const MAX_FETCH_ERROR_PAUSE_MS = 30_000;
 const MIN_EMPTY_ROUND_MS = 200;
+/** While admission (not the cap or the held messages) stops pulling, how often it is asked again. */
+const ADMISSION_RECHECK_MS = 250;
 
 export function createConsumerRunner<Q extends QueueName>(opts: RunnerOptions<Q>): ConsumerRunner {
   return new Runner(opts);
@@ -229,6 +238,7 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
   private reserved = 0;
   private fetching?: ConsumerMessages;
   private waiters: (() => void)[] = [];
+  private nextChange: Promise<void> | undefined;
   private readonly stopCtl = new AbortController();
   private js?: JetStreamClient;
   private watchers: MaxDeliveriesWatcher[] = [];
@@ -346,7 +356,13 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
   // ---- pulling ----
 
   private free(): number {
-    return this.o.concurrency - this.held.size - this.reserved;
+    const admitted = this.o.admission ? Math.max(0, Math.floor(this.o.admission())) : Infinity;
+    return Math.min(this.o.concurrency, admitted) - this.held.size - this.reserved;
+  }
+
+  /** Free slots are 0 because of admission, not the cap: it can change without a message ending. */
+  private heldBackByAdmission(): boolean {
+    return this.o.admission !== undefined && this.held.size + this.reserved < this.o.concurrency;
   }
 
   private async loop(): Promise<void> {
@@ -358,7 +374,7 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
         return;
       }
       if (this.free() <= 0) {
-        await this.changed();
+        await (this.heldBackByAdmission() ? Promise.race([this.changed(), this.pause(ADMISSION_RECHECK_MS)]) : this.changed());
         continue;
       }
       if (this.o.gate && !this.o.gate.isOpen()) {
@@ -483,7 +499,14 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
   /** Resolves when a slot frees up or stop() begins. */
   private changed(): Promise<void> {
     if (this.stopCtl.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    // One promise until it resolves: the admission re-check asks again and again.
+    this.nextChange ??= new Promise((resolve) =>
+      this.waiters.push(() => {
+        this.nextChange = undefined;
+        resolve();
+      }),
+    );
+    return this.nextChange;
   }
 
   private wake(): void {

@@ -107,7 +107,8 @@ describe('consumer runner with a dependency gate', () => {
     expect(db.probes).toBeGreaterThan(3);
 
     db.up = true;
-    await waitFor('all three done', () => seen.length === 3);
+    // The handler records before its ack is confirmed: wait for the acks too.
+    await waitFor('all three done', () => seen.length === 3 && runner.stats.succeeded === 3);
     expect(seen.map((s) => s.deliveryCount)).toEqual([1, 1, 1]);
     expect(await dlqCount(env.jsm, 'INSIGHT')).toBe(0);
     expect(runner.stats).toMatchObject({ succeeded: 3, retried: 0, heldForOutage: 1 });

@@ -72,6 +72,49 @@ describe('consumer runner', () => {
     expect(runner.stats.succeeded).toBe(50);
   });
 
+  it('holds no more than admission allows, below CONCURRENCY, and pulls more as it grows without a message ending', async () => {
+    for (let i = 0; i < 20; i++) await publish(env.js, 'INSIGHT', insightJob(i));
+    let admitted = 2;
+    let current = 0;
+    let maxSeen = 0;
+    const release: (() => void)[] = [];
+    const runner = createConsumerRunner({
+      nc: env.nc,
+      queue: 'INSIGHT',
+      concurrency: 10,
+      admission: () => admitted,
+      log: silentLog,
+      registry: registry(),
+      handler: async () => {
+        current++;
+        maxSeen = Math.max(maxSeen, current);
+        await new Promise<void>((r) => release.push(r));
+        current--;
+      },
+    });
+    runners.push(runner);
+    await runner.start();
+    await waitFor('2 held', () => current === 2, 10_000);
+    await sleep(600);
+    expect(maxSeen).toBe(2);
+    // Admission grows while every held message still waits: the runner must notice by itself.
+    admitted = 5;
+    await waitFor('5 held', () => current === 5, 10_000);
+    await sleep(600);
+    expect(maxSeen).toBe(5);
+    admitted = 50; // above the cap: CONCURRENCY still binds
+    await waitFor('10 held', () => current === 10, 10_000);
+    await sleep(300);
+    expect(maxSeen).toBe(10);
+    const ci = await env.jsm.consumers.info('INSIGHT', 'insight');
+    expect(ci.num_ack_pending).toBeLessThanOrEqual(10);
+    while (runner.stats.succeeded < 20) {
+      release.splice(0).forEach((r) => r());
+      await sleep(50);
+    }
+    expect(runner.stats.succeeded).toBe(20);
+  });
+
   it('shares one durable between two processes: each does some, together all, none twice', async () => {
     const n = 40;
     for (let i = 0; i < n; i++) await publish(env.js, 'INSIGHT', insightJob(i));

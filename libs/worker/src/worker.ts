@@ -2,7 +2,7 @@ import type Redis from 'ioredis';
 import { z } from 'zod';
 import { loadServiceConfig, type ServiceName } from '@voc/config';
 import type { PrismaClient } from '@voc/db';
-import { createLlmClient, llmConfigFromEnv, type LlmClient } from '@voc/llm';
+import { CallSlots, createLlmClient, llmConfigFromEnv, type LlmClient } from '@voc/llm';
 import { createConsumerRunner, ensureConsumer, serveRunnerStatus, type ConsumerRunner, type QueueName, type RunnerOptions } from '@voc/messaging';
 import { createRateLimiter, limiterConfigFromEnv, limiterOptionsFor, startupJitter, type Priority, type RateLimiter } from '@voc/rate-limiter';
 import { runService, type ServiceContext } from '@voc/service-kit';
@@ -21,11 +21,22 @@ export interface WorkerDeps {
   /** Present when the worker was declared with `llm`. */
   llm?: LlmClient;
   limiter?: RateLimiter;
+  /** The process's self-sized open LLM calls (with `llm`): the runners take messages as fast as these can start them. */
+  slots?: CallSlots;
 }
 
 /** A consumer of one queue; the runner's plumbing options are filled in by startWorker. */
 export type ConsumerSpec = {
-  [Q in QueueName]: Omit<RunnerOptions<Q>, 'nc' | 'log' | 'registry' | 'concurrency'> & { concurrency?: number };
+  [Q in QueueName]: Omit<RunnerOptions<Q>, 'nc' | 'log' | 'registry' | 'concurrency' | 'admission'> & {
+    concurrency?: number;
+    /**
+     * LLM calls one message runs at once (default 1; an analysis chunk's
+     * PARALLEL_SIZE): with the worker's call slots, the runner holds about
+     * slots ÷ this + 1 messages, so messages are pulled only as fast as
+     * their calls can start.
+     */
+    callsPerMessage?: number;
+  };
 }[QueueName];
 
 /** A periodic job of the worker (the sweeper), started after the consumers, stopped before them. */
@@ -83,6 +94,9 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
         usage.start();
         ctx.onShutdown('llm-usage', () => usage.stop());
         deps.limiter = limiter;
+        const slots = new CallSlots({ ...llmCfg.llm.inFlight, service: spec.name, registry: ctx.registry });
+        ctx.onShutdown('llm call slots', () => slots.close());
+        deps.slots = slots;
         deps.llm = createLlmClient({
           baseUrl: llmCfg.llm.baseUrl,
           apiKey: llmCfg.llm.apiKey,
@@ -96,6 +110,7 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
           registry: ctx.registry,
           log: ctx.log,
           onUsage: usage.record,
+          slots,
         });
         // Seed 001: stagger restarts so a fleet coming back does not spike the API.
         const slept = await startupJitter(spec.llm!.priority);
@@ -116,8 +131,11 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
         if (!nats.nc.isClosed()) status.unsubscribe();
       });
       for (const c of consumers) {
+        const { callsPerMessage = 1, ...options } = c;
+        const slots = deps.slots;
         const runner = createConsumerRunner({
-          ...(c as RunnerOptions<QueueName>),
+          ...(options as RunnerOptions<QueueName>),
+          ...(slots ? { admission: () => Math.ceil(slots.state().limit / callsPerMessage) + 1 } : {}),
           nc: nats.nc,
           concurrency: c.concurrency ?? cfg.CONCURRENCY,
           log: ctx.log,

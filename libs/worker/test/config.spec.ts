@@ -16,7 +16,7 @@ describe('worker settings: defaults from SERVICES, the environment wins', () => 
 
   it('takes a set variable over the definition, and an empty one as unset', () => {
     expect(loadServiceConfig('translate-svc', schema, { CONCURRENCY: '7', HEALTH_PORT: '9999' })).toMatchObject({ CONCURRENCY: 7, HEALTH_PORT: 9999 });
-    expect(loadServiceConfig('translate-svc', schema, { CONCURRENCY: '' }).CONCURRENCY).toBe(60);
+    expect(loadServiceConfig('translate-svc', schema, { CONCURRENCY: '' }).CONCURRENCY).toBe(500);
   });
 
   it('names a bad value', () => {

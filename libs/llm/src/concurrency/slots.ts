@@ -1,0 +1,186 @@
+import { Gauge, Registry, type Metric } from 'prom-client';
+import type { Priority } from '../limiter';
+import { nextLimit, type SizingBounds, type SizingDecision } from './sizing';
+
+/** Defaults of the sizing bounds (LLM_MIN_IN_FLIGHT, LLM_MAX_IN_FLIGHT) and its tick, in one place. */
+export const DEFAULT_CALL_SLOTS = Object.freeze({
+  floor: 8,
+  /** ~600 open calls of a few KB each stay well inside a service's 150 MB (issue 12 items 1 and 5). */
+  ceiling: 600,
+  tickMs: 250,
+});
+
+export interface CallSlotsOptions {
+  /** Fewest calls the process keeps open when it has work (default 8). */
+  floor?: number;
+  /** Most calls it ever keeps open: the memory-safe ceiling (default 600). */
+  ceiling?: number;
+  /** How often the limit is re-sized while calls are open (default 250 ms). */
+  tickMs?: number;
+  service: string;
+  registry?: Registry;
+}
+
+/** What CallSlots shows of itself (the runner's admission reads `limit`). */
+export interface CallSlotsState {
+  limit: number;
+  active: number;
+  atLimiter: number;
+  queued: number;
+}
+
+interface Queued {
+  resolve: (release: () => void) => void;
+  reject: (err: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+function gauge(registry: Registry, name: string, help: string): Gauge<'service'> {
+  return ((registry.getSingleMetric(name) as Metric | undefined) ??
+    new Gauge({ name, help, labelNames: ['service'] as const, registers: [registry] })) as Gauge<'service'>;
+}
+
+/**
+ * The process's open LLM calls (issue 12 item 1): a semaphore whose size
+ * follows the limiter (sizing.ts). A call takes a slot before it asks the
+ * limiter and gives it back when its attempt ends; vip calls are let
+ * through before normal ones. While calls are open, a timer re-sizes the
+ * limit every tickMs (unref'd: it never keeps a process alive).
+ */
+export class CallSlots {
+  private limitNow: number;
+  private active = 0;
+  private atLimiter = 0;
+  private readonly vip: Queued[] = [];
+  private readonly normal: Queued[] = [];
+  private grants = 0;
+  private tickedAt = performance.now();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly bounds: SizingBounds;
+  private readonly tickMs: number;
+  private readonly labels: { service: string };
+  private readonly gauges: { limit: Gauge<'service'>; active: Gauge<'service'>; queued: Gauge<'service'> };
+  /** The last decision, for tests and logs. */
+  lastDecision: SizingDecision = 'hold';
+
+  constructor(opts: CallSlotsOptions) {
+    const floor = opts.floor ?? DEFAULT_CALL_SLOTS.floor;
+    const ceiling = opts.ceiling ?? DEFAULT_CALL_SLOTS.ceiling;
+    if (!Number.isInteger(floor) || floor < 1) throw new RangeError(`LLM call slots: floor must be an integer >= 1, got ${floor}`);
+    if (!Number.isInteger(ceiling) || ceiling < floor) throw new RangeError(`LLM call slots: ceiling must be an integer >= floor (${floor}), got ${ceiling}`);
+    this.bounds = { floor, ceiling };
+    this.tickMs = opts.tickMs ?? DEFAULT_CALL_SLOTS.tickMs;
+    this.limitNow = floor;
+    this.labels = { service: opts.service };
+    const registry = opts.registry ?? new Registry();
+    this.gauges = {
+      limit: gauge(registry, 'llm_call_slots_limit', 'LLM calls this process lets through to the limiter at once (self-sized between LLM_MIN_IN_FLIGHT and LLM_MAX_IN_FLIGHT)'),
+      active: gauge(registry, 'llm_call_slots_active', 'LLM calls holding a slot: waiting for the limiter or at the provider'),
+      queued: gauge(registry, 'llm_call_slots_queued', 'LLM calls waiting for a slot'),
+    };
+    this.gauges.limit.set(this.labels, this.limitNow);
+  }
+
+  state(): CallSlotsState {
+    return { limit: this.limitNow, active: this.active, atLimiter: this.atLimiter, queued: this.vip.length + this.normal.length };
+  }
+
+  /** Resolves with the slot's release function once a slot is free (vip first); rejects if `signal` aborts first. */
+  acquire(priority: Priority = 'normal', signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    this.arm();
+    if (this.active < this.limitNow && this.vip.length + this.normal.length === 0) return Promise.resolve(this.take());
+    return new Promise((resolve, reject) => {
+      const q: Queued = {
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const list = priority === 'vip' ? this.vip : this.normal;
+          const i = list.indexOf(q);
+          if (i < 0) return;
+          list.splice(i, 1);
+          this.publish();
+          reject(signal!.reason);
+        },
+      };
+      signal?.addEventListener('abort', q.onAbort, { once: true });
+      (priority === 'vip' ? this.vip : this.normal).push(q);
+      this.publish();
+    });
+  }
+
+  /** A slot's call now waits for the limiter; `granted` when it got its grant (or gave up waiting). */
+  enterLimiter(): void {
+    this.atLimiter++;
+  }
+
+  leaveLimiter(granted: boolean): void {
+    this.atLimiter--;
+    if (granted) this.grants++;
+  }
+
+  /** Stops the sizing timer; queued calls still get slots as open ones end. */
+  close(): void {
+    this.closed = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One re-sizing step (the timer's; tests call it directly). */
+  tick(at = performance.now()): void {
+    const seconds = Math.max(0.001, (at - this.tickedAt) / 1000);
+    const { limit, decision } = nextLimit(
+      { limit: this.limitNow, active: this.active, atLimiter: this.atLimiter, queued: this.vip.length + this.normal.length, grantRate: this.grants / seconds },
+      this.bounds,
+    );
+    this.grants = 0;
+    this.tickedAt = at;
+    this.limitNow = limit;
+    this.lastDecision = decision;
+    this.drain();
+    this.publish();
+    if (this.active === 0 && this.vip.length + this.normal.length === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private take(): () => void {
+    this.active++;
+    this.publish();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active--;
+      this.drain();
+      this.publish();
+    };
+  }
+
+  private drain(): void {
+    while (this.active < this.limitNow) {
+      const q = this.vip.shift() ?? this.normal.shift();
+      if (!q) return;
+      q.signal?.removeEventListener('abort', q.onAbort);
+      q.resolve(this.take());
+    }
+  }
+
+  private arm(): void {
+    if (this.timer || this.closed) return;
+    this.tickedAt = performance.now();
+    this.grants = 0;
+    this.timer = setInterval(() => this.tick(), this.tickMs);
+    this.timer.unref();
+  }
+
+  private publish(): void {
+    this.gauges.limit.set(this.labels, this.limitNow);
+    this.gauges.active.set(this.labels, this.active);
+    this.gauges.queued.set(this.labels, this.vip.length + this.normal.length);
+  }
+}
