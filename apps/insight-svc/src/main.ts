@@ -17,8 +17,8 @@ runWorker({
       {
         queue: 'INSIGHT',
         handler: async (job, ctx) => void (await handleInsight(p, job, ctx, cfg.INSIGHT_PARALLEL_SIZE)),
-        // Its self-sized call slots take a message per this many calls (runner admission).
-        callsPerMessage: Math.min(cfg.INSIGHT_PARALLEL_SIZE, cfg.ANALYSIS_CHUNK_SIZE),
+        // A chunk fills up to PARALLEL_SIZE call slots by itself: CONCURRENCY chunks are held, not one per slot.
+        admitBySlots: false,
         ...learningBackup(p, cfg.LEARNING_BACKUP),
       },
     ];

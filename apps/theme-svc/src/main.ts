@@ -17,8 +17,8 @@ runWorker({
       {
         queue: 'THEME',
         handler: async (job, ctx) => void (await handleTheme(p, job, ctx, cfg.THEME_PARALLEL_SIZE)),
-        // Its self-sized call slots take a message per this many calls (runner admission).
-        callsPerMessage: Math.min(cfg.THEME_PARALLEL_SIZE, cfg.ANALYSIS_CHUNK_SIZE),
+        // A chunk fills up to PARALLEL_SIZE call slots by itself: CONCURRENCY chunks are held, not one per slot.
+        admitBySlots: false,
         ...learningBackup(p, cfg.LEARNING_BACKUP),
       },
     ];

@@ -30,12 +30,13 @@ export type ConsumerSpec = {
   [Q in QueueName]: Omit<RunnerOptions<Q>, 'nc' | 'log' | 'registry' | 'concurrency' | 'admission'> & {
     concurrency?: number;
     /**
-     * LLM calls one message runs at once (default 1; an analysis chunk's
-     * PARALLEL_SIZE): with the worker's call slots, the runner holds about
-     * slots ÷ this + 1 messages, so messages are pulled only as fast as
-     * their calls can start.
+     * With the worker's LLM call slots: hold about one message per slot (+1),
+     * so messages are pulled only as fast as their call can start (default
+     * true: a message is one call, as in translation and learning). False
+     * for a message of many calls (an analysis chunk fills up to
+     * PARALLEL_SIZE slots by itself): CONCURRENCY chunks are held.
      */
-    callsPerMessage?: number;
+    admitBySlots?: boolean;
   };
 }[QueueName];
 
@@ -131,11 +132,11 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
         if (!nats.nc.isClosed()) status.unsubscribe();
       });
       for (const c of consumers) {
-        const { callsPerMessage = 1, ...options } = c;
-        const slots = deps.slots;
+        const { admitBySlots = true, ...options } = c;
+        const slots = admitBySlots ? deps.slots : undefined;
         const runner = createConsumerRunner({
           ...(options as RunnerOptions<QueueName>),
-          ...(slots ? { admission: () => Math.ceil(slots.state().limit / callsPerMessage) + 1 } : {}),
+          ...(slots ? { admission: () => slots.state().limit + 1 } : {}),
           nc: nats.nc,
           concurrency: c.concurrency ?? cfg.CONCURRENCY,
           log: ctx.log,
