@@ -8,6 +8,7 @@ import { DEFAULT_LANE, validLaneName } from './lanes';
 import { LocalGrantCounter } from './local-counter';
 import { limiterMetrics, type DropReason, type LimiterMetrics } from './metrics';
 import { DEFAULT_TUNING, HALT_RECHECK_MS, PASS_OVER_MS, resolveTuning, type ResolvedTuning } from './options';
+import { RecentSamples } from './recent';
 import { RecentRoundTrips } from './rtt';
 import { LimiterScripts, limiterKeys, reserveConfigArgs, type LimiterKeys, type ReserveConfig, type ReserveReply, type ReserveRequest } from './scripts';
 import { SettleBatch } from './settle-batch';
@@ -28,6 +29,8 @@ const now = () => performance.now();
 const CAUSES: readonly PauseCause[] = ['requests', 'tokens', 'burst', 'unknown'];
 /** The most a reservation asks Redis to place its slots ahead of now (see leadUs). */
 const MAX_LEAD_MS = 100;
+/** The most lateness beyond the margin a process asks to be allowed (reserve.lua caps it at a quarter window). */
+const MAX_EXTENSION_MS = 250;
 
 /** Backoff after failed Redis calls: 50 ms doubling to 1 s, ±20 % so processes do not retry in step. */
 function backoffMs(failures: number): number {
@@ -62,6 +65,8 @@ class RedisRateLimiter implements RateLimiter {
   private readonly held = new HeldSlots();
   private readonly clock = new ClockMap();
   private readonly roundTrips = new RecentRoundTrips();
+  /** How late this process's due slots came to dispatch (ms past their earliest time), for extensions. */
+  private readonly lateness = new RecentSamples(64);
   private readonly settles = new SettleBatch();
   private readonly localGrants = new LocalGrantCounter();
   private readonly events: FleetEvents | undefined;
@@ -412,6 +417,7 @@ class RedisRateLimiter implements RateLimiter {
       release: [],
       adjust: this.settles.take(),
       leadUs: this.leadUs(),
+      extUs: this.extensionUs(),
     };
     const sent = now();
     const op: Op = vip.length + normal.length > 0 ? 'reserve' : 'settle';
@@ -440,7 +446,7 @@ class RedisRateLimiter implements RateLimiter {
     if (this.tpm > 0) this.notePassedOver(r, normal, sent);
     const giveBack: HeldSlot[] = [];
     for (const s of r.slots) {
-      const slot: HeldSlot = { redisUs: s.slotUs, localAt: toLocal(s.slotUs), tokens: s.tokens, probe: s.probe, waiter: undefined };
+      const slot: HeldSlot = { redisUs: s.slotUs, localAt: toLocal(s.slotUs), tokens: s.tokens, probe: s.probe, extMs: s.extUs / 1000, waiter: undefined };
       if (this.closed) {
         giveBack.push(slot);
         continue;
@@ -495,6 +501,19 @@ class RedisRateLimiter implements RateLimiter {
     return Math.round(Math.min(this.roundTrips.typical(), MAX_LEAD_MS) * 1000);
   }
 
+  /**
+   * The extension this process asks for its slots (reserve.lua grants it
+   * while the schedule is idle): when its event loop dispatches slots later
+   * than half the margin (p90 of the last 64), one and a half times that
+   * lateness, at most MAX_EXTENSION_MS. A loaded process then uses the idle
+   * schedule's slots instead of dropping them `late` and reserving again.
+   */
+  private extensionUs(): number {
+    const late = this.lateness.quantile(0.9);
+    if (late <= this.cfg.marginMs / 2) return 0;
+    return Math.round(Math.min(1.5 * late, MAX_EXTENSION_MS) * 1000);
+  }
+
   /** What every reply says about the key: pause, halt, fence, budget factors, another process's limits. */
   private noteState(r: ReserveReply, toLocal: (us: number) => number, sent: number): void {
     if (r.pausedUntilUs !== undefined) this.applyPause(toLocal(r.pausedUntilUs));
@@ -546,15 +565,20 @@ class RedisRateLimiter implements RateLimiter {
         break;
       }
       this.held.shift();
+      const lateMs = t - this.clock.toLocalEarliest(s.redisUs, t);
+      this.lateness.add(Math.max(0, lateMs));
       if (s.localAt < this.pausedUntil) this.drop(s, 'paused');
       // The proof that no window exceeds a limit allows each grant to come
-      // at most marginMs after its slot's real time, which is no earlier
-      // than the clock map's lower bound.
-      else if (t > this.clock.toLocalEarliest(s.redisUs, t) + this.cfg.marginMs) this.drop(s, 'late');
+      // at most marginMs (plus the slot's extension, see reserve.lua) after
+      // its slot's real time, which is no earlier than the clock map's lower bound.
+      else if (lateMs > this.cfg.marginMs + s.extMs) this.drop(s, 'late');
       else {
         const w = this.claim(s);
-        if (w) this.grant(w, s, t);
-        else this.drop(s, 'unclaimed');
+        if (!w) this.drop(s, 'unclaimed');
+        else {
+          if (lateMs > this.cfg.marginMs) this.metrics.extendedGrants.inc({ key: this.key });
+          this.grant(w, s, t);
+        }
       }
     }
     this.pump();

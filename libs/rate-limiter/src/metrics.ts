@@ -21,6 +21,7 @@ export interface LimiterMetrics {
   degraded: Gauge<'key'>;
   waiting: Gauge<'key' | 'priority'>;
   droppedSlots: Counter<'key' | 'reason'>;
+  extendedGrants: Counter<'key'>;
   releasedSlots: Counter<'key'>;
   redisCalls: Counter<'key' | 'op' | 'outcome'>;
 }
@@ -108,6 +109,12 @@ function build(registers: Registry[]): LimiterMetrics {
       name: 'rate_limiter_dropped_slots_total',
       help: 'Reserved slots not used: too late to use safely, inside a pause or halt, nobody left that fits, or closing',
       labelNames: ['key', 'reason'],
+      registers,
+    }),
+    extendedGrants: new Counter({
+      name: 'rate_limiter_extended_grants_total',
+      help: 'Grants made later than the margin after their slot, within the extension Redis gave it while the schedule was idle (instead of dropping the slot late)',
+      labelNames: ['key'],
       registers,
     }),
     releasedSlots: new Counter({

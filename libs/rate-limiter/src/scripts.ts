@@ -91,6 +91,12 @@ export interface ReserveRequest {
    * handled. Default 0.
    */
   leadUs?: number;
+  /**
+   * How late (µs, beyond the margin) this caller may use its new slots: its
+   * event loop runs that late. Given only while the schedule is idle, at
+   * most a quarter window (reserve.lua: Extensions). Default 0.
+   */
+  extUs?: number;
 }
 
 export interface ReservedSlot {
@@ -100,6 +106,8 @@ export interface ReservedSlot {
   /** Index into the request's vip or normal list. */
   index: number;
   probe: boolean;
+  /** How late beyond the margin the slot may be used (µs; 0: not extended). */
+  extUs: number;
 }
 
 export interface ReserveReply {
@@ -196,19 +204,20 @@ export class LimiterScripts {
     for (const l of others) args.push(l, req.laneShares?.[l] ?? 0);
     args.push(...req.vip, ...req.normal);
     if (others.length > 0) args.push(...(req.normalLanes ?? []).map((l) => others.indexOf(l) + 1));
-    args.push(...req.release.flat(), ...req.adjust.flat(), Math.max(0, Math.round(req.leadUs ?? 0)));
+    args.push(...req.release.flat(), ...req.adjust.flat(), Math.max(0, Math.round(req.leadUs ?? 0)), Math.max(0, Math.round(req.extUs ?? 0)));
     const r = array(await this.cmd.reserve(...args), 'reserve', 12);
     const flags = num(r[4], 'flags');
     const slots: ReservedSlot[] = [];
     const n = num(r[11], 'slot count');
     for (let i = 0; i < n; i++) {
-      const o = 12 + 5 * i;
+      const o = 12 + 6 * i;
       slots.push({
         slotUs: num(r[o], 'slot'),
         tokens: num(r[o + 1], 'tokens'),
         priority: num(r[o + 2], 'class') === 0 ? 'vip' : 'normal',
         index: num(r[o + 3], 'index') - 1,
         probe: num(r[o + 4], 'probe') === 1,
+        extUs: num(r[o + 5], 'extension'),
       });
     }
     const turn = (v: unknown) => {

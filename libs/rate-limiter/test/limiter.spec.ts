@@ -54,6 +54,40 @@ describe('one limiter', () => {
   });
 });
 
+describe('a busy event loop', () => {
+  it('asks for extensions and uses its late slots on an idle schedule instead of dropping them, within the limit', async () => {
+    const R = 100;
+    const registry = new Registry();
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'busy-loop', rps: R, registry, rampMs: 0, fenceMs: 0, marginMs: 10 });
+    const times: number[] = [];
+    let seed = 11;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const until = Date.now() + 4000;
+    // Two callers, far below R: the schedule stays idle; after some grants the loop is blocked 40 ms (JSON, GC).
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (Date.now() < until) {
+          await limiter.acquire();
+          times.push(performance.now());
+          if (rand() < 0.5) {
+            const end = performance.now() + 40;
+            while (performance.now() < end) {
+              /* busy */
+            }
+          }
+        }
+      }),
+    );
+    await limiter.close();
+    const extended = await metricValue(registry, 'rate_limiter_extended_grants_total', { key: 'busy-loop' });
+    const late = await metricValue(registry, 'rate_limiter_dropped_slots_total', { key: 'busy-loop', reason: 'late' });
+    expect(extended).toBeGreaterThan(0);
+    // Without extensions most slots due during a block were dropped; now few are.
+    expect(late).toBeLessThan(extended);
+    expect(maxInSlidingWindow(times).count).toBeLessThanOrEqual(R);
+  });
+});
+
 describe('two limiter instances on one Redis (two processes)', () => {
   it('never exceed rps together, and share it', async () => {
     const R = 40;

@@ -78,6 +78,70 @@ describe('reserve.lua: requests', () => {
     expect(late.slots[0]!.slotUs).toBeGreaterThanOrEqual(late.nowUs + 80_000);
   });
 
+  it('extends new slots only while the schedule is idle, and leaves a gap of two spacings once the last slot passed a skip', async () => {
+    const keys = freshKeys();
+    await reserve(keys, base, { normal: [0] }); // fenced: the state exists from here
+    await new Promise((r) => setTimeout(r, 40));
+    const ext = 60_000;
+    const idle = await reserve(keys, base, { normal: [0, 0, 0], extUs: ext });
+    expect(idle.slots.map((s) => s.extUs)).toEqual([ext, ext, ext]);
+    const skips = (await redis.hget(keys.state, 'skips'))!.split(',').map(Number);
+    expect(skips).toEqual(idle.slots.map((s) => s.slotUs + ext));
+    // Placing on past the first skip: the slot after the one that passed it comes two spacings later.
+    const more = await reserve(keys, base, { normal: zeros(40) });
+    const all = [...idle.slots, ...more.slots].map((s) => s.slotUs);
+    const gaps = all.slice(1).map((t, i) => t - all[i]!);
+    const firstPast = all.findIndex((t) => t >= skips[0]!);
+    expect(firstPast).toBeGreaterThan(0);
+    expect(gaps[firstPast]).toBe(2 * interval);
+    expect(gaps.filter((g) => g === 2 * interval).length).toBeGreaterThanOrEqual(1);
+    // A full schedule (10 RPS, 3 s of it reserved; a second later the last second and this one hold ~10 each): no extension.
+    const keysBusy = freshKeys();
+    const tenRps = { ...base, iv: 101_000, hn: 3_000_000, hv: 6_000_000, tn: 40 };
+    await reserve(keysBusy, tenRps, { normal: zeros(40) });
+    await new Promise((r) => setTimeout(r, 1100));
+    const busy = await reserve(keysBusy, tenRps, { normal: zeros(2), extUs: ext });
+    expect(busy.slots.length).toBeGreaterThan(0);
+    expect(busy.slots.every((s) => s.extUs === 0)).toBe(true);
+  });
+
+  it('keeps every sliding second within the limits when extended slots are used as late as allowed', async () => {
+    // 20 RPS and 20,000 tokens a window: small, so a test can idle the schedule and then fill it.
+    // A horizon past a window: one call can fill the schedule for a whole second after the extended slots.
+    const cfg: ReserveConfig = withTokens(20_000, { iv: Math.ceil(W / 20), hn: 1_500_000, hv: 2_000_000, tn: 40, tv: 40 });
+    const keys = freshKeys();
+    let seed = 7;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const grants: { at: number; weight: number }[] = [];
+    const tokens: { at: number; weight: number }[] = [];
+    let extended = 0;
+    const record = (r: ReserveReply, lateFirst: boolean) => {
+      for (const s of r.slots) {
+        if (s.extUs > 0) extended++;
+        // The worst use: extended slots at the latest moment allowed (slot + extension + margin), others at random within the margin.
+        const late = s.extUs > 0 && lateFirst ? (s.extUs + (W - 1_000_000)) / 1000 : (rand() * (W - 1_000_000)) / 1000;
+        grants.push({ at: s.slotUs / 1000 + late, weight: 1 });
+        tokens.push({ at: s.slotUs / 1000 + late, weight: s.tokens });
+      }
+    };
+    const sizes = (n: number) => Array.from({ length: n }, () => Math.round(200 + 1300 * rand()));
+    for (let cycle = 0; cycle < 3; cycle++) {
+      // Idle long enough that under half the limit was granted in the last second: slots get the extension.
+      await new Promise((res) => setTimeout(res, 2700)); // past what the last fill reserved ahead
+      record(await reserve(keys, cfg, { normal: sizes(3), extUs: 250_000 }), true);
+      // Then the schedule fills for more than a window (no extension asked).
+      const until = Date.now() + 1500;
+      while (Date.now() < until) {
+        record(await reserve(keys, cfg, { normal: sizes(12) }), false);
+        await new Promise((res) => setTimeout(res, 15));
+      }
+    }
+    expect(extended).toBeGreaterThanOrEqual(6);
+    expect(grants.length).toBeGreaterThan(60);
+    expect(maxWeightedInSlidingWindow(grants, 1000).total).toBeLessThanOrEqual(20);
+    expect(maxWeightedInSlidingWindow(tokens, 1000).total).toBeLessThanOrEqual(20_000);
+  }, 40_000);
+
   it('gives later callers turns one after another, not all at once', async () => {
     const keys = freshKeys();
     await reserve(keys, base, { normal: zeros(64) });

@@ -30,10 +30,23 @@
 --   L > 0 each normal demand's lane (0: ARGV[18], i: the i-th other lane),
 --   releases (slot, tokens), adjustments (slot, token delta, 1 if the request
 --   was never sent), then the lead µs: no new slot before now + lead (the
---   caller's round trip, so a slot on an idle schedule is not late on arrival)
+--   caller's round trip, so a slot on an idle schedule is not late on arrival),
+--   then the extension µs the caller asks for its slots (see "Extensions")
 -- Returns { now, vipTurn|-1, normalTurn|-1, paused|0, flags (1 fenced, 2 halted),
 --           previous id, halt reason|'', nextProbe|0, requests factor ppm,
---           tokens factor ppm, released, n, then n × (slot, tokens, class (0 vip, 1 normal), index (1-based), probe) }
+--           tokens factor ppm, released, n, then n × (slot, tokens, class (0 vip, 1 normal), index (1-based), probe, extension µs) }
+--
+-- Extensions (issue 12 item 4): a grant may come up to the margin after its
+-- slot. A process whose event loop runs late asks for an extension X; while
+-- the schedule is idle (fewer than half the limit granted in the last
+-- second), each new slot s gets it: it may be used until s + X + margin.
+-- That is safe because (a) its token entry is logged at s + X, checked at s
+-- (every entry after s - w), and (b) a skip is recorded at s + X: the first
+-- slot placed after the slot that passes s + X comes two spacings after it.
+-- Every window holding the late grant but not s then lacks one slot of the
+-- schedule (the gap lies within [s + X, s + w)), or, if the schedule stayed
+-- idle past it, holds at most ~2X/iv slots besides; X <= w/4 keeps that far
+-- below the limit. An extension costs one slot only if the schedule fills.
 
 -- #include common
 -- #include lanes
@@ -59,12 +72,13 @@ do
   for _ = 1, nr do req.release[#req.release + 1] = { tonumber(ARGV[i]), tonumber(ARGV[i + 1]) }; i = i + 2 end
   for _ = 1, na do req.adjust[#req.adjust + 1] = { tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]) }; i = i + 3 end
   req.lead = tonumber(ARGV[i]) or 0
+  req.ext = tonumber(ARGV[i + 1]) or 0
 end
 
 local now = redisNow()
 local sid = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') or ''
 local st = hmget(KEYS[1], { 'tat', 'ttat', 'last', 'paused', 'cv', 'cvAt', 'seq', 'sid', 'ramp', 'cutR', 'cutRAt', 'cutT', 'cutTAt',
-  'halted', 'nextProbe', 'probeEvery', 'lastSlot', 'id' })
+  'halted', 'nextProbe', 'probeEvery', 'lastSlot', 'id', 'skips' })
 local tat = tonumber(st.tat)
 local ttat = tonumber(st.ttat) or 0
 local last = tonumber(st.last) or now
@@ -78,6 +92,9 @@ local cutR, cutRAt = tonumber(st.cutR), tonumber(st.cutRAt) or 0
 local cutT, cutTAt = tonumber(st.cutT), tonumber(st.cutTAt) or 0
 local nextProbe = tonumber(st.nextProbe)
 local lastSlot = tonumber(st.lastSlot)
+-- Pending skips (see Extensions), ascending µs.
+local skips = {}
+for v in string.gmatch(st.skips or '', '%d+') do skips[#skips + 1] = tonumber(v) end
 local halted = st.halted
 local W = cfg.w
 local T = cfg.tpw
@@ -97,6 +114,7 @@ if tat ~= nil and now < last then
   if cutT then cutTAt = cutTAt - step end
   if nextProbe then nextProbe = nextProbe - step end
   if lastSlot then lastSlot = lastSlot - step end
+  for k = 1, #skips do skips[k] = skips[k] - step end
   redis.call('DEL', KEYS[2])
 end
 last = math.max(last, now)
@@ -113,6 +131,7 @@ if tat == nil or st.sid ~= sid then
   rampStart = start
   lastSlot = start
   redis.call('DEL', KEYS[2], KEYS[4])
+  skips = {}
   flags = flags + 1
 end
 
@@ -144,13 +163,14 @@ if T > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', fmt(from - W))
   local flat = redis.call('ZRANGE', KEYS[4], 0, -1)
   for i = 1, #flat do
-    local s, n = string.match(flat[i], '^(%d+):(%d+)$')
-    E[#E + 1] = { tonumber(s), tonumber(n), flat[i] }
+    -- "time:tokens", or "time:tokens:slot" for an extended slot logged at slot + X.
+    local s, n, o = string.match(flat[i], '^(%d+):(%d+):?(%d*)$')
+    E[#E + 1] = { tonumber(s), tonumber(n), flat[i], orig = tonumber(o) or tonumber(s) }
   end
 end
 local function findEntry(slot)
   for i = #E, 1, -1 do
-    if E[i][1] == slot then return E[i] end
+    if E[i].orig == slot then return E[i] end
   end
   return nil
 end
@@ -162,10 +182,10 @@ local function setEntry(e, n)
   e.dirty = true
   sums = {}
 end
-local function insertEntry(s, n)
+local function insertEntry(s, n, orig)
   local i = #E
   while i > 0 and E[i][1] > s do i = i - 1 end
-  table.insert(E, i + 1, { s, n, false, dirty = true })
+  table.insert(E, i + 1, { s, n, false, dirty = true, orig = orig or s })
   sums = {}
 end
 -- Tokens of every entry after s − W (entries after s too: they only make it stricter).
@@ -263,6 +283,24 @@ if #(req.normal or {}) > 0 then
 end
 local laneCursor = { n = (lanes[lane] and lanes[lane].c) or 0, at = (lanes[lane] and lanes[lane].t) or 0 }
 
+-- Extensions (see the top): only while the schedule is idle, at most w/4,
+-- and while few skips are pending. Skips whose windows are past are dropped.
+while #skips > 0 and skips[1] < now - W do table.remove(skips, 1) end
+local extUs = 0
+if req.ext > 0 and #skips < 512 then
+  local sec = math.floor(now / 1000000)
+  local r = redis.call('HMGET', KEYS[3], 's' .. (sec % 16), 'c' .. (sec % 16), 's' .. ((sec - 1) % 16), 'c' .. ((sec - 1) % 16))
+  local c0 = tonumber(r[1]) == sec and (tonumber(r[2]) or 0) or 0
+  local c1 = tonumber(r[3]) == sec - 1 and (tonumber(r[4]) or 0) or 0
+  -- About the last second's grants (the current one's reserved slots included).
+  local recent = c0 + c1 * (1 - (now % 1000000) / 1000000)
+  if recent < 0.5 * W / ivAt(now) then extUs = math.min(math.floor(req.ext), math.floor(W / 4)) end
+end
+-- The next new slot must leave a gap: the last slot passed a pending skip.
+local function skipDue()
+  return #skips > 0 and lastSlot ~= nil and lastSlot >= skips[1]
+end
+
 -- Free slots in reach, earliest first.
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. fmt(from))
 local FREE = {}
@@ -285,8 +323,11 @@ local function candidate(n, limit)
     s = tokenFit(s, n)
     if s == nil then return nil, math.huge end
   end
+  -- Later only: the tokens still fit (fewer log entries reach the window).
+  local skip = skipDue()
+  if skip then s = math.max(s, lastSlot + 2 * ivAt(lastSlot)) end
   if s > limit then return nil, s end
-  return { s, nil, paceBase }
+  return { s, nil, paceBase, skip = skip }
 end
 
 local function commit(c, n)
@@ -301,10 +342,19 @@ local function commit(c, n)
   else
     tat = s + ivAt(s)
     seq = seq + 1
+    if c.skip then table.remove(skips, 1) end
+    local x = extUs
     if T > 0 and n > 0 then
       ttat = c[3] + n * tauAt(s)
-      insertEntry(s, n)
+      -- An extended slot's tokens are logged at its latest use (checked at s: see the top).
+      insertEntry(s + x, n, s)
     end
+    if x > 0 then
+      local k = #skips
+      while k > 0 and skips[k] > s + x do k = k - 1 end
+      table.insert(skips, k + 1, s + x)
+    end
+    c.ext = x
   end
   ring(s, 1, n)
   if lastSlot == nil or s > lastSlot then lastSlot = s end
@@ -344,7 +394,7 @@ local function placeClass(list, class, horizon, base)
     if c and head and T > 0 and windowSum(head.s) + n + head.n > math.max(capAt(head.s), head.n) then c = nil end
     if c then
       commit(c, n)
-      granted[#granted + 1] = { c[1], n, class, idx, 0 }
+      granted[#granted + 1] = { c[1], n, class, idx, 0, c.ext or 0 }
     else
       unmetTokens = unmetTokens + n
       unmetCount = unmetCount + 1
@@ -389,7 +439,7 @@ local function placeBestFit(list, class, horizonOf, rankOf, base, held)
     for _, f in ipairs(FREE) do
       if not f.used then freeLeft = true; break end
     end
-    if h == nil and not freeLeft then
+    if h == nil and not freeLeft and not skipDue() then
       local s0 = math.max(tat, place, ttat)
       local room = capAt(s0) - windowSum(s0)
       for pos, idx in ipairs(open) do
@@ -423,7 +473,7 @@ local function placeBestFit(list, class, horizonOf, rankOf, base, held)
     if best == nil and hc then best, bestPos = { c = hc, n = list[h], idx = h }, 1 end
     if best == nil then break end
     commit(best.c, best.n)
-    granted[#granted + 1] = { best.c[1], best.n, class, best.idx, 0 }
+    granted[#granted + 1] = { best.c[1], best.n, class, best.idx, 0, best.c.ext or 0 }
     table.remove(open, bestPos)
     placed = placed + 1
   end
@@ -477,7 +527,7 @@ if halted then
     local c = candidate(list[1], now + cfg.hv)
     if c then
       commit(c, list[1])
-      granted[#granted + 1] = { c[1], list[1], class, 1, 1 }
+      granted[#granted + 1] = { c[1], list[1], class, 1, 1, c.ext or 0 }
       nextProbe = now + (tonumber(st.probeEvery) or 60000000)
     end
   end
@@ -506,7 +556,9 @@ if T > 0 then
   for _, e in ipairs(E) do
     if e.dirty then
       if e[3] then redis.call('ZREM', KEYS[4], e[3]) end
-      redis.call('ZADD', KEYS[4], fmt(e[1]), fmt(e[1]) .. ':' .. fmt(e[2]))
+      local member = fmt(e[1]) .. ':' .. fmt(e[2])
+      if e.orig ~= e[1] then member = member .. ':' .. fmt(e.orig) end
+      redis.call('ZADD', KEYS[4], fmt(e[1]), member)
     end
   end
 end
@@ -558,8 +610,10 @@ if #normalList > 0 or #forgotten > 0 then
   end
 end
 
+local skipText = {}
+for k = 1, #skips do skipText[k] = fmt(skips[k]) end
 local fields = { 'tat', fmt(tat), 'ttat', fmt(ttat), 'last', fmt(last), 'paused', fmt(paused), 'cv', fmt(cv.n), 'cvAt', fmt(cv.at), 'seq', fmt(seq),
-  'sid', sid, 'lastSlot', fmt(lastSlot), 'id', cfg.id }
+  'sid', sid, 'lastSlot', fmt(lastSlot), 'id', cfg.id, 'skips', table.concat(skipText, ',') }
 if rampStart then fields[#fields + 1] = 'ramp'; fields[#fields + 1] = fmt(rampStart) end
 if nextProbe then fields[#fields + 1] = 'nextProbe'; fields[#fields + 1] = fmt(nextProbe) end
 if cutR then fields[#fields + 1] = 'cutRAt'; fields[#fields + 1] = fmt(cutRAt) end
