@@ -14,8 +14,8 @@ export interface HeldSlot {
   readonly tokens: number;
   /** The fleet's one probe while halted. */
   readonly probe: boolean;
-  /** How late beyond the margin it may still be granted (ms; reserve.lua's extension, 0 for most). */
-  readonly extMs: number;
+  /** How late beyond the margin it may still be granted (µs; reserve.lua's extension, 0 for most). */
+  readonly extUs: number;
   /** The caller it is reserved for; any other caller that fits may take it instead. */
   waiter: Waiter | undefined;
 }

@@ -33,6 +33,13 @@ const MAX_LEAD_MS = 100;
 const MAX_EXTENSION_MS = 250;
 
 /** Backoff after failed Redis calls: 50 ms doubling to 1 s, ±20 % so processes do not retry in step. */
+/**
+ * What Redis knows a held slot by in settles and give-backs: its time, or for
+ * an extended slot the time its tokens are logged at (slot + extension; a
+ * slot given back is offered again there, still inside its allowed range).
+ */
+const logUs = (s: HeldSlot): number => s.redisUs + s.extUs;
+
 function backoffMs(failures: number): number {
   return Math.min(1000, 50 * 2 ** Math.min(failures - 1, 5)) * (0.8 + 0.4 * Math.random());
 }
@@ -180,7 +187,7 @@ class RedisRateLimiter implements RateLimiter {
         slot: undefined,
         grant: (slot) => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(new LimiterGrant(tokens, slot.probe, now(), (delta, cancelled) => this.adjust(slot.redisUs, delta, cancelled)));
+          resolve(new LimiterGrant(tokens, slot.probe, now(), (delta, cancelled) => this.adjust(logUs(slot), delta, cancelled)));
         },
         reject: (err) => {
           signal?.removeEventListener('abort', onAbort);
@@ -446,7 +453,7 @@ class RedisRateLimiter implements RateLimiter {
     if (this.tpm > 0) this.notePassedOver(r, normal, sent);
     const giveBack: HeldSlot[] = [];
     for (const s of r.slots) {
-      const slot: HeldSlot = { redisUs: s.slotUs, localAt: toLocal(s.slotUs), tokens: s.tokens, probe: s.probe, extMs: s.extUs / 1000, waiter: undefined };
+      const slot: HeldSlot = { redisUs: s.slotUs, localAt: toLocal(s.slotUs), tokens: s.tokens, probe: s.probe, extUs: s.extUs, waiter: undefined };
       if (this.closed) {
         giveBack.push(slot);
         continue;
@@ -571,7 +578,7 @@ class RedisRateLimiter implements RateLimiter {
       // The proof that no window exceeds a limit allows each grant to come
       // at most marginMs (plus the slot's extension, see reserve.lua) after
       // its slot's real time, which is no earlier than the clock map's lower bound.
-      else if (lateMs > this.cfg.marginMs + s.extMs) this.drop(s, 'late');
+      else if (lateMs > this.cfg.marginMs + s.extUs / 1000) this.drop(s, 'late');
       else {
         const w = this.claim(s);
         if (!w) this.drop(s, 'unclaimed');
@@ -621,7 +628,7 @@ class RedisRateLimiter implements RateLimiter {
     this.metrics.waitSeconds.observe(labels, (t - w.since) / 1000);
     this.localGrants.record(w.tokens);
     // A slot carrying more tokens than its caller's: the rest goes back.
-    if (this.tpm > 0 && s.tokens > w.tokens) this.settles.add([s.redisUs, w.tokens - s.tokens, 0], t);
+    if (this.tpm > 0 && s.tokens > w.tokens) this.settles.add([logUs(s), w.tokens - s.tokens, 0], t);
     w.grant(s);
   }
 
@@ -638,7 +645,7 @@ class RedisRateLimiter implements RateLimiter {
     const w = s.waiter;
     this.unbind(s);
     this.metrics.droppedSlots.inc({ key: this.key, reason });
-    this.settles.add([s.redisUs, -s.tokens, 1], now());
+    this.settles.add([logUs(s), -s.tokens, 1], now());
     if (reason === 'late' && w) {
       // Its caller is first in line again: reserve for it at once, the give-back
       // riding along, so the window's tokens go to its new slot, not to waste.
@@ -693,7 +700,7 @@ class RedisRateLimiter implements RateLimiter {
       normal: [],
       lane: DEFAULT_LANE,
       share: 0,
-      release: slots.map((s) => [s.redisUs, s.tokens]),
+      release: slots.map((s) => [logUs(s), s.tokens]),
       adjust: this.settles.take(),
     };
     const op: Op = slots.length > 0 ? 'release' : 'settle';

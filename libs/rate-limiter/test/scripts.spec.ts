@@ -105,6 +105,22 @@ describe('reserve.lua: requests', () => {
     expect(busy.slots.every((s) => s.extUs === 0)).toBe(true);
   });
 
+  it('knows an extended slot by slot + extension: its tokens are logged there, settled there, and it is offered again there', async () => {
+    const keys = freshKeys();
+    const cfg = withTokens(10_000);
+    await reserve(keys, cfg, { normal: [0] });
+    await new Promise((r) => setTimeout(r, 40));
+    const r = await reserve(keys, cfg, { normal: [1000], extUs: 50_000 });
+    const slot = r.slots[0]!;
+    expect(slot.extUs).toBe(50_000);
+    const at = slot.slotUs + slot.extUs;
+    expect(await redis.zrange(keys.tokens, 0, -1)).toContain(`${at}:1000`);
+    await scripts.reserve(keys, reserveConfigArgs(cfg), ask({ adjust: [[at, -400, 0]] }));
+    expect(await redis.zrange(keys.tokens, 0, -1)).toContain(`${at}:600`);
+    await scripts.reserve(keys, reserveConfigArgs(cfg), ask({ release: [[at, 600]] }));
+    expect(await redis.zrange(keys.free, 0, -1)).toEqual([`${at}:600`]);
+  });
+
   it('keeps every sliding second within the limits when extended slots are used as late as allowed', async () => {
     // 20 RPS and 20,000 tokens a window: small, so a test can idle the schedule and then fill it.
     // A horizon past a window: one call can fill the schedule for a whole second after the extended slots.

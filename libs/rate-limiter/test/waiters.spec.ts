@@ -60,7 +60,7 @@ describe('WaiterQueue', () => {
 });
 
 describe('HeldSlots', () => {
-  const slot = (localAt: number): HeldSlot => ({ redisUs: localAt * 1000, localAt, tokens: 0, probe: false, extMs: 0, waiter: undefined });
+  const slot = (localAt: number): HeldSlot => ({ redisUs: localAt * 1000, localAt, tokens: 0, probe: false, extUs: 0, waiter: undefined });
 
   it('keeps slots in time order', () => {
     const h = new HeldSlots();

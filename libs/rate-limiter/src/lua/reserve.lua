@@ -41,7 +41,10 @@
 -- the schedule is idle (fewer than half the limit granted in the last
 -- second), each new slot s gets it: it may be used until s + X + margin.
 -- That is safe because (a) its token entry is logged at s + X, checked at s
--- (every entry after s - w), and (b) a skip is recorded at s + X: the first
+-- (every entry after s - w); the process settles and gives the slot back as
+-- s + X (a slot offered again there is still inside its range; the log's
+-- member format stays "time:tokens", so a script of the previous version
+-- reads it), and (b) a skip is recorded at s + X: the first
 -- slot placed after the slot that passes s + X comes two spacings after it.
 -- Every window holding the late grant but not s then lacks one slot of the
 -- schedule (the gap lies within [s + X, s + w)), or, if the schedule stayed
@@ -163,14 +166,13 @@ if T > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', fmt(from - W))
   local flat = redis.call('ZRANGE', KEYS[4], 0, -1)
   for i = 1, #flat do
-    -- "time:tokens", or "time:tokens:slot" for an extended slot logged at slot + X.
-    local s, n, o = string.match(flat[i], '^(%d+):(%d+):?(%d*)$')
-    E[#E + 1] = { tonumber(s), tonumber(n), flat[i], orig = tonumber(o) or tonumber(s) }
+    local s, n = string.match(flat[i], '^(%d+):(%d+)$')
+    E[#E + 1] = { tonumber(s), tonumber(n), flat[i] }
   end
 end
 local function findEntry(slot)
   for i = #E, 1, -1 do
-    if E[i].orig == slot then return E[i] end
+    if E[i][1] == slot then return E[i] end
   end
   return nil
 end
@@ -182,10 +184,10 @@ local function setEntry(e, n)
   e.dirty = true
   sums = {}
 end
-local function insertEntry(s, n, orig)
+local function insertEntry(s, n)
   local i = #E
   while i > 0 and E[i][1] > s do i = i - 1 end
-  table.insert(E, i + 1, { s, n, false, dirty = true, orig = orig or s })
+  table.insert(E, i + 1, { s, n, false, dirty = true })
   sums = {}
 end
 -- Tokens of every entry after s − W (entries after s too: they only make it stricter).
@@ -347,7 +349,7 @@ local function commit(c, n)
     if T > 0 and n > 0 then
       ttat = c[3] + n * tauAt(s)
       -- An extended slot's tokens are logged at its latest use (checked at s: see the top).
-      insertEntry(s + x, n, s)
+      insertEntry(s + x, n)
     end
     if x > 0 then
       local k = #skips
@@ -556,9 +558,7 @@ if T > 0 then
   for _, e in ipairs(E) do
     if e.dirty then
       if e[3] then redis.call('ZREM', KEYS[4], e[3]) end
-      local member = fmt(e[1]) .. ':' .. fmt(e[2])
-      if e.orig ~= e[1] then member = member .. ':' .. fmt(e.orig) end
-      redis.call('ZADD', KEYS[4], fmt(e[1]), member)
+      redis.call('ZADD', KEYS[4], fmt(e[1]), fmt(e[1]) .. ':' .. fmt(e[2]))
     end
   end
 end
