@@ -11,9 +11,14 @@
  *            (`nodeFlagsOf`, `NODE_RUNTIME_ENV` of @voc/config): how `npm start` and compose run it
  *
  * A variant may also be written out: `bundle --max-semi-space-size=2 MALLOC_ARENA_MAX=2`
- * (a runtime, then flags, then VAR=value pairs), to measure one lever alone.
+ * (a runtime, then flags, then VAR=value pairs), to measure one lever alone;
+ * `service …` adds them to every service's own (`service INSIGHT_PARALLEL_SIZE=100`).
  * Prints a table (MB) with the heap of the peak sample, and writes JSON to
- * bench/results/. Options: --reviews 2000 --latency 1000 --rps 200
+ * bench/results/. While the pipeline works, every product's progress is read
+ * through the gateway once a second, all at once (as bench:pipeline and a
+ * dashboard do; `--poll 0` turns it off). At each service's peak it also
+ * keeps the anonymous / file-backed split of the RSS and V8's heap spaces.
+ * Options: --reviews 2000 --latency 1000 --rps 200 --poll 1000
  * --variants 'source;bundle;service'.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,10 +34,12 @@ const { values: a } = parseArgs({
     reviews: { type: 'string', default: '2000' },
     latency: { type: 'string', default: '1000' },
     rps: { type: 'string', default: '200' },
+    poll: { type: 'string', default: '1000' },
     variants: { type: 'string', default: 'source;bundle;service' },
   },
 });
 const REVIEWS = Number(a.reviews);
+const POLL_MS = Number(a.poll);
 const MB = 1024 * 1024;
 
 interface Variant {
@@ -44,10 +51,11 @@ interface Variant {
 
 function parseVariant(spec: string): Variant {
   const [kind, ...rest] = spec.trim().split(/\s+/);
-  if (kind === 'service') return { label: 'service', runtime: 'bundle', flags: nodeFlagsOf, env: { ...NODE_RUNTIME_ENV } };
-  if (kind !== 'source' && kind !== 'bundle') throw new Error(`variant "${spec}": starts with source, bundle or service`);
+  if (kind !== 'source' && kind !== 'bundle' && kind !== 'service') throw new Error(`variant "${spec}": starts with source, bundle or service`);
   const flags = rest.filter((t) => t.startsWith('-'));
   const env = Object.fromEntries(rest.filter((t) => !t.startsWith('-')).map((t) => t.split('=') as [string, string]));
+  // `service --some-flag VAR=x`: every service's own flags and environment, plus these.
+  if (kind === 'service') return { label: spec.trim(), runtime: 'bundle', flags: (n) => [...nodeFlagsOf(n), ...flags], env: { ...NODE_RUNTIME_ENV, ...env } };
   return { label: spec.trim(), runtime: kind, flags: () => flags, env };
 }
 
@@ -57,20 +65,33 @@ interface Peak {
   heapTotalMb?: number;
   heapUsedMb?: number;
   externalMb?: number;
+  /** V8 heap spaces, used MB (new, old, code, large_object), same scrape. */
+  spacesMb?: Record<string, number>;
+  /** The main process's RSS split at the peak sample: anonymous (heap, malloc, wasm) and file-backed (node's binary, libraries). */
+  anonMb?: number;
+  fileMb?: number;
 }
 
-/** Resident memory of `pid` and every descendant, in MB (0 once gone). */
-function treeRssMb(pid: number): number {
+/** Resident memory of `pid` and every descendant, in MB (0 once gone), and the main process's anonymous / file-backed split. */
+function treeRss(pid: number): { rssMb: number; anonMb: number; fileMb: number } {
   let kb = 0;
+  let anon = 0;
+  let file = 0;
   for (const p of [pid, ...descendantsOf(pid)]) {
     try {
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+      const st = readFileSync(`/proc/${p}/status`, 'utf8');
+      kb += Number(/VmRSS:\s+(\d+)/.exec(st)?.[1] ?? 0);
+      if (p === pid) {
+        anon = Number(/RssAnon:\s+(\d+)/.exec(st)?.[1] ?? 0);
+        file = Number(/RssFile:\s+(\d+)/.exec(st)?.[1] ?? 0);
+      }
     } catch {
       // exited between the listing and the read
     }
   }
-  return kb / 1024;
+  return { rssMb: kb / 1024, anonMb: anon / 1024, fileMb: file / 1024 };
 }
+const treeRssMb = (pid: number) => treeRss(pid).rssMb;
 
 function metricsUrl(p: Pipeline, name: ServiceName): string {
   return name === 'gateway' ? p.gatewayMetricsUrl : `http://127.0.0.1:${p.apps.get(name)!.port}/metrics`;
@@ -82,7 +103,9 @@ async function heapOf(url: string): Promise<Omit<Peak, 'rssMb'>> {
     const m = new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
     return m ? Number(m[1]) / MB : undefined;
   };
-  return { heapTotalMb: get('nodejs_heap_size_total_bytes'), heapUsedMb: get('nodejs_heap_size_used_bytes'), externalMb: get('nodejs_external_memory_bytes') };
+  const spacesMb: Record<string, number> = {};
+  for (const m of text.matchAll(/^nodejs_heap_space_size_used_bytes\{space="(\w+)"[^}]*\} (\S+)$/gm)) spacesMb[m[1]!] = Number(m[2]) / MB;
+  return { heapTotalMb: get('nodejs_heap_size_total_bytes'), heapUsedMb: get('nodejs_heap_size_used_bytes'), externalMb: get('nodejs_external_memory_bytes'), spacesMb };
 }
 
 /** Products of the data set, largest first, until `n` reviews. */
@@ -111,17 +134,19 @@ async function runVariant(v: Variant, products: [string, DataReview[]][]): Promi
   const peaks: Record<string, Peak> = Object.fromEntries(names.map((n) => [n, { rssMb: 0 }]));
   let sampling = true;
   const sampler = (async () => {
-    let tick = 0;
+    const scraped = new Map<string, number>();
     while (sampling) {
       for (const n of names) {
-        const rss = treeRssMb(p.apps.get(n)!.pid);
+        const { rssMb: rss, anonMb, fileMb } = treeRss(p.apps.get(n)!.pid);
         if (rss > peaks[n]!.rssMb) {
-          peaks[n]!.rssMb = rss;
-          // The heap at (about) the peak: a scrape costs the service some work, so at most every 2 s per new peak.
-          if (tick % 8 === 0) Object.assign(peaks[n]!, await heapOf(metricsUrl(p, n)).catch(() => ({})));
+          Object.assign(peaks[n]!, { rssMb: rss, anonMb, fileMb });
+          // The heap at (about) the peak: a scrape costs the service some work, so at most once a second per service.
+          if (Date.now() - (scraped.get(n) ?? 0) >= 1000) {
+            scraped.set(n, Date.now());
+            Object.assign(peaks[n]!, await heapOf(metricsUrl(p, n)).catch(() => ({})));
+          }
         }
       }
-      tick++;
       await new Promise((r) => setTimeout(r, 250));
     }
   })();
@@ -130,6 +155,15 @@ async function runVariant(v: Variant, products: [string, DataReview[]][]): Promi
     const idle = Object.fromEntries(names.map((n) => [n, treeRssMb(p.apps.get(n)!.pid)]));
     const gw = new GatewayClient(p.gatewayUrl, p.apiKey);
     const t0 = Date.now();
+    // Every product's progress at once, once a second, until the reports (bounded by the waits below).
+    let polling = POLL_MS > 0;
+    const poller = (async () => {
+      while (polling) {
+        const next = Date.now() + POLL_MS;
+        await Promise.all(products.map(([asin]) => gw.product(asin).catch(() => undefined)));
+        await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+      }
+    })();
     // As plug-ins do: 100 reviews per upload, 4 uploads at once.
     const uploads = products.flatMap(([asin, rs]) => Array.from({ length: Math.ceil(rs.length / 100) }, (_, i) => [asin, rs.slice(i * 100, i * 100 + 100)] as const));
     await Promise.all(
@@ -150,6 +184,8 @@ async function runVariant(v: Variant, products: [string, DataReview[]][]): Promi
       if (created.status !== 202) throw new Error(`report ${asin}: ${created.status}`);
       await waitFor(`report ${asin}`, async () => (await gw.request<{ status: string }>('GET', `/v1/reports/${created.body.reportId}`)).body.status, (s) => s === 'ready' || s === 'failed', 120_000, 250);
     }
+    polling = false;
+    await poller;
     return { peaks, idle, ms: Date.now() - t0 };
   } finally {
     sampling = false;
@@ -164,7 +200,9 @@ async function main() {
   const total = products.reduce((s, [, rs]) => s + rs.length, 0);
   // The bundles as they are now (the image and `npm start` build them the same way).
   bundleApps(ROOT, Object.keys(SERVICES) as ServiceName[], { inherit: true });
-  console.log(`memory bench: ${total} real reviews of ${products.length} products, llm-sim ${a.latency} ms, MAX_API_RPS ${a.rps}; load ${os.loadavg()[0]!.toFixed(2)}`);
+  console.log(
+    `memory bench: ${total} real reviews of ${products.length} products, llm-sim ${a.latency} ms, MAX_API_RPS ${a.rps}, progress of every product ${POLL_MS > 0 ? `every ${POLL_MS} ms` : 'not polled'}; load ${os.loadavg()[0]!.toFixed(2)}`,
+  );
   const results: { variant: string; flags: Record<string, readonly string[]>; env: Record<string, string>; ms: number; idle: Record<string, number>; peaks: Record<string, Peak>; load1: number }[] = [];
   for (const v of variants) {
     console.log(`\n— ${v.label}`);
@@ -177,11 +215,14 @@ async function main() {
   console.log(`\npeak RSS (MB, process + children, sampled every 250 ms); idle = 3 s after ready`);
   for (const r of results) {
     console.log(`\n${r.variant}  (${(r.ms / 1000).toFixed(0)} s, load ${r.load1.toFixed(2)})`);
-    console.log(`${'service'.padEnd(15)}${'idle'.padStart(8)}${'peak'.padStart(8)}${'heap tot'.padStart(10)}${'heap used'.padStart(11)}${'external'.padStart(10)}`);
+    const cols = ['idle', 'peak', 'anon', 'file', 'heap tot', 'heap used', 'new', 'old', 'code', 'large', 'external'];
+    console.log(`${'service'.padEnd(15)}${cols.map((c) => c.padStart(Math.max(7, c.length + 2))).join('')}`);
     for (const n of names) {
       const pk = r.peaks[n]!;
       const f = (x?: number) => (x === undefined ? '—' : x.toFixed(0));
-      console.log(`${n.padEnd(15)}${f(r.idle[n]).padStart(8)}${f(pk.rssMb).padStart(8)}${f(pk.heapTotalMb).padStart(10)}${f(pk.heapUsedMb).padStart(11)}${f(pk.externalMb).padStart(10)}`);
+      const sp = pk.spacesMb ?? {};
+      const vals = [r.idle[n], pk.rssMb, pk.anonMb, pk.fileMb, pk.heapTotalMb, pk.heapUsedMb, sp.new, sp.old, sp.code, sp.large_object, pk.externalMb];
+      console.log(`${n.padEnd(15)}${vals.map((v, i) => f(v).padStart(Math.max(7, cols[i]!.length + 2))).join('')}`);
     }
   }
   if (results.length > 1) {
@@ -193,7 +234,7 @@ async function main() {
   const dir = path.resolve(__dirname, '../results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `memory-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ params: { reviews: total, latencyMs: Number(a.latency), rps: Number(a.rps) }, results }, null, 2));
+  writeFileSync(file, JSON.stringify({ params: { reviews: total, latencyMs: Number(a.latency), rps: Number(a.rps), pollMs: POLL_MS }, results }, null, 2));
   console.log(`JSON: ${path.relative(process.cwd(), file)}`);
 }
 

@@ -19,6 +19,13 @@ describe('node runtime of the services', () => {
     expect(nodeFlagsOf('gateway')).not.toContain('--optimize-for-size');
   });
 
+  it('bounds the gateway\'s old generation to 1.5 × what it keeps, and leaves the batch class its own growing factor', () => {
+    for (const name of SERVICE_NAMES) {
+      expect([name, nodeFlagsOf(name).includes('--heap-growing-percent=50')]).toEqual([name, cpuClassOf(name).cpuClass !== 'batch']);
+    }
+    expect(nodeFlagsOf('gateway')).toContain('--heap-growing-percent=50');
+  });
+
   it('limits glibc to two malloc arenas', () => {
     expect(NODE_RUNTIME_ENV).toEqual({ MALLOC_ARENA_MAX: '2' });
   });
