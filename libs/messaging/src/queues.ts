@@ -79,7 +79,9 @@ function queue(
 
 export const QUEUES: Readonly<Record<QueueName, QueueDefinition>> = Object.freeze({
   INGEST: queue('INGEST', 'Uploaded reviews to store (ingest-svc)', { maxDeliver: 8 }),
-  TRANSLATE: queue('TRANSLATE', 'Review batches and bullet points to translate (translate-svc)'),
+  // A message is one LLM call, and translate-svc holds as many as its self-sized call slots (≤ 600) can
+  // start, under CONCURRENCY caps of 500 (A) and 300 (B): room for both hosts and a scaled replica set.
+  TRANSLATE: queue('TRANSLATE', 'Review batches and bullet points to translate (translate-svc)', { maxAckPending: 2000 }),
   LEARNING: queue('LEARNING', 'Products whose dimensions and 5W labels to learn (learning-svc; insight/theme back it up)'),
   INSIGHT: queue('INSIGHT', 'Reviews to extract insights from (insight-svc)'),
   THEME: queue('THEME', 'Reviews to label with 5W themes (theme-svc)'),

@@ -102,9 +102,9 @@ describe('service configurations', () => {
       expect(checkServiceConfigs(role, sampleEnv(role)).filter((r) => r.status !== 'ok')).toEqual([]);
     }
     const b = byCheck(checkServiceConfigs('server-b', sampleEnv('server-b')));
-    expect(b['config translate-svc']!.detail).toContain('CONCURRENCY 40');
+    expect(b['config translate-svc']!.detail).toContain('CONCURRENCY 300');
     expect(b['config learning-svc']!.detail).toContain('CONCURRENCY 20');
-    expect(b['config insight-svc']!.detail).toContain('INSIGHT_PARALLEL_SIZE 40');
+    expect(b['config insight-svc']!.detail).toContain('INSIGHT_PARALLEL_SIZE 100');
   });
 
   it('fail with the variable the service itself would reject', () => {
