@@ -239,6 +239,7 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
   private fetching?: ConsumerMessages;
   private waiters: (() => void)[] = [];
   private nextChange: Promise<void> | undefined;
+  private recheck: Promise<void> | undefined;
   private readonly stopCtl = new AbortController();
   private js?: JetStreamClient;
   private watchers: MaxDeliveriesWatcher[] = [];
@@ -374,7 +375,7 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
         return;
       }
       if (this.free() <= 0) {
-        await (this.heldBackByAdmission() ? Promise.race([this.changed(), this.pause(ADMISSION_RECHECK_MS)]) : this.changed());
+        await (this.heldBackByAdmission() ? Promise.race([this.changed(), this.admissionRecheck()]) : this.changed());
         continue;
       }
       if (this.o.gate && !this.o.gate.isOpen()) {
@@ -507,6 +508,14 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
       }),
     );
     return this.nextChange;
+  }
+
+  /** One pending re-check at a time (each pause listens on the stop signal until its timer fires). */
+  private admissionRecheck(): Promise<void> {
+    this.recheck ??= this.pause(ADMISSION_RECHECK_MS).finally(() => {
+      this.recheck = undefined;
+    });
+    return this.recheck;
   }
 
   private wake(): void {
