@@ -15,7 +15,8 @@ export interface LlmMetrics {
   recordUsage(labels: UsageLabels, usage: { promptTokens: number; completionTokens: number; cachedTokens: number }, cost: number): void;
 }
 
-function getOrCreate<M extends Metric>(registry: Registry, name: string, create: () => M): M {
+/** The registry's metric of that name, or a new one: several clients (and the call slots) share one registry. */
+export function getOrCreate<M extends Metric>(registry: Registry, name: string, create: () => M): M {
   return (registry.getSingleMetric(name) as M | undefined) ?? create();
 }
 

@@ -1,4 +1,5 @@
-import { Gauge, Registry, type Metric } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
+import { getOrCreate } from '../metrics';
 import type { Priority } from '../limiter';
 import { nextLimit, type SizingBounds, type SizingDecision } from './sizing';
 
@@ -37,8 +38,7 @@ interface Queued {
 }
 
 function gauge(registry: Registry, name: string, help: string): Gauge<'service'> {
-  return ((registry.getSingleMetric(name) as Metric | undefined) ??
-    new Gauge({ name, help, labelNames: ['service'] as const, registers: [registry] })) as Gauge<'service'>;
+  return getOrCreate(registry, name, () => new Gauge({ name, help, labelNames: ['service'] as const, registers: [registry] }));
 }
 
 /**
