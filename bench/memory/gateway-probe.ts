@@ -9,13 +9,14 @@
  * flags, the gateway's log (printed path) shows what each GC kept.
  * Options: --reviews 2000 --seconds 60 --poll 1000.
  */
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NODE_RUNTIME_ENV, nodeFlagsOf, type ServiceName } from '@voc/config';
 import { GatewayClient, loadReviewsByProduct, ROOT, startPipeline, toUpload } from '@voc/e2e';
 import { bundleApps } from '@voc/local-stack';
+import { heapOf, treeRss, type HeapReading } from './readings';
 
 const { values: a } = parseArgs({
   options: {
@@ -25,24 +26,6 @@ const { values: a } = parseArgs({
     variants: { type: 'string', default: 'service' },
   },
 });
-const MB = 1024 * 1024;
-
-function rssOf(pid: number): { rss: number; anon: number; file: number } {
-  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1] ?? 0) / 1024;
-  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
-}
-
-async function heapOf(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(url)).text();
-  const out: Record<string, number> = {};
-  for (const m of text.matchAll(/^nodejs_heap_space_size_used_bytes\{space="(\w+)"[^}]*\} (\S+)$/gm)) out[m[1]!] = Number(m[2]) / MB;
-  const one = (metric: string) => Number(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / MB;
-  out.heapTotal = one('nodejs_heap_size_total_bytes');
-  out.heapUsed = one('nodejs_heap_size_used_bytes');
-  out.external = one('nodejs_external_memory_bytes');
-  return out;
-}
 
 function flagsOf(spec: string): { flags: string[]; env: Record<string, string> } {
   const [kind, ...rest] = spec.trim().split(/\s+/);
@@ -87,15 +70,15 @@ async function main() {
       const uploads = products.flatMap(([asin, rs]) =>
         Array.from({ length: Math.ceil(rs.length / 100) }, (_, k) => [asin, rs.slice(k * 100, k * 100 + 100).map((r) => ({ ...r, reviewId: `${r.reviewId}-${suffix}` }))] as const),
       );
-      const idle = rssOf(pid).rss;
-      let peak = { rss: 0, anon: 0, file: 0 };
-      let heap: Record<string, number> = {};
+      const idle = treeRss(pid).rssMb;
+      let peak = { rssMb: 0, anonMb: 0, fileMb: 0 };
+      let heap: HeapReading = {};
       let lastScrape = 0;
       let running = true;
       const sampler = (async () => {
         while (running) {
-          const r = rssOf(pid);
-          if (r.rss > peak.rss) {
+          const r = treeRss(pid);
+          if (r.rssMb > peak.rssMb) {
             peak = r;
             if (Date.now() - lastScrape >= 1000) {
               lastScrape = Date.now();
@@ -126,7 +109,7 @@ async function main() {
       await sampler;
       const f = (x?: number) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(0)).padStart(6);
       rows.push(
-        `${spec.padEnd(60)}${f(idle)}${f(peak.rss)}${f(peak.anon)}${f(peak.file)}${f(heap.heapTotal)}${f(heap.heapUsed)}${f(heap.new)}${f(heap.old)}${f(heap.code)}${f(heap.large_object)}${f(heap.external)}  polls ${polls}`,
+        `${spec.padEnd(60)}${f(idle)}${f(peak.rssMb)}${f(peak.anonMb)}${f(peak.fileMb)}${f(heap.heapTotalMb)}${f(heap.heapUsedMb)}${f(heap.spacesMb?.new)}${f(heap.spacesMb?.old)}${f(heap.spacesMb?.code)}${f(heap.spacesMb?.large_object)}${f(heap.externalMb)}  polls ${polls}`,
       );
       const log = path.join(os.tmpdir(), `gateway-probe-${i}.log`);
       copyFileSync(path.join(p.logDir, 'gateway.log'), log);

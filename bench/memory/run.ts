@@ -21,13 +21,14 @@
  * Options: --reviews 2000 --latency 1000 --rps 200 --poll 1000
  * --variants 'source;bundle;service'.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NODE_RUNTIME_ENV, nodeFlagsOf, SERVICES, type ServiceName } from '@voc/config';
 import { GatewayClient, loadReviewsByProduct, ROOT, startPipeline, toUpload, waitFor, type DataReview, type Pipeline } from '@voc/e2e';
-import { bundleApps, descendantsOf, type AppRuntime } from '@voc/local-stack';
+import { bundleApps, type AppRuntime } from '@voc/local-stack';
+import { heapOf, treeRss, type HeapReading } from './readings';
 
 const { values: a } = parseArgs({
   options: {
@@ -40,7 +41,6 @@ const { values: a } = parseArgs({
 });
 const REVIEWS = Number(a.reviews);
 const POLL_MS = Number(a.poll);
-const MB = 1024 * 1024;
 
 interface Variant {
   label: string;
@@ -59,53 +59,18 @@ function parseVariant(spec: string): Variant {
   return { label: spec.trim(), runtime: kind, flags: () => flags, env };
 }
 
-interface Peak {
+/** The heap fields: from the service's /metrics, the sample nearest the peak. */
+interface Peak extends HeapReading {
   rssMb: number;
-  /** From the service's /metrics, the sample nearest the peak. */
-  heapTotalMb?: number;
-  heapUsedMb?: number;
-  externalMb?: number;
-  /** V8 heap spaces, used MB (new, old, code, large_object), same scrape. */
-  spacesMb?: Record<string, number>;
   /** The main process's RSS split at the peak sample: anonymous (heap, malloc, wasm) and file-backed (node's binary, libraries). */
   anonMb?: number;
   fileMb?: number;
 }
 
-/** Resident memory of `pid` and every descendant, in MB (0 once gone), and the main process's anonymous / file-backed split. */
-function treeRss(pid: number): { rssMb: number; anonMb: number; fileMb: number } {
-  let kb = 0;
-  let anon = 0;
-  let file = 0;
-  for (const p of [pid, ...descendantsOf(pid)]) {
-    try {
-      const st = readFileSync(`/proc/${p}/status`, 'utf8');
-      kb += Number(/VmRSS:\s+(\d+)/.exec(st)?.[1] ?? 0);
-      if (p === pid) {
-        anon = Number(/RssAnon:\s+(\d+)/.exec(st)?.[1] ?? 0);
-        file = Number(/RssFile:\s+(\d+)/.exec(st)?.[1] ?? 0);
-      }
-    } catch {
-      // exited between the listing and the read
-    }
-  }
-  return { rssMb: kb / 1024, anonMb: anon / 1024, fileMb: file / 1024 };
-}
 const treeRssMb = (pid: number) => treeRss(pid).rssMb;
 
 function metricsUrl(p: Pipeline, name: ServiceName): string {
   return name === 'gateway' ? p.gatewayMetricsUrl : `http://127.0.0.1:${p.apps.get(name)!.port}/metrics`;
-}
-
-async function heapOf(url: string): Promise<Omit<Peak, 'rssMb'>> {
-  const text = await (await fetch(url)).text();
-  const get = (metric: string) => {
-    const m = new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-    return m ? Number(m[1]) / MB : undefined;
-  };
-  const spacesMb: Record<string, number> = {};
-  for (const m of text.matchAll(/^nodejs_heap_space_size_used_bytes\{space="(\w+)"[^}]*\} (\S+)$/gm)) spacesMb[m[1]!] = Number(m[2]) / MB;
-  return { heapTotalMb: get('nodejs_heap_size_total_bytes'), heapUsedMb: get('nodejs_heap_size_used_bytes'), externalMb: get('nodejs_external_memory_bytes'), spacesMb };
 }
 
 /** Products of the data set, largest first, until `n` reviews. */
