@@ -34,8 +34,18 @@ import { hostVariable, NATS_NODES, PG_NODES } from '@voc/infra';
 import { Database, planUploads, sendUploads, SIM_PROFILE, type UploadOutcome } from '@voc/two-hosts/harness';
 import { runCommand } from './command';
 import { ComposeHost, type ContainerState, type EngineRef } from './compose-host';
-import { computeFigures, formatReport, type ContainerObservations, type HostSummary, type MemoryRow, type StartupRow } from './figures';
-import { PrometheusClient } from './prometheus';
+import {
+  computeFigures,
+  downTargets,
+  formatReport,
+  unscrapedApps,
+  type AppContainer,
+  type ContainerObservations,
+  type HostSummary,
+  type MemoryRow,
+  type StartupRow,
+} from './figures';
+import { PrometheusClient, type Target } from './prometheus';
 import { HealthWatch, readyAfter, readyPattern } from './startup';
 import { HOSTS, VIRTUAL_IP, type HostRole } from './testbed';
 
@@ -263,13 +273,24 @@ async function main(ctx: DriverContext): Promise<boolean> {
     const queues = await gw.request<{ dlq: { total: number } }>('GET', '/v1/queues');
     if (queues.status !== 200) throw new Error(`GET /v1/queues answered ${queues.status}`);
     const integrity = await db.audit(plan.keys, queues.body.dlq.total);
-    const aNow = await fleet.snapshot(a);
-    const bNow = await fleet.snapshot(b);
+    // The targets, asked until every running app's own target is up and nothing else is down, bounded:
+    // a container that restarted has a new address, found by the next DNS refresh (30 s) and scrape.
+    const notRunJobs = NOT_RUN.flatMap((n) => (n.job ? [n.job] : []));
+    let aNow: ContainerState[] = [];
+    let bNow: ContainerState[] = [];
+    let apps: AppContainer[] = [];
+    let targets: Target[] = [];
+    const targetsSettled = await until(async () => {
+      [aNow, bNow] = [await fleet.snapshot(a), await fleet.snapshot(b)];
+      apps = [...appContainers('server-a', aNow), ...appContainers('server-b', bNow)];
+      targets = await prom.targets();
+      return unscrapedApps(targets, apps).length === 0 && downTargets(targets, apps, notRunJobs).every((d) => d.reason !== 'down');
+    }, 90_000, 5_000);
+    if (!targetsSettled) say('Prometheus targets not all up after 90 s; the check below names them');
     const wNow = await fleet.snapshot(w);
     const translateReplicas = await replicaWork(prom, aNow);
     const onB = await prom.query('sum by (queue) (messages_processed_total{node="server-b",outcome="success"})');
     const byQueue = (q: string) => onB.find((s) => s.metric.queue === q)?.value ?? 0;
-    const targets = await prom.targets();
     const dashboard = await prom.dashboardQueries(Number(v('MAX_API_RPS')));
     const memory = await peakMemory(prom);
     // Closed before PostgreSQL stops below (the server ending the session is an error event otherwise).
@@ -311,7 +332,8 @@ async function main(ctx: DriverContext): Promise<boolean> {
       finishedAtS,
       reports,
       targets,
-      notRunJobs: NOT_RUN.flatMap((n) => (n.job ? [n.job] : [])),
+      notRunJobs,
+      apps,
       dashboard,
       memory,
       stopExitCodes,
@@ -359,6 +381,13 @@ const ROOT_BY_UPSTREAM = /^(nats-|etcd-|keepalived$)/;
 
 /** The services of the one image (everything but the servers and monitoring). */
 const isApp = (service: string) => /-svc$|^gateway$|^llm-sim$/.test(service);
+
+/** The host's running app containers, as the targets check matches them (job = compose service). */
+function appContainers(host: string, cs: ContainerState[]): AppContainer[] {
+  return cs
+    .filter((c) => c.status === 'running' && isApp(c.service))
+    .map((c) => ({ host, service: c.service, name: c.name, ip: c.ip, restarts: c.restartCount }));
+}
 
 function summary(host: string, cs: ContainerState[]): HostSummary {
   const checked = cs.filter((c) => c.health !== undefined);

@@ -34,6 +34,15 @@ export interface HostSummary {
   withHealthcheck: number;
 }
 
+/** A running app container at the end of the run: the address its Prometheus target carries, and how often its restart policy restarted it. */
+export interface AppContainer {
+  host: string;
+  service: string;
+  name: string;
+  ip: string;
+  restarts: number;
+}
+
 export interface ContainerObservations {
   images: { name: string; bytes: number }[];
   buildTimings: Record<string, number>;
@@ -56,6 +65,8 @@ export interface ContainerObservations {
   targets: Target[];
   /** Jobs not run on purpose (no image available) whose targets are expected down. */
   notRunJobs: string[];
+  /** Every running app container of every host when the targets were read. */
+  apps: AppContainer[];
   dashboard: DashboardQuery[];
   memory: MemoryRow[];
   /** Exit codes of the app containers after `docker-compose stop` (SIGTERM), by container. */
@@ -80,13 +91,42 @@ export interface ContainerFigures {
 }
 
 
+/**
+ * Why a target is down: `not run` (a job the test does not run), `replaced` (no running container of
+ * its host has its address any more: a container that stopped or restarted got a new one, and
+ * Prometheus answers the old target's last `up` until that series goes stale; the container now at
+ * the new address has a target of its own), or `down` (a running container's target: a failure).
+ */
+export type DownReason = 'not run' | 'replaced' | 'down';
+
+export function downTargets(targets: Target[], apps: AppContainer[], notRunJobs: string[]): { target: Target; reason: DownReason }[] {
+  return targets
+    .filter((t) => t.health !== 'up')
+    .map((t) => {
+      if (notRunJobs.includes(t.job)) return { target: t, reason: 'not run' as const };
+      const ip = t.instance.replace(/:\d+$/, '');
+      const hostApps = apps.filter((a) => a.host === t.scrapedBy);
+      const replaced = /^\d+\.\d+\.\d+\.\d+$/.test(ip) && hostApps.length > 0 && !hostApps.some((a) => a.ip === ip);
+      return { target: t, reason: replaced ? ('replaced' as const) : ('down' as const) };
+    });
+}
+
+/** Running app containers without an `up` target at their address on their host's Prometheus. */
+export function unscrapedApps(targets: Target[], apps: AppContainer[]): AppContainer[] {
+  return apps.filter((a) => !targets.some((t) => t.health === 'up' && t.scrapedBy === a.host && t.job === a.service && t.instance.startsWith(`${a.ip}:`)));
+}
+
 export function computeFigures(o: ContainerObservations): ContainerFigures {
   const i = o.integrity;
   const lost = i.missing + i.unfinished;
   const duplicated = i.stored - (i.uploadedDistinct - i.missing) + i.insightsOver5 + i.duplicateThemes;
   const replicas = Object.entries(o.translateReplicas);
-  const down = o.targets.filter((t) => t.health !== 'up');
-  const unexpectedDown = down.filter((t) => !o.notRunJobs.includes(t.job));
+  const downs = downTargets(o.targets, o.apps, o.notRunJobs);
+  const down = downs.map((d) => d.target);
+  const unexpectedDown = downs.filter((d) => d.reason === 'down').map((d) => d.target);
+  const replacedTargets = downs.filter((d) => d.reason === 'replaced').map((d) => d.target);
+  const restarted = o.apps.filter((a) => a.restarts > 0);
+  const unscraped = unscrapedApps(o.targets, o.apps);
   const jobsUp = new Set(o.targets.filter((t) => t.health === 'up').map((t) => `${t.scrapedBy}/${t.job}`));
   const badQueries = o.dashboard.filter((q) => q.error);
   const unclean = Object.entries(o.stopExitCodes).filter(([, c]) => c !== 0);
@@ -112,11 +152,18 @@ export function computeFigures(o: ContainerObservations): ContainerFigures {
       `insights ${i.insightsDone} done (${i.insightsUnder3} under 3, ${i.insightsOver5} over 5), themes ${i.themesDone} done (${i.duplicateThemes} duplicates)`),
     check('nothing failed, DLQ empty', i.failed === 0 && i.dlqMessages === 0, `${i.failed} failed reviews, ${i.dlqMessages} in DLQ`),
     check('lost = 0, duplicated = 0', lost === 0 && duplicated === 0, `lost ${lost}, duplicated ${duplicated}`),
-    check('Prometheus: every target of every service up (A scrapes, B remote-writes)', unexpectedDown.length === 0 && jobsUp.size > 0,
+    check('Prometheus: every target of every service up (A scrapes, B remote-writes)', unexpectedDown.length === 0 && unscraped.length === 0 && jobsUp.size > 0,
       `${o.targets.length - down.length}/${o.targets.length} up; jobs up: ${[...jobsUp].sort().join(' ')}` +
-        (unexpectedDown.length ? `; DOWN: ${unexpectedDown.map((t) => `${t.scrapedBy}/${t.job} ${t.instance} (${t.lastError})`).join('; ')}` : '')),
+        (unexpectedDown.length ? `; DOWN: ${unexpectedDown.map((t) => `${t.scrapedBy}/${t.job} ${t.instance} (${t.lastError})`).join('; ')}` : '') +
+        (unscraped.length ? `; no target up at the address of: ${unscraped.map((a) => `${a.name} ${a.ip}`).join(', ')}` : '')),
     check(`targets of what the test does not run are the only ones down (${o.notRunJobs.join(', ')})`, down.every((t) => o.notRunJobs.includes(t.job)),
       down.map((t) => `${t.scrapedBy}/${t.job} ${t.instance}`).join(', ') || 'none down', 'warn'),
+    // A warning: an old address is Prometheus's staleness, not a service down (the checks above hold the service's current target).
+    check('no target left at an address no container has (a replaced container, until its series goes stale)', replacedTargets.length === 0,
+      replacedTargets.map((t) => `${t.scrapedBy}/${t.job} ${t.instance}`).join(', ') || 'none', 'warn'),
+    // A warning: B's apps may exit while its servers come back and be restarted by their policy; the count says how often.
+    check('no app container restarted by its restart policy', restarted.length === 0,
+      restarted.map((a) => `${a.name} ${a.restarts}x`).join(', ') || 'none', 'warn'),
     check('the Grafana dashboard\'s queries all run on Prometheus', badQueries.length === 0,
       `${o.dashboard.length - badQueries.length}/${o.dashboard.length} valid, ${o.dashboard.filter((q) => q.series > 0).length} with data` +
         (badQueries.length ? `; errors: ${badQueries.map((q) => `${q.panel}: ${q.error}`).join('; ')}` : '')),

@@ -24,6 +24,10 @@ function observations(over: Partial<ContainerObservations> = {}): ContainerObser
       { job: 'theme-svc', instance: '10.231.13.131:9105', health: 'up', lastError: '', scrapedBy: 'server-b' },
     ],
     notRunJobs: ['nats'],
+    apps: [
+      { host: 'server-a', service: 'gateway', name: 'server-a_gateway_1', ip: '10.231.13.70', restarts: 0 },
+      { host: 'server-b', service: 'theme-svc', name: 'server-b_theme-svc_1', ip: '10.231.13.131', restarts: 0 },
+    ],
     dashboard: [{ panel: 'Queue depth', expr: 'x', series: 0 }],
     memory: [{ host: 'server-a', service: 'gateway', peakMb: 120 }, { host: 'server-b', service: 'theme-svc', peakMb: 140 }],
     stopExitCodes: { 'server-a_gateway_1': 0 },
@@ -53,6 +57,30 @@ describe('computeFigures', () => {
     const o = observations();
     o.targets[0]!.health = 'down';
     expect(failed(o)).toEqual(['Prometheus: every target of every service up (A scrapes, B remote-writes)']);
+  });
+
+  it('fails when a running app has no target up at its address, even with another up target of its job', () => {
+    const o = observations();
+    o.targets[2]!.instance = '10.231.13.140:9105';
+    const prom = computeFigures(o).checks.find((c) => c.name.startsWith('Prometheus: every target'))!;
+    expect(failed(o)).toEqual(['Prometheus: every target of every service up (A scrapes, B remote-writes)']);
+    expect(prom.detail).toContain('no target up at the address of: server-b_theme-svc_1 10.231.13.131');
+  });
+
+  it('warns, without failing, on a down target at an address no running container has (a replaced container)', () => {
+    const o = observations();
+    o.targets.push({ job: 'theme-svc', instance: '10.231.13.138:9105', health: 'down', lastError: 'up = 0', scrapedBy: 'server-b' });
+    expect(failed(o)).toEqual([]);
+    const warn = computeFigures(o).checks.find((c) => c.name.startsWith('no target left at an address'))!;
+    expect([warn.ok, warn.severity, warn.detail]).toEqual([false, 'warn', 'server-b/theme-svc 10.231.13.138:9105']);
+  });
+
+  it('warns on an app container its restart policy restarted, naming it with the count', () => {
+    const o = observations();
+    o.apps[1]!.restarts = 2;
+    expect(failed(o)).toEqual([]);
+    const warn = computeFigures(o).checks.find((c) => c.name === 'no app container restarted by its restart policy')!;
+    expect([warn.ok, warn.detail]).toEqual([false, 'server-b_theme-svc_1 2x']);
   });
 
   it('fails when a replica took no work, or fewer than three ran', () => {
