@@ -18,11 +18,11 @@ export interface BenchConfig {
 
 /**
  * Before issue 12: the seeds' caps were the throttle (translate 60, learning
- * 30, insight 4 × 40, theme 4 × 50). Slots fixed at the ceiling make the
- * self-sizing a no-op, so the caps bind as they did.
+ * 30, insight 4 × 40, theme 4 × 50), and calls went first come, first served.
+ * Slots fixed at the ceiling make the self-sizing a no-op, so the caps bind as they did.
  */
 const FIXED_CAPS =
-  'fixed=LLM_MIN_IN_FLIGHT=600,LLM_MAX_IN_FLIGHT=600,translate-svc:CONCURRENCY=60,learning-svc:CONCURRENCY=30,' +
+  'fixed=LLM_MIN_IN_FLIGHT=600,LLM_MAX_IN_FLIGHT=600,LLM_SLOT_ORDER=arrival,translate-svc:CONCURRENCY=60,learning-svc:CONCURRENCY=30,' +
   'insight-svc:CONCURRENCY=4,insight-svc:INSIGHT_PARALLEL_SIZE=40,theme-svc:CONCURRENCY=4,theme-svc:THEME_PARALLEL_SIZE=50';
 
 export function parseConfig(spec: string): BenchConfig {

@@ -188,7 +188,7 @@ class OpenAiLlmClient implements LlmClient {
 
     for (let attempt = 1; ; ) {
       // A slot of the process's self-sized share first (CallSlots), held for the attempt and its back-off.
-      const release = this.slots ? await this.slots.acquire(priority, req.signal) : undefined;
+      const release = this.slots ? await this.slots.acquire(priority, req.signal, req.asin) : undefined;
       try {
         const grant = await this.granted(() => this.opts.limiter.acquire({ priority, tokens: reserved, ...(lane ? { lane } : {}), ...(req.signal ? { signal: req.signal } : {}) }));
         const endTimer = this.metrics.duration.startTimer(labels);

@@ -1,6 +1,6 @@
 import { env, loadConfig } from '@voc/config';
 import { z } from 'zod';
-import { DEFAULT_CALL_SLOTS } from './concurrency';
+import { DEFAULT_CALL_SLOTS, SLOT_ORDERS, type SlotOrder } from './concurrency';
 import { parsePrices, type PriceTable } from './pricing';
 
 /** The placeholder key, accepted only when the LLM is on this machine (the simulator). */
@@ -18,6 +18,8 @@ export interface LlmConfig {
   haltProbeEveryMs: number;
   /** LLM_MIN_IN_FLIGHT / LLM_MAX_IN_FLIGHT: the bounds of the process's self-sized open calls (CallSlots). */
   inFlight: { floor: number; ceiling: number };
+  /** LLM_SLOT_ORDER: which waiting call gets a free slot: a product's first ('product') or first come ('arrival'). */
+  slotOrder: SlotOrder;
 }
 
 export function isLoopbackUrl(url: string): boolean {
@@ -39,6 +41,7 @@ const schema = z
     LLM_HALT_PROBE_MS: env.int(60_000, 100),
     LLM_MIN_IN_FLIGHT: env.int(DEFAULT_CALL_SLOTS.floor, 1, 10_000),
     LLM_MAX_IN_FLIGHT: env.int(DEFAULT_CALL_SLOTS.ceiling, 1, 10_000),
+    LLM_SLOT_ORDER: z.enum(SLOT_ORDERS, { message: `expected ${SLOT_ORDERS.join(' or ')}` }).default(DEFAULT_CALL_SLOTS.order),
     LLM_PRICES: z
       .string()
       .optional()
@@ -52,10 +55,10 @@ const schema = z
       }),
   })
   .superRefine((v, ctx) => {
-    // A forgotten key must not silently send the placeholder to a real provider.
     if (v.LLM_MAX_IN_FLIGHT < v.LLM_MIN_IN_FLIGHT) {
       ctx.addIssue({ code: 'custom', path: ['LLM_MAX_IN_FLIGHT'], message: `must be >= LLM_MIN_IN_FLIGHT (${v.LLM_MIN_IN_FLIGHT}), got ${v.LLM_MAX_IN_FLIGHT}` });
     }
+    // A forgotten key must not silently send the placeholder to a real provider.
     if (v.LLM_API_KEY === undefined && !isLoopbackUrl(v.LLM_BASE_URL)) {
       ctx.addIssue({
         code: 'custom',
@@ -65,7 +68,7 @@ const schema = z
     }
   });
 
-/** LLM settings from the environment (LLM_BASE_URL, LLM_API_KEY, LLM_MODEL, LLM_TIMEOUT_MS, LLM_MAX_RETRIES, LLM_PRICES, LLM_MIN_IN_FLIGHT, LLM_MAX_IN_FLIGHT). */
+/** LLM settings from the environment (LLM_BASE_URL, LLM_API_KEY, LLM_MODEL, LLM_TIMEOUT_MS, LLM_MAX_RETRIES, LLM_PRICES, LLM_MIN_IN_FLIGHT, LLM_MAX_IN_FLIGHT, LLM_SLOT_ORDER). */
 export function llmConfigFromEnv(source: NodeJS.ProcessEnv = process.env, service = 'llm'): LlmConfig {
   const c = loadConfig(service, schema, source);
   return {
@@ -77,5 +80,6 @@ export function llmConfigFromEnv(source: NodeJS.ProcessEnv = process.env, servic
     prices: c.LLM_PRICES,
     haltProbeEveryMs: c.LLM_HALT_PROBE_MS,
     inFlight: { floor: c.LLM_MIN_IN_FLIGHT, ceiling: c.LLM_MAX_IN_FLIGHT },
+    slotOrder: c.LLM_SLOT_ORDER,
   };
 }

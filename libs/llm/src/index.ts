@@ -6,7 +6,7 @@
  */
 export { llmConfigFromEnv, type LlmConfig } from './config';
 export type { LlmGrant, LlmLimiter, Priority, ThrottleCause } from './limiter';
-export { CallSlots, DEFAULT_CALL_SLOTS, nextLimit, queueTarget, type CallSlotsOptions, type CallSlotsState, type SizingSample } from './concurrency';
+export { CallSlots, DEFAULT_CALL_SLOTS, SLOT_ORDERS, nextLimit, nextProduct, queueTarget, type CallSlotsOptions, type CallSlotsState, type ProductHead, type SizingSample, type SlotOrder } from './concurrency';
 export { createLlmClient, type LlmClient, type LlmClientOptions, type LlmLogger, type LlmUsage } from './client';
 export { LlmRequestError, type FailureReason } from './errors';
 export { costOf, parsePrices, type ModelPrice, type PriceTable } from './pricing';

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { CallSlots, nextLimit, queueTarget, type SizingSample } from '../src';
+import { CallSlots, nextLimit, nextProduct, queueTarget, type ProductHead, type SizingSample } from '../src';
 
 const bounds = { floor: 4, ceiling: 100 };
 const sample = (s: Partial<SizingSample>): SizingSample => ({ limit: 20, active: 0, atLimiter: 0, queued: 0, grantRate: 0, ...s });
@@ -54,9 +54,35 @@ describe('sizing rule (nextLimit)', () => {
   });
 });
 
+describe('order of waiting calls (nextProduct)', () => {
+  const head = (product: string | undefined, since: number, open: number): ProductHead => ({ product, since, open });
+
+  it('lets the product with the fewest open calls go first, the longest waiting among equals', () => {
+    const heads = [head('big', 0, 300), head('small', 5, 12), head('other', 3, 12)];
+    expect(nextProduct(heads, 'product', 10, 20_000)).toBe(2);
+    expect(nextProduct([head('big', 0, 300), head('small', 5, 12)], 'product', 10, 20_000)).toBe(1);
+  });
+
+  it('lets a call that has waited ageMs go first, whatever its product', () => {
+    expect(nextProduct([head('big', 0, 300), head('small', 5, 12)], 'product', 20_000, 20_000)).toBe(0);
+  });
+
+  it('lets calls without a product go before any product', () => {
+    expect(nextProduct([head('a', 0, 1), head(undefined, 9, 0)], 'product', 10, 20_000)).toBe(1);
+  });
+
+  it('is first come, first served under arrival', () => {
+    expect(nextProduct([head('small', 5, 1), head('big', 2, 300)], 'arrival', 10, 20_000)).toBe(1);
+  });
+
+  it('answers -1 with nobody waiting', () => {
+    expect(nextProduct([], 'product', 0, 1)).toBe(-1);
+  });
+});
+
 describe('CallSlots', () => {
   const slots: CallSlots[] = [];
-  const make = (o: { floor?: number; ceiling?: number } = {}) => {
+  const make = (o: { floor?: number; ceiling?: number; order?: 'product' | 'arrival'; ageMs?: number } = {}) => {
     const s = new CallSlots({ service: 'test', registry: new Registry(), tickMs: 60_000, ...o });
     slots.push(s);
     return s;
@@ -117,6 +143,34 @@ describe('CallSlots', () => {
     held.splice(0, 5).forEach((r) => r());
     expect(s.state().active).toBe(before - 5); // the queued 20 stay queued: above the new limit
     void pending;
+  });
+
+  it('finishes the product with the fewest calls first: a small product queued after a large one overtakes it', async () => {
+    const s = make({ floor: 1, ceiling: 1 });
+    const first = await s.acquire('normal', undefined, 'big');
+    const order: string[] = [];
+    // Each call gives its slot back as soon as it has it: the next waiter is the order's choice.
+    const calls = ['big', 'big', 'big', 'small', 'small'].map((p) => s.acquire('normal', undefined, p).then((r) => (order.push(p), r())));
+    first();
+    await Promise.all(calls);
+    // big holds 4 open calls, small 2: small's two go first, then big's in arrival order.
+    expect(order).toEqual(['small', 'small', 'big', 'big', 'big']);
+    expect(s.state()).toMatchObject({ active: 0, queued: 0 });
+  });
+
+  it('lets calls through in arrival order under LLM_SLOT_ORDER=arrival, and lets a call that waited ageMs go first', async () => {
+    const run = async (o: { order?: 'product' | 'arrival'; ageMs?: number }) => {
+      const s = make({ floor: 1, ceiling: 1, ...o });
+      const first = await s.acquire('normal', undefined, 'big');
+      const order: string[] = [];
+      const calls = ['big', 'big', 'small'].map((p) => s.acquire('normal', undefined, p).then((r) => (order.push(p), r())));
+      first();
+      await Promise.all(calls);
+      return order;
+    };
+    expect(await run({ order: 'arrival' })).toEqual(['big', 'big', 'small']);
+    expect(await run({ order: 'product', ageMs: 0 })).toEqual(['big', 'big', 'small']);
+    expect(await run({ order: 'product' })).toEqual(['small', 'big', 'big']);
   });
 
   it('an aborted wait leaves the queue and rejects with the reason', async () => {

@@ -12,12 +12,18 @@ describe('llmConfigFromEnv', () => {
       prices: {},
       haltProbeEveryMs: 60_000,
       inFlight: { floor: 8, ceiling: 600 },
+      slotOrder: 'product',
     });
   });
 
   it('reads the bounds of the self-sized open calls and refuses a ceiling below the floor', () => {
     expect(llmConfigFromEnv({ LLM_MIN_IN_FLIGHT: '2', LLM_MAX_IN_FLIGHT: '50' }).inFlight).toEqual({ floor: 2, ceiling: 50 });
     expect(() => llmConfigFromEnv({ LLM_MIN_IN_FLIGHT: '20', LLM_MAX_IN_FLIGHT: '10' })).toThrow(/LLM_MAX_IN_FLIGHT/);
+  });
+
+  it('reads the order of waiting calls and names a bad one', () => {
+    expect(llmConfigFromEnv({ LLM_SLOT_ORDER: 'arrival' }).slotOrder).toBe('arrival');
+    expect(() => llmConfigFromEnv({ LLM_SLOT_ORDER: 'random' })).toThrow(/LLM_SLOT_ORDER: expected product or arrival/);
   });
 
   it('reads LLM_PRICES (per million tokens: prompt:completion[:cached]) and names a bad one', () => {

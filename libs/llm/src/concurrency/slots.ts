@@ -1,6 +1,7 @@
 import { Gauge, Registry } from 'prom-client';
 import { getOrCreate } from '../metrics';
 import type { Priority } from '../limiter';
+import { nextProduct, type ProductHead, type SlotOrder } from './order';
 import { nextLimit, type SizingBounds, type SizingDecision } from './sizing';
 
 /** Defaults of the sizing bounds (LLM_MIN_IN_FLIGHT, LLM_MAX_IN_FLIGHT) and its tick, in one place. */
@@ -9,6 +10,10 @@ export const DEFAULT_CALL_SLOTS = Object.freeze({
   /** ~600 open calls of a few KB each stay well inside a service's 150 MB (issue 12 items 1 and 5). */
   ceiling: 600,
   tickMs: 250,
+  /** LLM_SLOT_ORDER: a product's calls first (order.ts). */
+  order: 'product' as SlotOrder,
+  /** A normal call waiting this long goes first whatever its product (no starvation). */
+  ageMs: 20_000,
 });
 
 export interface CallSlotsOptions {
@@ -18,6 +23,10 @@ export interface CallSlotsOptions {
   ceiling?: number;
   /** How often the limit is re-sized while calls are open (default 250 ms). */
   tickMs?: number;
+  /** Which waiting normal call goes next (default 'product': order.ts). */
+  order?: SlotOrder;
+  /** Under 'product', a call waiting this long goes first (default 20 s). */
+  ageMs?: number;
   service: string;
   registry?: Registry;
 }
@@ -31,6 +40,8 @@ export interface CallSlotsState {
 }
 
 interface Queued {
+  product: string | undefined;
+  since: number;
   resolve: (release: () => void) => void;
   reject: (err: unknown) => void;
   signal: AbortSignal | undefined;
@@ -53,7 +64,13 @@ export class CallSlots {
   private active = 0;
   private atLimiter = 0;
   private readonly vip: Queued[] = [];
-  private readonly normal: Queued[] = [];
+  /** Normal waiters by product, each in arrival order (a Map keeps the products' first-seen order). */
+  private readonly normal = new Map<string | undefined, Queued[]>();
+  private normalCount = 0;
+  /** Calls holding or waiting for a slot, by product: the 'product' order's key. */
+  private readonly open = new Map<string, number>();
+  private readonly order: SlotOrder;
+  private readonly ageMs: number;
   private grants = 0;
   private tickedAt = performance.now();
   private timer: NodeJS.Timeout | undefined;
@@ -72,6 +89,8 @@ export class CallSlots {
     if (!Number.isInteger(ceiling) || ceiling < floor) throw new RangeError(`LLM call slots: ceiling must be an integer >= floor (${floor}), got ${ceiling}`);
     this.bounds = { floor, ceiling };
     this.tickMs = opts.tickMs ?? DEFAULT_CALL_SLOTS.tickMs;
+    this.order = opts.order ?? DEFAULT_CALL_SLOTS.order;
+    this.ageMs = opts.ageMs ?? DEFAULT_CALL_SLOTS.ageMs;
     this.limitNow = floor;
     this.labels = { service: opts.service };
     const registry = opts.registry ?? new Registry();
@@ -84,30 +103,40 @@ export class CallSlots {
   }
 
   state(): CallSlotsState {
-    return { limit: this.limitNow, active: this.active, atLimiter: this.atLimiter, queued: this.vip.length + this.normal.length };
+    return { limit: this.limitNow, active: this.active, atLimiter: this.atLimiter, queued: this.queued() };
   }
 
-  /** Resolves with the slot's release function once a slot is free (vip first); rejects if `signal` aborts first. */
-  acquire(priority: Priority = 'normal', signal?: AbortSignal): Promise<() => void> {
+  /**
+   * Resolves with the slot's release function once a slot is free (vip first, then normal calls in
+   * the configured order: `product` groups them by product); rejects if `signal` aborts first.
+   */
+  acquire(priority: Priority = 'normal', signal?: AbortSignal, product?: string): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     this.arm();
-    if (this.active < this.limitNow && this.vip.length + this.normal.length === 0) return Promise.resolve(this.take());
+    this.count(product, +1);
+    if (this.active < this.limitNow && this.queued() === 0) return Promise.resolve(this.take(product));
     return new Promise((resolve, reject) => {
       const q: Queued = {
+        product,
+        since: performance.now(),
         resolve,
         reject,
         signal,
         onAbort: () => {
-          const list = priority === 'vip' ? this.vip : this.normal;
-          const i = list.indexOf(q);
-          if (i < 0) return;
-          list.splice(i, 1);
+          if (!this.unqueue(priority, q)) return;
+          this.count(product, -1);
           this.publish();
           reject(signal!.reason);
         },
       };
       signal?.addEventListener('abort', q.onAbort, { once: true });
-      (priority === 'vip' ? this.vip : this.normal).push(q);
+      if (priority === 'vip') this.vip.push(q);
+      else {
+        const list = this.normal.get(product);
+        if (list) list.push(q);
+        else this.normal.set(product, [q]);
+        this.normalCount++;
+      }
       this.publish();
     });
   }
@@ -133,7 +162,7 @@ export class CallSlots {
   tick(at = performance.now()): void {
     const seconds = Math.max(0.001, (at - this.tickedAt) / 1000);
     const { limit, decision } = nextLimit(
-      { limit: this.limitNow, active: this.active, atLimiter: this.atLimiter, queued: this.vip.length + this.normal.length, grantRate: this.grants / seconds },
+      { limit: this.limitNow, active: this.active, atLimiter: this.atLimiter, queued: this.queued(), grantRate: this.grants / seconds },
       this.bounds,
     );
     this.grants = 0;
@@ -142,13 +171,24 @@ export class CallSlots {
     this.lastDecision = decision;
     this.drain();
     this.publish();
-    if (this.active === 0 && this.vip.length + this.normal.length === 0) {
+    if (this.active === 0 && this.queued() === 0) {
       clearInterval(this.timer);
       this.timer = undefined;
     }
   }
 
-  private take(): () => void {
+  private queued(): number {
+    return this.vip.length + this.normalCount;
+  }
+
+  private count(product: string | undefined, by: 1 | -1): void {
+    if (product === undefined) return;
+    const n = (this.open.get(product) ?? 0) + by;
+    if (n > 0) this.open.set(product, n);
+    else this.open.delete(product);
+  }
+
+  private take(product: string | undefined): () => void {
     this.active++;
     this.publish();
     let released = false;
@@ -156,17 +196,52 @@ export class CallSlots {
       if (released) return;
       released = true;
       this.active--;
+      this.count(product, -1);
       this.drain();
       this.publish();
     };
   }
 
+  /** Removes a waiter that gave up; false when it was already let through. */
+  private unqueue(priority: Priority, q: Queued): boolean {
+    if (priority === 'vip') {
+      const i = this.vip.indexOf(q);
+      if (i < 0) return false;
+      this.vip.splice(i, 1);
+      return true;
+    }
+    const list = this.normal.get(q.product);
+    const i = list ? list.indexOf(q) : -1;
+    if (!list || i < 0) return false;
+    list.splice(i, 1);
+    if (list.length === 0) this.normal.delete(q.product);
+    this.normalCount--;
+    return true;
+  }
+
+  /** The next normal waiter (order.ts), taken off its product's queue. */
+  private nextNormal(): Queued | undefined {
+    if (this.normalCount === 0) return undefined;
+    const keys = [...this.normal.keys()];
+    const heads: ProductHead[] = keys.map((product) => ({
+      product,
+      since: this.normal.get(product)![0]!.since,
+      open: product === undefined ? 0 : (this.open.get(product) ?? 0),
+    }));
+    const key = keys[nextProduct(heads, this.order, performance.now(), this.ageMs)];
+    const list = this.normal.get(key)!;
+    const q = list.shift()!;
+    if (list.length === 0) this.normal.delete(key);
+    this.normalCount--;
+    return q;
+  }
+
   private drain(): void {
     while (this.active < this.limitNow) {
-      const q = this.vip.shift() ?? this.normal.shift();
+      const q = this.vip.shift() ?? this.nextNormal();
       if (!q) return;
       q.signal?.removeEventListener('abort', q.onAbort);
-      q.resolve(this.take());
+      q.resolve(this.take(q.product));
     }
   }
 
@@ -181,6 +256,6 @@ export class CallSlots {
   private publish(): void {
     this.gauges.limit.set(this.labels, this.limitNow);
     this.gauges.active.set(this.labels, this.active);
-    this.gauges.queued.set(this.labels, this.vip.length + this.normal.length);
+    this.gauges.queued.set(this.labels, this.queued());
   }
 }
