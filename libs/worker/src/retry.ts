@@ -17,3 +17,23 @@ export async function retryStartup<T>(what: string, fn: () => Promise<T>, log: L
     }
   }
 }
+
+/**
+ * Starts what `make` creates, a fresh one per attempt (a runner cannot be
+ * started twice): binding a consumer asks JetStream, which answers 503
+ * while its leaders are elected (a host coming back), and the process
+ * waits that out instead of exiting to be restarted.
+ */
+export function startFresh<R extends { start(): Promise<void> }>(what: string, make: () => R, log: Logger, attempts = 6, baseMs = 500): Promise<R> {
+  return retryStartup(
+    what,
+    async () => {
+      const r = make();
+      await r.start();
+      return r;
+    },
+    log,
+    attempts,
+    baseMs,
+  );
+}

@@ -9,7 +9,7 @@ import { runService, type ServiceContext } from '@voc/service-kit';
 import { useDb, useNats, useRedis, type NatsDeps } from './connect';
 import { useDependencyGate } from './outages';
 import { workerEnv, type WorkerConfig } from './config';
-import { retryStartup } from './retry';
+import { retryStartup, startFresh } from './retry';
 import { UsageRecorder } from './usage';
 
 /** What a worker's consumers and tasks are built from. */
@@ -134,18 +134,22 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
       for (const c of consumers) {
         const { admitBySlots = true, ...options } = c;
         const slots = admitBySlots ? deps.slots : undefined;
-        const runner = createConsumerRunner({
-          ...(options as RunnerOptions<QueueName>),
-          ...(slots ? { admission: () => slots.state().limit + 1 } : {}),
-          nc: nats.nc,
-          concurrency: c.concurrency ?? cfg.CONCURRENCY,
-          log: ctx.log,
-          registry: ctx.registry,
-          shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,
-          identity: { service: spec.name, node: process.env.NODE_NAME ?? 'local' },
-          ...(gate ? { gate } : {}),
-        });
-        await runner.start();
+        const runner = await startFresh(
+          `starting consumer ${c.queue}`,
+          () =>
+            createConsumerRunner({
+              ...(options as RunnerOptions<QueueName>),
+              ...(slots ? { admission: () => slots.state().limit + 1 } : {}),
+              nc: nats.nc,
+              concurrency: c.concurrency ?? cfg.CONCURRENCY,
+              log: ctx.log,
+              registry: ctx.registry,
+              shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,
+              identity: { service: spec.name, node: process.env.NODE_NAME ?? 'local' },
+              ...(gate ? { gate } : {}),
+            }),
+          ctx.log,
+        );
         runners.push(runner);
         ctx.onShutdown(`consumer ${c.queue}`, () => runner.stop());
         ctx.log.info({ queue: c.queue, backup: c.backup?.queue, concurrency: c.concurrency ?? cfg.CONCURRENCY }, 'consuming');
