@@ -306,7 +306,10 @@ function printRun(r: RunResult): void {
       `max(${fmt(r.admitted)} ÷ ${RPS}/s, ${TPM > 0 ? `${fmt(r.tokensCounted)} ÷ ${fmt(TPM / 60)}/s` : 'no token limit'}) + ${r.bound.criticalPathS.toFixed(1)} s = ${r.bound.totalS.toFixed(0)} s`,
     ],
     ['share of the bound reached', r.shareOfBound.toFixed(2)],
-    ['time to first complete product', r.firstCompleteProductS === null ? '—' : `${r.firstCompleteProductS.toFixed(0)} s`],
+    [
+      'time to complete products: first · median',
+      r.firstCompleteProductS === null ? '—' : `${r.firstCompleteProductS.toFixed(0)} s · ${medianProductS(r)?.toFixed(0) ?? '—'} s (of ${r.productDoneS.length} products)`,
+    ],
     ['peak LLM calls in flight (per service)', `${r.peakInFlight} (${LLM_SERVICES.map((n) => `${n.replace('-svc', '')} ${r.peakInFlightByService[n] ?? 0}/${r.caps[n]}`).join(', ')}); peak waiting at the limiter ${r.peakWaiting}`],
     [
       'limiter slots dropped (reason)',
@@ -329,11 +332,20 @@ function printRun(r: RunResult): void {
   console.log(`  seconds < 95 % of the budget: ${idle} of ${all}: ${CAUSES.filter((c) => r.idleSeconds[c]).map((c) => `${c} ${r.idleSeconds[c]}`).join(' · ') || 'none'}`);
 }
 
+/** The median of the products' completion times (a product not done counts as last): what the order of work changes most. */
+function medianProductS(r: RunResult): number | null {
+  if (r.productDoneS.length === 0) return null;
+  const t = r.productDoneS.map((x) => x ?? Infinity).sort((x, y) => x - y);
+  const m = t.length / 2;
+  const v = t.length % 2 ? t[Math.floor(m)]! : (t[m - 1]! + t[m]!) / 2;
+  return Number.isFinite(v) ? v : null;
+}
+
 function printSummary(results: RunResult[]): void {
   const label = (r: RunResult) => `${(r.latencyMs / 1000).toString()} s ${r.config.name}`;
   console.log('\nper latency and configuration');
-  const head = ['', 'calls', '429', 'wall s', 'bound s', 'share', '1st prod s', 'peak infl', 'busiest 1s', 'max RSS MB'];
-  const w = [18, 8, 5, 8, 8, 7, 11, 10, 11, 11];
+  const head = ['', 'calls', '429', 'wall s', 'bound s', 'share', '1st prod s', 'med prod s', 'peak infl', 'busiest 1s', 'max RSS MB'];
+  const w = [18, 8, 5, 8, 8, 7, 11, 11, 10, 11, 11];
   console.log(head.map((h, i) => (i ? h.padStart(w[i]!) : h.padEnd(w[i]!))).join(''));
   for (const r of results) {
     const cells = [
@@ -344,6 +356,7 @@ function printSummary(results: RunResult[]): void {
       r.bound.totalS.toFixed(0),
       r.shareOfBound.toFixed(2),
       r.firstCompleteProductS?.toFixed(0) ?? '—',
+      medianProductS(r)?.toFixed(0) ?? '—',
       String(r.peakInFlight),
       String(r.busiestSecondAtSim),
       String(Math.max(...Object.values(r.peakRssMb))),
