@@ -287,6 +287,14 @@ async function main(ctx: DriverContext): Promise<boolean> {
       return unscrapedApps(targets, apps).length === 0 && downTargets(targets, apps, notRunJobs).every((d) => d.reason !== 'down');
     }, 90_000, 5_000);
     if (!targetsSettled) say('Prometheus targets not all up after 90 s; the check below names them');
+    // A container its restart policy restarted: why, from its own log (the engine keeps every run's), before the engines go.
+    for (const app of apps.filter((x) => x.restarts > 0)) {
+      const [host, states] = app.host === 'server-a' ? [a, aNow] : [b, bNow];
+      const id = states.find((c) => c.name === app.name)?.id;
+      const log = id ? await host.logs(id) : '';
+      const errors = log.split('\n').filter((l) => /"level":(50|60)|\b(Error|fatal|FATAL)\b|exit(ed|ing)? /.test(l)).slice(-6).map((l) => l.slice(0, 400));
+      say(`${app.name} was restarted ${app.restarts}x by its policy; the last error lines of its log:\n    ${errors.join('\n    ') || '(none)'}`);
+    }
     const wNow = await fleet.snapshot(w);
     const translateReplicas = await replicaWork(prom, aNow);
     const onB = await prom.query('sum by (queue) (messages_processed_total{node="server-b",outcome="success"})');
