@@ -55,24 +55,24 @@ describe('sizing rule (nextLimit)', () => {
 });
 
 describe('order of waiting calls (nextProduct)', () => {
-  const head = (product: string | undefined, since: number, open: number): ProductHead => ({ product, since, open });
+  const head = (product: string | undefined, since: number, seen: number): ProductHead => ({ product, since, seen });
 
-  it('lets the product with the fewest open calls go first, the longest waiting among equals', () => {
-    const heads = [head('big', 0, 300), head('small', 5, 12), head('other', 3, 12)];
-    expect(nextProduct(heads, 'product', 10, 20_000)).toBe(2);
-    expect(nextProduct([head('big', 0, 300), head('small', 5, 12)], 'product', 10, 20_000)).toBe(1);
+  it('lets the product the process has worked on longest go first, the longest waiting call among equals', () => {
+    expect(nextProduct([head('later', 1, 50), head('first', 5, 0), head('middle', 3, 20)], 'product', 10, 20_000)).toBe(1);
+    expect(nextProduct([head('a', 5, 0), head('b', 3, 0)], 'product', 10, 20_000)).toBe(1);
   });
 
   it('lets a call that has waited ageMs go first, whatever its product', () => {
-    expect(nextProduct([head('big', 0, 300), head('small', 5, 12)], 'product', 20_000, 20_000)).toBe(0);
+    expect(nextProduct([head('first', 5, 0), head('small', 0, 50)], 'product', 20_000, 20_000)).toBe(1);
+    expect(nextProduct([head('first', 5, 0), head('small', 0, 50)], 'product', 19_999, 20_000)).toBe(0);
   });
 
   it('lets calls without a product go before any product', () => {
-    expect(nextProduct([head('a', 0, 1), head(undefined, 9, 0)], 'product', 10, 20_000)).toBe(1);
+    expect(nextProduct([head('a', 0, 0), head(undefined, 9, 0)], 'product', 10, 20_000)).toBe(1);
   });
 
   it('is first come, first served under arrival', () => {
-    expect(nextProduct([head('small', 5, 1), head('big', 2, 300)], 'arrival', 10, 20_000)).toBe(1);
+    expect(nextProduct([head('first', 5, 0), head('later', 2, 50)], 'arrival', 10, 20_000)).toBe(1);
   });
 
   it('answers -1 with nobody waiting', () => {
@@ -82,7 +82,7 @@ describe('order of waiting calls (nextProduct)', () => {
 
 describe('CallSlots', () => {
   const slots: CallSlots[] = [];
-  const make = (o: { floor?: number; ceiling?: number; order?: 'product' | 'arrival'; ageMs?: number } = {}) => {
+  const make = (o: { floor?: number; ceiling?: number; order?: 'product' | 'arrival'; ageMs?: number; forgetMs?: number } = {}) => {
     const s = new CallSlots({ service: 'test', registry: new Registry(), tickMs: 60_000, ...o });
     slots.push(s);
     return s;
@@ -145,32 +145,44 @@ describe('CallSlots', () => {
     void pending;
   });
 
-  it('finishes the product with the fewest calls first: a small product queued after a large one overtakes it', async () => {
+  it('finishes the product it began first before the next one: calls of a product seen later wait, even when they came earlier', async () => {
     const s = make({ floor: 1, ceiling: 1 });
-    const first = await s.acquire('normal', undefined, 'big');
+    const first = await s.acquire('normal', undefined, 'first');
     const order: string[] = [];
     // Each call gives its slot back as soon as it has it: the next waiter is the order's choice.
-    const calls = ['big', 'big', 'big', 'small', 'small'].map((p) => s.acquire('normal', undefined, p).then((r) => (order.push(p), r())));
+    const take = (p: string) => s.acquire('normal', undefined, p).then((r) => (order.push(p), r()));
+    const calls = [take('second'), take('first'), take('second'), take('first')];
     first();
     await Promise.all(calls);
-    // big holds 4 open calls, small 2: small's two go first, then big's in arrival order.
-    expect(order).toEqual(['small', 'small', 'big', 'big', 'big']);
+    expect(order).toEqual(['first', 'first', 'second', 'second']);
     expect(s.state()).toMatchObject({ active: 0, queued: 0 });
+  });
+
+  it('forgets a product idle for forgetMs: its next calls start behind the products in hand', async () => {
+    const s = make({ floor: 1, ceiling: 1, forgetMs: 0 });
+    (await s.acquire('normal', undefined, 'old'))();
+    const held = await s.acquire('normal', undefined, 'other');
+    const order: string[] = [];
+    s.tick(); // forgets 'old' (idle, forgetMs 0); 'other' is open and kept
+    const calls = ['old', 'other'].map((p) => s.acquire('normal', undefined, p).then((r) => (order.push(p), r())));
+    held();
+    await Promise.all(calls);
+    expect(order).toEqual(['other', 'old']);
   });
 
   it('lets calls through in arrival order under LLM_SLOT_ORDER=arrival, and lets a call that waited ageMs go first', async () => {
     const run = async (o: { order?: 'product' | 'arrival'; ageMs?: number }) => {
       const s = make({ floor: 1, ceiling: 1, ...o });
-      const first = await s.acquire('normal', undefined, 'big');
+      const first = await s.acquire('normal', undefined, 'first');
       const order: string[] = [];
-      const calls = ['big', 'big', 'small'].map((p) => s.acquire('normal', undefined, p).then((r) => (order.push(p), r())));
+      const calls = ['second', 'first', 'first'].map((p) => s.acquire('normal', undefined, p).then((r) => (order.push(p), r())));
       first();
       await Promise.all(calls);
       return order;
     };
-    expect(await run({ order: 'arrival' })).toEqual(['big', 'big', 'small']);
-    expect(await run({ order: 'product', ageMs: 0 })).toEqual(['big', 'big', 'small']);
-    expect(await run({ order: 'product' })).toEqual(['small', 'big', 'big']);
+    expect(await run({ order: 'arrival' })).toEqual(['second', 'first', 'first']);
+    expect(await run({ order: 'product', ageMs: 0 })).toEqual(['second', 'first', 'first']);
+    expect(await run({ order: 'product' })).toEqual(['first', 'first', 'second']);
   });
 
   it('an aborted wait leaves the queue and rejects with the reason', async () => {

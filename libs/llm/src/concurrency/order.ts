@@ -1,13 +1,13 @@
 /**
  * Which waiting normal call gets the next free slot (issue 12 item 2).
  *
- * `product`: the call of the product with the fewest calls open or waiting
- * in this process goes first (ties: the one waiting longest). A product the
- * process is finishing keeps its slots until it is done, instead of every
- * product's chunk getting a share and all of them finishing late; a small
- * upload that comes after a large one overtakes it rather than waiting
- * behind it. A call that has waited `ageMs` goes first whatever its
- * product, so a large product is never starved by a stream of small ones.
+ * `product`: the call of the product this process has been working on the
+ * longest goes first (its first call came earliest; ties: the call waiting
+ * longest). A product is finished before the next one's calls interleave,
+ * so its report is complete early instead of every product's being late
+ * together. A call that has waited `ageMs` goes first whatever its product,
+ * so a small upload that comes behind a large one waits at most that long
+ * for a slot, never for the whole of the large one.
  *
  * `arrival`: first come, first served (the order before; a baseline for
  * bench:pipeline). Within a product, calls always go in arrival order.
@@ -21,8 +21,8 @@ export interface ProductHead {
   product: string | undefined;
   /** performance.now() when that call began to wait. */
   since: number;
-  /** Calls of the product holding or waiting for a slot in this process. */
-  open: number;
+  /** performance.now() when the process first had a call of the product open (see CallSlots: forgotten once idle). */
+  seen: number;
 }
 
 /** The index in `heads` of the product whose longest-waiting call goes next; -1 when there is none. */
@@ -36,7 +36,7 @@ export function nextProduct(heads: readonly ProductHead[], order: SlotOrder, now
     const h = heads[i]!;
     if (h.product === undefined) return i;
     const b = best < 0 ? undefined : heads[best]!;
-    if (!b || h.open < b.open || (h.open === b.open && h.since < b.since)) best = i;
+    if (!b || h.seen < b.seen || (h.seen === b.seen && h.since < b.since)) best = i;
   }
   return best;
 }

@@ -14,6 +14,8 @@ export const DEFAULT_CALL_SLOTS = Object.freeze({
   order: 'product' as SlotOrder,
   /** A normal call waiting this long goes first whatever its product (no starvation). */
   ageMs: 20_000,
+  /** A product with no call open this long is forgotten: its next call starts it anew, behind the others. */
+  forgetMs: 60_000,
 });
 
 export interface CallSlotsOptions {
@@ -27,6 +29,8 @@ export interface CallSlotsOptions {
   order?: SlotOrder;
   /** Under 'product', a call waiting this long goes first (default 20 s). */
   ageMs?: number;
+  /** A product with no call open this long is forgotten (default 60 s). */
+  forgetMs?: number;
   service: string;
   registry?: Registry;
 }
@@ -67,10 +71,11 @@ export class CallSlots {
   /** Normal waiters by product, each in arrival order (a Map keeps the products' first-seen order). */
   private readonly normal = new Map<string | undefined, Queued[]>();
   private normalCount = 0;
-  /** Calls holding or waiting for a slot, by product: the 'product' order's key. */
-  private readonly open = new Map<string, number>();
+  /** Per product: calls holding or waiting for a slot, when the process first had one open (the 'product' order's key), when its last one ended. */
+  private readonly products = new Map<string, { open: number; seen: number; idleSince: number | undefined }>();
   private readonly order: SlotOrder;
   private readonly ageMs: number;
+  private readonly forgetMs: number;
   private grants = 0;
   private tickedAt = performance.now();
   private timer: NodeJS.Timeout | undefined;
@@ -91,6 +96,7 @@ export class CallSlots {
     this.tickMs = opts.tickMs ?? DEFAULT_CALL_SLOTS.tickMs;
     this.order = opts.order ?? DEFAULT_CALL_SLOTS.order;
     this.ageMs = opts.ageMs ?? DEFAULT_CALL_SLOTS.ageMs;
+    this.forgetMs = opts.forgetMs ?? DEFAULT_CALL_SLOTS.forgetMs;
     this.limitNow = floor;
     this.labels = { service: opts.service };
     const registry = opts.registry ?? new Registry();
@@ -169,6 +175,7 @@ export class CallSlots {
     this.tickedAt = at;
     this.limitNow = limit;
     this.lastDecision = decision;
+    this.forget(at);
     this.drain();
     this.publish();
     if (this.active === 0 && this.queued() === 0) {
@@ -183,9 +190,16 @@ export class CallSlots {
 
   private count(product: string | undefined, by: 1 | -1): void {
     if (product === undefined) return;
-    const n = (this.open.get(product) ?? 0) + by;
-    if (n > 0) this.open.set(product, n);
-    else this.open.delete(product);
+    const now = performance.now();
+    const p = this.products.get(product) ?? { open: 0, seen: now, idleSince: undefined };
+    p.open += by;
+    p.idleSince = p.open > 0 ? undefined : now;
+    this.products.set(product, p);
+  }
+
+  /** Forgets products idle for forgetMs (the map stays as small as the products in hand). */
+  private forget(now: number): void {
+    for (const [product, p] of this.products) if (p.idleSince !== undefined && now - p.idleSince >= this.forgetMs) this.products.delete(product);
   }
 
   private take(product: string | undefined): () => void {
@@ -226,7 +240,7 @@ export class CallSlots {
     const heads: ProductHead[] = keys.map((product) => ({
       product,
       since: this.normal.get(product)![0]!.since,
-      open: product === undefined ? 0 : (this.open.get(product) ?? 0),
+      seen: product === undefined ? 0 : (this.products.get(product)?.seen ?? 0),
     }));
     const key = keys[nextProduct(heads, this.order, performance.now(), this.ageMs)];
     const list = this.normal.get(key)!;
@@ -248,6 +262,7 @@ export class CallSlots {
   private arm(): void {
     if (this.timer || this.closed) return;
     this.tickedAt = performance.now();
+    this.forget(this.tickedAt);
     this.grants = 0;
     this.timer = setInterval(() => this.tick(), this.tickMs);
     this.timer.unref();
