@@ -99,12 +99,15 @@ export interface ContainerFigures {
  */
 export type DownReason = 'not run' | 'replaced' | 'down';
 
+/** The address of a target's instance (`10.231.13.70:9100` → `10.231.13.70`). */
+const addressOf = (t: Target): string => t.instance.replace(/:\d+$/, '');
+
 export function downTargets(targets: Target[], apps: AppContainer[], notRunJobs: string[]): { target: Target; reason: DownReason }[] {
   return targets
     .filter((t) => t.health !== 'up')
     .map((t) => {
       if (notRunJobs.includes(t.job)) return { target: t, reason: 'not run' as const };
-      const ip = t.instance.replace(/:\d+$/, '');
+      const ip = addressOf(t);
       const hostApps = apps.filter((a) => a.host === t.scrapedBy);
       const replaced = /^\d+\.\d+\.\d+\.\d+$/.test(ip) && hostApps.length > 0 && !hostApps.some((a) => a.ip === ip);
       return { target: t, reason: replaced ? ('replaced' as const) : ('down' as const) };
@@ -113,7 +116,7 @@ export function downTargets(targets: Target[], apps: AppContainer[], notRunJobs:
 
 /** Running app containers without an `up` target at their address on their host's Prometheus. */
 export function unscrapedApps(targets: Target[], apps: AppContainer[]): AppContainer[] {
-  return apps.filter((a) => !targets.some((t) => t.health === 'up' && t.scrapedBy === a.host && t.job === a.service && t.instance.startsWith(`${a.ip}:`)));
+  return apps.filter((a) => !targets.some((t) => t.health === 'up' && t.scrapedBy === a.host && t.job === a.service && addressOf(t) === a.ip));
 }
 
 export function computeFigures(o: ContainerObservations): ContainerFigures {

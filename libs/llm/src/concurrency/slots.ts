@@ -68,7 +68,7 @@ export class CallSlots {
   private active = 0;
   private atLimiter = 0;
   private readonly vip: Queued[] = [];
-  /** Normal waiters by product, each in arrival order (a Map keeps the products' first-seen order). */
+  /** Normal waiters by product, each in arrival order (which product goes next: order.ts, from `products`). */
   private readonly normal = new Map<string | undefined, Queued[]>();
   private normalCount = 0;
   /** Per product: calls holding or waiting for a slot, when the process first had one open (the 'product' order's key), when its last one ended. */
