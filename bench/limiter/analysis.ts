@@ -25,6 +25,8 @@ export interface WorkerResult {
   roundTrips: number;
   /** Reserved slots the limiter did not use, by reason (ours only). */
   dropped: Record<string, number>;
+  /** grant.lateMs of every grant (ours only): how long after its slot's time. */
+  lateMs: number[];
   /** Event-loop stalls the process made itself, ms (busy scenario). */
   stalls: number[];
 }
@@ -57,6 +59,9 @@ export interface RunSummary {
   vipWaitP50Ms: number | null;
   vipWaitP99Ms: number | null;
   dropped: Record<string, number>;
+  /** How long after its slot's time a grant came, p99 and most (ours; never above the margin). */
+  lateP99Ms: number | null;
+  lateMaxMs: number | null;
   /** Share of the time each process's event loop was blocked on purpose. */
   busyShare: number | null;
 }
@@ -117,6 +122,8 @@ export function summarize(
     vipWaitP50Ms: percentile(vipWaits, 50),
     vipWaitP99Ms: percentile(vipWaits, 99),
     dropped,
+    lateP99Ms: percentile(workers.flatMap((w) => w.lateMs), 99),
+    lateMaxMs: workers.some((w) => w.lateMs.length) ? Math.max(...workers.flatMap((w) => w.lateMs)) : null,
     busyShare: run.scenario === 'busy' ? stalled / workers.length / endMs : null,
   };
 }

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startTestStack } from '@voc/local-stack';
 import { summarize, type RunSummary, type Scenario, type WorkerResult } from './analysis';
-import type { LimiterTuning } from '@voc/rate-limiter';
+import { DEFAULT_TUNING, type LimiterTuning } from '@voc/rate-limiter';
 import type { BusyLoad, TokenLoad, WorkerTask } from './worker';
 
 const SCENARIOS: readonly Scenario[] = ['saturate', 'vip', 'busy', 'tokens'];
@@ -170,6 +170,7 @@ function table(cfg: BenchConfig, runs: RunSummary[]): string {
     ['  … as the callers resumed', (r) => String(r.maxWindowResumed)],
     ['Redis commands / grant (server, incl. in scripts)', (r) => r.redisCommandsPerGrant.toFixed(2)],
     ['Redis round trips / grant (client)', (r) => r.roundTripsPerGrant.toFixed(2)],
+    [`grant after its slot's time, p99 / most (margin ${cfg.marginMs ?? DEFAULT_TUNING.marginMs} ms)`, (r) => (r.lateMaxMs === null ? '–' : `${fmt.ms(r.lateP99Ms)} / ${fmt.ms(r.lateMaxMs)}`)],
     ['CPU ms / grant (all processes, incl. load)', (r) => r.cpuMsPerGrant.toFixed(2)],
     ['wait p50 (normal, issued in the steady part)', (r) => fmt.ms(r.waitP50Ms)],
     ['wait p99 (normal)', (r) => fmt.ms(r.waitP99Ms)],

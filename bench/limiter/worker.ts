@@ -129,6 +129,7 @@ async function main(task: WorkerTask): Promise<void> {
     vipIssuedAt: [],
     roundTrips: 0,
     dropped: {},
+    lateMs: [],
     stalls: [],
   };
   const settles: Promise<void>[] = [];
@@ -138,6 +139,7 @@ async function main(task: WorkerTask): Promise<void> {
     result.resumed.push(resumed);
     // The limiter's grant time on the same clock (the caller resumes a little later).
     result.grants.push(g ? resumed - (performance.now() - g.grantedAt) : resumed);
+    if (g) result.lateMs.push(g.lateMs);
     result.vip.push(vip ? 1 : 0);
     result.tokens.push(g?.tokens ?? 0);
     result.counted.push(g?.tokens ?? 0);

@@ -8,6 +8,7 @@ export class LimiterGrant implements Grant {
     readonly tokens: number,
     readonly probe: boolean,
     readonly grantedAt: number,
+    readonly lateMs: number,
     private readonly adjust: (delta: number, cancelled: boolean) => void,
   ) {}
 

@@ -31,6 +31,12 @@ export interface Grant {
   /** performance.now() when the limiter granted it: the moment the limits hold for (send at once). */
   readonly grantedAt: number;
   /**
+   * How long after its slot's time it was granted, ms: never more than the
+   * margin. The slot's time is the earliest real time its schedule entry can
+   * stand for, plus the slot's extension if it has one (see the README).
+   */
+  readonly lateMs: number;
+  /**
    * Reconciles the reservation once with what the provider counted (by the
    * counting rule: usage.prompt_tokens + the max_tokens sent). Less gives the
    * difference back, more charges it. Batched to Redis, never a round trip

@@ -11,7 +11,8 @@ export interface Waiter {
   slot: HeldSlot | undefined;
   /** performance.now() when a later caller of its process was first placed before it (best fit), if ever. */
   passedOverAt?: number;
-  grant(slot: HeldSlot): void;
+  /** Resolves the caller with `slot`, granted at `at` (performance.now()), `lateMs` after the slot's time (Grant.lateMs). */
+  grant(slot: HeldSlot, at: number, lateMs: number): void;
   reject(err: unknown): void;
 }
 

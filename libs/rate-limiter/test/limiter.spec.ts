@@ -88,6 +88,56 @@ describe('a busy event loop', () => {
   });
 });
 
+describe('handing out a burst of due slots', () => {
+  it('checks each slot against the margin at the moment it is granted, not when the burst began', async () => {
+    const R = 400;
+    const marginMs = 10;
+    const other = createRateLimiter({ redis: env.clients.create(), key: 'burst', rps: R, rampMs: 0, fenceMs: 0, marginMs });
+    const load = new Load().saturate(other, 200, 'other');
+    const registry = new Registry();
+    const slow = createRateLimiter({ redis: env.clients.create(), key: 'burst', rps: R, rampMs: 0, fenceMs: 0, marginMs, registry });
+    // Granting to one caller costs this process 6 ms (its abort listener is
+    // removed then, and the signal notes that moment): slots 2.5 ms apart
+    // fall due together, and the last of a burst is handed out long after the
+    // clock read that began it.
+    const busySignal = () => {
+      const sig = {
+        aborted: false,
+        reason: undefined,
+        removedAt: NaN,
+        addEventListener: () => undefined,
+        removeEventListener: () => {
+          sig.removedAt = performance.now();
+          while (performance.now() < sig.removedAt + 6) {
+            /* busy */
+          }
+        },
+      };
+      return sig;
+    };
+    // How late each grant really came: its lateness at grantedAt, plus how much later it was really handed out.
+    const grants: { at: number; realLateMs: number }[] = [];
+    const until = Date.now() + 2500;
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (Date.now() < until) {
+          const sig = busySignal();
+          const g = await slow.acquire({ signal: sig as unknown as AbortSignal });
+          grants.push({ at: g.grantedAt, realLateMs: g.lateMs + Math.max(0, sig.removedAt - g.grantedAt) });
+        }
+      }),
+    );
+    await load.end();
+    await Promise.all([slow.close(), other.close()]);
+    expect(grants.length).toBeGreaterThan(50);
+    // Within the margin of its slot's time when it was really handed out (a
+    // few µs pass between the clock read and the listener's).
+    expect(Math.max(...grants.map((g) => g.realLateMs))).toBeLessThanOrEqual(marginMs + 0.5);
+    // The slots it reached too late were dropped, not granted.
+    expect(await metricValue(registry, 'rate_limiter_dropped_slots_total', { key: 'burst', reason: 'late' })).toBeGreaterThan(0);
+  });
+});
+
 describe('two limiter instances on one Redis (two processes)', () => {
   it('never exceed rps together, and share it', async () => {
     const R = 40;
