@@ -589,7 +589,7 @@ class RedisRateLimiter implements RateLimiter {
       // later than the margin allows (bench:limiter once saw 201 grants in a
       // second at R = 200).
       const at = now();
-      if (!this.tooLate(s, at)) this.grant(w, s, at);
+      if (!this.tooLate(s, at, w)) this.grant(w, s, at);
     }
     this.pump();
   }
@@ -601,11 +601,11 @@ class RedisRateLimiter implements RateLimiter {
    * reserve.lua) after its slot's real time, which is no earlier than the
    * clock map's lower bound.
    */
-  private tooLate(s: HeldSlot, t: number): boolean {
+  private tooLate(s: HeldSlot, t: number, claimedBy?: Waiter): boolean {
     const lateMs = t - this.clock.toLocalEarliest(s.redisUs, t);
     if (lateMs <= this.allowedLateMs(s)) return false;
     this.lateness.add(lateMs);
-    this.drop(s, 'late');
+    this.drop(s, 'late', claimedBy);
     return true;
   }
 
@@ -666,9 +666,8 @@ class RedisRateLimiter implements RateLimiter {
     this.pump();
   }
 
-  /** An unused slot: its tokens (and its count in stats) go back with the next call. */
-  private drop(s: HeldSlot, reason: DropReason): void {
-    const w = s.waiter;
+  /** An unused slot: its tokens (and its count in stats) go back with the next call. `w`: the caller it was for (one that claimed it is already unbound). */
+  private drop(s: HeldSlot, reason: DropReason, w = s.waiter): void {
     this.unbind(s);
     this.metrics.droppedSlots.inc({ key: this.key, reason });
     this.settles.add([logUs(s), -s.tokens, 1], now());
