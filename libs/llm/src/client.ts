@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { sleep } from '@voc/service-kit';
+import { linkedSignal, sleep } from '@voc/service-kit';
 import OpenAI, { APIError } from 'openai';
 import type { Registry } from 'prom-client';
 import { MalformedAnswerError, type ChatMessage, type LlmCallContext, type PromptKind } from '@voc/prompts';
@@ -197,7 +197,7 @@ class OpenAiLlmClient implements LlmClient {
         // recognisable, e.g. across realms); the SDK's timeout is only a backstop.
         const deadline = new AbortController();
         const timer = setTimeout(() => deadline.abort(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
-        const signal = req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
+        const linked = linkedSignal([req.signal, deadline.signal]);
         let completion: OpenAI.Chat.Completions.ChatCompletion | undefined;
         let error: unknown;
         try {
@@ -209,12 +209,13 @@ class OpenAiLlmClient implements LlmClient {
               ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
               ...(req.jsonMode ? { response_format: { type: 'json_object' as const } } : {}),
             },
-            { signal, timeout: this.timeoutMs + SDK_TIMEOUT_MARGIN_MS, maxRetries: 0 },
+            { signal: linked.signal, timeout: this.timeoutMs + SDK_TIMEOUT_MARGIN_MS, maxRetries: 0 },
           );
         } catch (err) {
           error = err;
         } finally {
           clearTimeout(timer);
+          linked.dispose();
         }
 
         if (!completion) {

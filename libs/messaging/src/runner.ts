@@ -46,6 +46,7 @@ import type {
 } from 'nats';
 import type { Registry } from 'prom-client';
 import { ConsumerEvents, Events } from 'nats';
+import { linkedSignal } from '@voc/service-kit';
 import type { MessagingLogger } from './connection';
 import { publishDeadLetter, watchMaxDeliveries, type DeadLetterReason, type MaxDeliveriesWatcher } from './dead-letter';
 import { errorMessage, PermanentError, TransientError } from './errors';
@@ -562,6 +563,16 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
   }
 
   private async handle(h: Held): Promise<void> {
+    // Aborted by the handler's own abort (stop's deadline) or by stop() itself: waits for a dependency end then.
+    const wait = linkedSignal([h.abort.signal, this.stopCtl.signal]);
+    try {
+      await this.handleWith(h, wait.signal);
+    } finally {
+      wait.dispose();
+    }
+  }
+
+  private async handleWith(h: Held, waitSignal: AbortSignal): Promise<void> {
     const { source: s, msg } = h;
     const decoded = decodeJob(s.queue, msg.data);
     if (!decoded.ok) {
@@ -571,8 +582,6 @@ class Runner<Q extends QueueName> implements ConsumerRunner {
     const gate = this.o.gate;
     const deliveryCount = msg.info.deliveryCount;
     const isLastDelivery = s.maxDeliver > 0 && deliveryCount >= s.maxDeliver;
-    // Aborted by the handler's own abort (stop's deadline) or by stop() itself: waits for a dependency end then.
-    const waitSignal = AbortSignal.any([h.abort.signal, this.stopCtl.signal]);
     const ctx: HandlerContext = {
       queue: s.queue,
       isBackup: s.isBackup,

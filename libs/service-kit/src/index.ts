@@ -6,3 +6,4 @@ export { createLogger, type Logger } from './logger';
 export type { ReadinessCheck } from './health';
 export { main, runService, type RunServiceOptions, type RunningService, type ServiceContext } from './run-service';
 export { sleep, jitter } from './time';
+export { linkedSignal, type LinkedSignal } from './abort';
