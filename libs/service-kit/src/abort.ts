@@ -5,7 +5,8 @@
  * later majors): combining the process's long-lived stop signal with a
  * message's own, once per message, kept every message's signal and what hung
  * on it. On this project's Node (20.20), 100,000 such calls with a listener
- * each kept 100,000 signals and ~300 MB after a full GC.
+ * each kept 100,000 signals and ~300 MB after a full GC; in bench:pipeline
+ * (8,000 reviews at 3 s) insight-svc peaked at 165 MB with it, 147 MB without.
  */
 export interface LinkedSignal {
   /** Aborts when any of the sources does, with that source's reason. */
