@@ -101,6 +101,7 @@ export function summarize(
   for (const w of workers) for (const [k, v] of Object.entries(w.dropped)) dropped[k] = (dropped[k] ?? 0) + v;
   const stalled = workers.reduce((n, w) => n + w.stalls.reduce((a, b) => a + b, 0), 0);
   const grants = all.length;
+  const late = workers.flatMap((w) => w.lateMs);
   return {
     algorithm: run.algorithm,
     scenario: run.scenario,
@@ -122,8 +123,8 @@ export function summarize(
     vipWaitP50Ms: percentile(vipWaits, 50),
     vipWaitP99Ms: percentile(vipWaits, 99),
     dropped,
-    lateP99Ms: percentile(workers.flatMap((w) => w.lateMs), 99),
-    lateMaxMs: workers.some((w) => w.lateMs.length) ? Math.max(...workers.flatMap((w) => w.lateMs)) : null,
+    lateP99Ms: percentile(late, 99),
+    lateMaxMs: late.length ? Math.max(...late) : null,
     busyShare: run.scenario === 'busy' ? stalled / workers.length / endMs : null,
   };
 }

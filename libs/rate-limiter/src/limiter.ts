@@ -576,7 +576,7 @@ class RedisRateLimiter implements RateLimiter {
         this.drop(s, 'paused');
         continue;
       }
-      if (this.tooLate(s, t)) continue;
+      if (this.tooLate(s, this.lateAt(s, t))) continue;
       const w = this.claim(s);
       if (!w) {
         this.drop(s, 'unclaimed');
@@ -589,28 +589,28 @@ class RedisRateLimiter implements RateLimiter {
       // later than the margin allows (bench:limiter once saw 201 grants in a
       // second at R = 200).
       const at = now();
-      if (!this.tooLate(s, at, w)) this.grant(w, s, at);
+      const lateMs = this.lateAt(s, at);
+      if (!this.tooLate(s, lateMs, w)) this.grant(w, s, at, lateMs);
     }
     this.pump();
   }
 
+  /** How long after its slot's earliest possible real time slot `s` is used at `t` (ms, may be < 0). */
+  private lateAt(s: HeldSlot, t: number): number {
+    return t - this.clock.toLocalEarliest(s.redisUs, t);
+  }
+
   /**
-   * Notes how late slot `s` comes to be used at `t` and drops it if that is
-   * later than allowed. The proof that no window exceeds a limit allows each
-   * grant to come at most marginMs (plus the slot's extension, see
-   * reserve.lua) after its slot's real time, which is no earlier than the
-   * clock map's lower bound.
+   * Drops slot `s` if used `lateMs` after its time is later than allowed.
+   * The proof that no window exceeds a limit allows each grant to come at
+   * most marginMs (plus the slot's extension, see reserve.lua) after its
+   * slot's real time, which is no earlier than the clock map's lower bound.
    */
-  private tooLate(s: HeldSlot, t: number, claimedBy?: Waiter): boolean {
-    const lateMs = t - this.clock.toLocalEarliest(s.redisUs, t);
-    if (lateMs <= this.allowedLateMs(s)) return false;
+  private tooLate(s: HeldSlot, lateMs: number, claimedBy?: Waiter): boolean {
+    if (lateMs <= this.cfg.marginMs + s.extUs / 1000) return false;
     this.lateness.add(lateMs);
     this.drop(s, 'late', claimedBy);
     return true;
-  }
-
-  private allowedLateMs(s: HeldSlot): number {
-    return this.cfg.marginMs + s.extUs / 1000;
   }
 
   /**
@@ -640,11 +640,11 @@ class RedisRateLimiter implements RateLimiter {
     return this.waiters.find((u) => !u.slot && this.fits(u, s));
   }
 
-  /** Resolves `w` with `s` at once (granted at `t`, a clock read just before), then books it. */
-  private grant(w: Waiter, s: HeldSlot, t: number): void {
+  /** Resolves `w` with `s` at once (granted at `t`, a clock read just before, `late` ms after the slot's earliest time), then books it. */
+  private grant(w: Waiter, s: HeldSlot, t: number, late: number): void {
     this.waiters.remove(w);
     w.slot = undefined;
-    const lateMs = Math.max(0, t - this.clock.toLocalEarliest(s.redisUs, t));
+    const lateMs = Math.max(0, late);
     w.grant(s, t, Math.max(0, lateMs - s.extUs / 1000));
     this.lateness.add(lateMs);
     if (lateMs > this.cfg.marginMs) this.metrics.extendedGrants.inc({ key: this.key });
