@@ -19,7 +19,7 @@
  *   learning         nothing waits; a product still to analyse is being learned
  *                    (analysis waits for the product's model)
  *   learn wait       nothing waits; a product still to analyse is not learned and no learning
- *                    runs (fewer than LEARN_MIN_REVIEWS: it waits LEARN_QUIET_MS and the sweeper)
+ *                    runs (fewer than LEARN_MIN_REVIEWS: it waits LEARN_QUIET_MS)
  *   drain            nothing waits in JetStream; the calls in flight are the last ones
  */
 import { LLM_QUEUES, LLM_SERVICES, QUEUE_OF, type LlmService, type Sample } from './sampler';

@@ -1,10 +1,15 @@
 /**
  * ingest-svc (seed worker-base): stores uploads in bulk and hands the work
- * over; never calls the LLM. Also runs the sweeper (the seeds' beat tasks).
+ * over; never calls the LLM. Also runs the sweeper (the seeds' beat tasks)
+ * and the alarms that learn a small product once its uploads go quiet.
  */
-import { dependencyOf, handleIngest, pipelineDepsFrom, SERVICE_SETTINGS, Sweeper } from '@voc/pipeline';
+import { dependencyOf, handleIngest, LearningAlarms, pipelineDepsFrom, SERVICE_SETTINGS, Sweeper } from '@voc/pipeline';
 import { classifierConfigFromEnv } from '@voc/review-classifier';
 import { runWorker } from '@voc/worker';
+
+// One set of alarms per process: the INGEST handler sets them, shutdown clears them.
+let alarms: LearningAlarms | undefined;
+const alarmsOf = (p: ConstructorParameters<typeof LearningAlarms>[0]) => (alarms ??= new LearningAlarms(p));
 
 runWorker({
   name: 'ingest-svc',
@@ -14,10 +19,12 @@ runWorker({
   consumers: (deps, cfg) => {
     const classifier = classifierConfigFromEnv();
     const p = pipelineDepsFrom(deps, cfg);
-    return [{ queue: 'INGEST', handler: async (job) => void (await handleIngest(p, job, classifier)) }];
+    const a = alarmsOf(p);
+    return [{ queue: 'INGEST', handler: async (job) => void (await handleIngest(p, job, classifier, a)) }];
   },
-  tasks: (deps, cfg) =>
-    cfg.SWEEPER_ENABLED
+  tasks: (deps, cfg) => [
+    alarmsOf(pipelineDepsFrom(deps, cfg)),
+    ...(cfg.SWEEPER_ENABLED
       ? [
           new Sweeper(
             { ...pipelineDepsFrom(deps, cfg), redis: deps.redis, jsm: deps.nats.jsm },
@@ -25,5 +32,6 @@ runWorker({
             deps.ctx.registry,
           ),
         ]
-      : [],
+      : []),
+  ],
 });

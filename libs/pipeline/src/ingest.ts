@@ -28,7 +28,7 @@ import type { IngestJob, ReviewInput } from '@voc/messaging';
 import type { PipelineDeps } from './deps';
 import { errorText } from './failures';
 import { enqueueBullets, enqueueTranslation, releaseAnalysis } from './handover';
-import { analysisVersion, learningDue, requestLearning } from './lifecycle';
+import { analysisVersion, learningDue, requestLearning, type LearningAlarms } from './lifecycle';
 
 const INSERT_CHUNK = 500;
 
@@ -45,7 +45,12 @@ export interface IngestResult {
 
 type ReviewRow = Prisma.ReviewCreateManyInput;
 
-export async function handleIngest(deps: PipelineDeps, job: IngestJob, classifier?: ClassifierConfig): Promise<IngestResult> {
+/**
+ * Stores one INGEST message and hands its work over. `alarms`: where a small
+ * product's quiet moment is set, so it is learned then rather than at the
+ * sweeper's next pass.
+ */
+export async function handleIngest(deps: PipelineDeps, job: IngestJob, classifier?: ClassifierConfig, alarms?: LearningAlarms): Promise<IngestResult> {
   const { db } = deps;
   const uploadKey = job.parts && job.parts > 1 ? `${job.uploadId}#${job.part ?? 1}` : job.uploadId;
   const upload = await db.upload.findUnique({ where: { id: uploadKey } });
@@ -104,7 +109,8 @@ export async function handleIngest(deps: PipelineDeps, job: IngestJob, classifie
   if (version !== undefined) await releaseAnalysis(deps, job.asin, version, ids);
   const reason = learningDue(product, deps.settings);
   if (reason) await requestLearning(deps, job.asin, reason);
-  // Fewer reviews than LEARN_MIN_REVIEWS: the sweeper learns the product once its uploads go quiet.
+  // Fewer reviews than LEARN_MIN_REVIEWS: learned once its uploads go quiet (the alarm; the sweeper backs it up).
+  else alarms?.arm(job.asin, product);
 
   await db.upload.update({ where: { id: uploadKey }, data: { status: 'processed', processedAt: new Date() } });
   deps.log.info(

@@ -5,3 +5,4 @@
  */
 export * from './review-stage';
 export * from './learning';
+export * from './learning-alarms';

@@ -2,11 +2,12 @@
  * A product's learning state, the rule "when is a product learned or
  * relearned", and the only code that changes either. Ingest, the sweeper,
  * the learning handler and the gateway (through `requestLearning`) all call
- * these.
+ * these. The timed reasons (`quiet`, `retry`) are due at `learningDueAt`:
+ * ingest-svc sets an alarm there (learning-alarms.ts), the sweeper backs it up.
  *
  * | from              | to       | when                                                                       |
  * |-------------------|----------|----------------------------------------------------------------------------|
- * | pending           | queued   | `new`: LEARN_MIN_REVIEWS stored; `quiet`: fewer, uploads quiet LEARN_QUIET_MS |
+ * | pending           | queued   | `new`: LEARN_MIN_REVIEWS stored; `quiet`: fewer, uploads quiet LEARN_QUIET_MS (alarm) |
  * | learned           | queued   | `grown`: RELEARN_GROWTH_FACTOR × the reviews it was learned from (+ RELEARN_MIN_NEW_REVIEWS) |
  * | failed            | queued   | `retry`: at `learningRetryAt` (backoff LEARN_RETRY_BASE_MS × 2^(failures−1), ≤ LEARN_RETRY_MAX_MS) |
  * | any               | queued   | `manual` (POST …/learn), unless a job is queued or running: that job is the answer |
@@ -44,16 +45,17 @@ export const LEARNABLE_FROM: Readonly<Record<LearningReason, readonly LearningSt
   sweeper: [],
 });
 
-type LearningFacts = Pick<Product, 'learningState' | 'reviewCount' | 'learnedReviewCount' | 'lastUploadAt' | 'learningRetryAt'>;
+export type LearningFacts = Pick<Product, 'learningState' | 'reviewCount' | 'learnedReviewCount' | 'lastUploadAt' | 'learningRetryAt'>;
 type LearningSettings = Pick<PipelineSettings, 'LEARN_MIN_REVIEWS' | 'LEARN_QUIET_MS' | 'RELEARN_GROWTH_FACTOR' | 'RELEARN_MIN_NEW_REVIEWS'>;
 
 /** The rule: why `product` should be (re)learned now, or undefined. */
 export function learningDue(product: LearningFacts, s: LearningSettings, now = new Date()): LearningReason | undefined {
   switch (product.learningState) {
-    case 'pending':
+    case 'pending': {
       if (product.reviewCount >= s.LEARN_MIN_REVIEWS) return 'new';
-      if (product.reviewCount > 0 && product.lastUploadAt && now.getTime() - product.lastUploadAt.getTime() >= s.LEARN_QUIET_MS) return 'quiet';
-      return undefined;
+      const quietAt = learningDueAt(product, s);
+      return quietAt && now.getTime() >= quietAt.getTime() ? 'quiet' : undefined;
+    }
     case 'learned':
       return product.reviewCount >= product.learnedReviewCount * s.RELEARN_GROWTH_FACTOR &&
         product.reviewCount - product.learnedReviewCount >= s.RELEARN_MIN_NEW_REVIEWS
@@ -61,6 +63,25 @@ export function learningDue(product: LearningFacts, s: LearningSettings, now = n
         : undefined;
     case 'failed':
       return product.learningRetryAt && product.learningRetryAt.getTime() <= now.getTime() ? 'retry' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * When the rule's timed reasons make `product` due without another upload:
+ * a small pending product at its `quiet` moment (its last upload +
+ * LEARN_QUIET_MS), a failed one at its `retry`. Undefined when only an event
+ * (more reviews, a manual request) can make it due.
+ */
+export function learningDueAt(product: LearningFacts, s: Pick<LearningSettings, 'LEARN_MIN_REVIEWS' | 'LEARN_QUIET_MS'>): Date | undefined {
+  switch (product.learningState) {
+    case 'pending':
+      return product.reviewCount > 0 && product.reviewCount < s.LEARN_MIN_REVIEWS && product.lastUploadAt
+        ? new Date(product.lastUploadAt.getTime() + s.LEARN_QUIET_MS)
+        : undefined;
+    case 'failed':
+      return product.learningRetryAt ?? undefined;
     default:
       return undefined;
   }
