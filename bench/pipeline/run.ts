@@ -37,10 +37,11 @@ import { connect, type NatsConnection } from 'nats';
 import { NODE_RUNTIME_ENV, nodeFlagsOf, SERVICES, type ServiceName } from '@voc/config';
 import { GatewayClient, ROOT, startPipeline, toUpload, type DataReview, type Pipeline } from '@voc/e2e';
 import { bundleApps } from '@voc/local-stack';
+import { DEFAULT_TUNING } from '@voc/rate-limiter';
 import { CAUSES, classify, productDone, tally, type Second } from './causes';
 import { capsOf, parseConfig, type BenchConfig } from './config';
 import { benchProducts } from './products';
-import { LLM_SERVICES, takeSample, type LlmService, type Sample } from './sampler';
+import { bucketQuantiles, LLM_SERVICES, takeSample, type LlmService, type Sample } from './sampler';
 
 const { values: a } = parseArgs({
   options: {
@@ -124,6 +125,10 @@ interface RunResult {
   machineBusy: number | null;
   /** Per LLM service: the largest event-loop lag p99 and mean (ms) its /metrics showed during the run. */
   loopLagMs: Record<string, { p99: number; mean: number }>;
+  /** The limiter's margin in this configuration (LIMITER_MARGIN_MS). */
+  marginMs: number;
+  /** Per LLM service: how late its due slots were reached over the run (rate_limiter_dispatch_lateness_seconds): bucket bounds of p50/p90/p99 in ms, and the share beyond the margin. */
+  slotLateness: Record<string, { p50Ms: number; p90Ms: number; p99Ms: number; beyondMargin: number; slots: number }>;
   failedReviews: number;
   slowSamples: number;
   seconds: Second[];
@@ -268,6 +273,14 @@ function derive(m: Measured, sizes: readonly number[]): RunResult {
     const lags = samples.map((s) => s.services[n]).filter((x) => x?.loopLagP99Ms !== undefined);
     if (lags.length) loopLagMs[n] = { p99: Math.round(Math.max(...lags.map((x) => x!.loopLagP99Ms!))), mean: Math.round(Math.max(...lags.map((x) => x!.loopLagMeanMs ?? 0))) };
   }
+  const marginMs = Number(m.config.env.LIMITER_MARGIN_MS ?? DEFAULT_TUNING.marginMs);
+  const slotLateness: RunResult['slotLateness'] = {};
+  for (const n of LLM_SERVICES) {
+    const b1 = last.services[n]?.latenessBuckets ?? {};
+    const b0 = first.services[n]?.latenessBuckets ?? {};
+    const q = bucketQuantiles(Object.fromEntries(Object.entries(b1).map(([le, v]) => [le, v - (b0[le] ?? 0)])), [0.5, 0.9, 0.99], marginMs);
+    if (q) slotLateness[n] = { p50Ms: q.ms[0]!, p90Ms: q.ms[1]!, p99Ms: q.ms[2]!, beyondMargin: q.above, slots: q.count };
+  }
   const machineBusy = mc0 && mc1 && mc1.all > mc0.all ? (mc1.busy - mc0.busy) / (mc1.all - mc0.all) : null;
   return {
     ...m,
@@ -286,6 +299,8 @@ function derive(m: Measured, sizes: readonly number[]): RunResult {
     cpuCores,
     machineBusy,
     loopLagMs,
+    marginMs,
+    slotLateness,
     slowSamples: samples.filter((s) => s.readMs > 1000).length,
     seconds,
   };
@@ -320,6 +335,12 @@ function printRun(r: RunResult): void {
       `${Object.entries(r.cpuCores).map(([n, v]) => `${n.replace('-svc', '')} ${v.toFixed(2)}`).join(' · ') || '—'}${r.machineBusy === null ? '' : ` (${(r.machineBusy * 100).toFixed(0)} % of ${os.cpus().length} cores)`}`,
     ],
     ['event-loop lag, largest p99/mean ms', Object.entries(r.loopLagMs).map(([n, v]) => `${n.replace('-svc', '')} ${v.p99}/${v.mean}`).join(' · ') || '—'],
+    [
+      `due slots reached, p50/p90/p99 ms (> ${r.marginMs} ms)`,
+      Object.entries(r.slotLateness)
+        .map(([n, v]) => `${n.replace('-svc', '')} ${[v.p50Ms, v.p90Ms, v.p99Ms].map((x) => (x === Infinity ? '>1000' : `≤${x}`)).join('/')} (${(v.beyondMargin * 100).toFixed(0)} %)`)
+        .join(' · ') || '—',
+    ],
     ['busiest second at llm-sim', `${r.busiestSecondAtSim} (account ${ACCOUNT_RPS}, fleet ${RPS})`],
     ['peak RSS MB (process + children)', Object.entries(r.peakRssMb).map(([n, v]) => `${n.replace('-svc', '')} ${v}`).join(' · ')],
     ['load average before → after', `${r.loadBefore.map((x) => x.toFixed(2)).join(' ')} → ${r.loadAfter.map((x) => x.toFixed(2)).join(' ')}`],

@@ -41,6 +41,8 @@ export interface ServiceSample {
   loopLagP99Ms?: number;
   /** nodejs_eventloop_lag_mean_seconds in ms. */
   loopLagMeanMs?: number;
+  /** rate_limiter_dispatch_lateness_seconds_bucket: due slots reached within `le` seconds of their time (cumulative, by le). */
+  latenessBuckets?: Record<string, number>;
   /** llm_call_slots_limit / _queued: the self-sized open calls and calls waiting for one (absent before issue 12's slots). */
   slotsLimit?: number;
   slotsQueued?: number;
@@ -149,6 +151,22 @@ export function metricBy(text: string, metric: string, label: string): Record<st
   return out;
 }
 
+/**
+ * Quantiles of a histogram from its cumulative buckets (by `le`): the upper
+ * bound of the bucket where each quantile falls, in ms (Infinity: beyond the
+ * last bound), and the share of observations above `ms`; undefined without any.
+ */
+export function bucketQuantiles(buckets: Record<string, number>, qs: number[], aboveMs: number): { ms: number[]; above: number; count: number } | undefined {
+  const rows = Object.entries(buckets)
+    .map(([le, n]) => [le === '+Inf' ? Infinity : Number(le) * 1000, n] as const)
+    .sort((a, b) => a[0] - b[0]);
+  const count = rows.at(-1)?.[1] ?? 0;
+  if (count <= 0) return undefined;
+  const ms = qs.map((q) => rows.find(([, n]) => n >= q * count)?.[0] ?? Infinity);
+  const within = rows.filter(([le]) => le <= aboveMs).at(-1)?.[1] ?? 0;
+  return { ms, above: (count - within) / count, count };
+}
+
 /** Sum of every series of `metric` in a Prometheus text exposition, optionally only those whose labels contain `having`. */
 export function metricSum(text: string, metric: string, having?: string): number {
   let sum = 0;
@@ -190,6 +208,7 @@ async function serviceSample(url: string): Promise<ServiceSample | undefined> {
       droppedByReason: metricBy(text, 'rate_limiter_dropped_slots_total', 'reason'),
       loopLagP99Ms: metricSum(text, 'nodejs_eventloop_lag_p99_seconds') * 1000,
       loopLagMeanMs: metricSum(text, 'nodejs_eventloop_lag_mean_seconds') * 1000,
+      latenessBuckets: metricBy(text, 'rate_limiter_dispatch_lateness_seconds_bucket', 'le'),
       slotsLimit: metricSum(text, 'llm_call_slots_limit'),
       slotsQueued: metricSum(text, 'llm_call_slots_queued'),
     };

@@ -608,7 +608,7 @@ class RedisRateLimiter implements RateLimiter {
    */
   private tooLate(s: HeldSlot, lateMs: number, claimedBy?: Waiter): boolean {
     if (lateMs <= this.cfg.marginMs + s.extUs / 1000) return false;
-    this.lateness.add(lateMs);
+    this.noteLateness(lateMs);
     this.drop(s, 'late', claimedBy);
     return true;
   }
@@ -646,7 +646,7 @@ class RedisRateLimiter implements RateLimiter {
     w.slot = undefined;
     const lateMs = Math.max(0, late);
     w.grant(s, t, Math.max(0, lateMs - s.extUs / 1000));
-    this.lateness.add(lateMs);
+    this.noteLateness(lateMs);
     if (lateMs > this.cfg.marginMs) this.metrics.extendedGrants.inc({ key: this.key });
     const labels = { key: this.key, priority: w.priority };
     this.metrics.waiting.dec(labels);
@@ -656,6 +656,12 @@ class RedisRateLimiter implements RateLimiter {
     this.localGrants.record(w.tokens);
     // A slot carrying more tokens than its caller's: the rest goes back.
     if (this.tpm > 0 && s.tokens > w.tokens) this.settles.add([logUs(s), w.tokens - s.tokens, 0], t);
+  }
+
+  /** Each due slot's lateness once, granted or dropped: for the extension (p90 of recent ones) and the metric. */
+  private noteLateness(lateMs: number): void {
+    this.lateness.add(lateMs);
+    this.metrics.dispatchLateness.observe({ key: this.key }, Math.max(0, lateMs) / 1000);
   }
 
   /** A grant's settle() or cancel(). */

@@ -12,6 +12,7 @@ export interface LimiterMetrics {
   grantedTokens: Counter<'key' | 'priority'>;
   settledTokens: Counter<'key' | 'direction'>;
   waitSeconds: Histogram<'key' | 'priority'>;
+  dispatchLateness: Histogram<'key'>;
   pauses: Counter<'key' | 'cause'>;
   halted: Gauge<'key'>;
   limitRps: Gauge<'key'>;
@@ -55,6 +56,13 @@ function build(registers: Registry[]): LimiterMetrics {
       help: 'Time from acquire() to its grant',
       labelNames: ['key', 'priority'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    dispatchLateness: new Histogram({
+      name: 'rate_limiter_dispatch_lateness_seconds',
+      help: 'How long after its time each due slot was reached: granted within the margin (LIMITER_MARGIN_MS, or its extension), dropped as late beyond it; event-loop lag is most of it',
+      labelNames: ['key'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     }),
     pauses: new Counter({

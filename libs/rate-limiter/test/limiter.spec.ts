@@ -134,7 +134,13 @@ describe('handing out a burst of due slots', () => {
     // few µs pass between the clock read and the listener's).
     expect(Math.max(...grants.map((g) => g.realLateMs))).toBeLessThanOrEqual(marginMs + 0.5);
     // The slots it reached too late were dropped, not granted.
-    expect(await metricValue(registry, 'rate_limiter_dropped_slots_total', { key: 'burst', reason: 'late' })).toBeGreaterThan(0);
+    const late = await metricValue(registry, 'rate_limiter_dropped_slots_total', { key: 'burst', reason: 'late' });
+    expect(late).toBeGreaterThan(0);
+    // rate_limiter_dispatch_lateness_seconds saw every due slot once, and the dropped ones beyond the margin.
+    const seen = await metricValue(registry, 'rate_limiter_dispatch_lateness_seconds', { key: 'burst', le: '+Inf' });
+    const withinMargin = await metricValue(registry, 'rate_limiter_dispatch_lateness_seconds', { key: 'burst', le: '0.01' });
+    expect(seen).toBe((await metricValue(registry, 'rate_limiter_grants_total', { key: 'burst' })) + late);
+    expect(seen - withinMargin).toBeGreaterThanOrEqual(late);
   });
 });
 
