@@ -336,7 +336,7 @@ function printRun(r: RunResult): void {
     ],
     ['event-loop lag, largest p99/mean ms', Object.entries(r.loopLagMs).map(([n, v]) => `${n.replace('-svc', '')} ${v.p99}/${v.mean}`).join(' · ') || '—'],
     [
-      `due slots reached, p50/p90/p99 ms (> ${r.marginMs} ms)`,
+      `slot lateness p50/p90/p99 ms (> ${r.marginMs} ms)`,
       Object.entries(r.slotLateness)
         .map(([n, v]) => `${n.replace('-svc', '')} ${[v.p50Ms, v.p90Ms, v.p99Ms].map((x) => (x === Infinity ? '>1000' : `≤${x}`)).join('/')} (${(v.beyondMargin * 100).toFixed(0)} %)`)
         .join(' · ') || '—',
