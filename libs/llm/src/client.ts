@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { MalformedAnswerError, type ChatMessage, type LlmCallContext, type PromptKind } from '@voc/prompts';
 import type { CallSlots } from './concurrency';
 import { LlmRequestError } from './errors';
+import { httpFetch } from './http-fetch';
 import type { LlmLimiter, Priority, ThrottleCause } from './limiter';
 import { createLlmMetrics, type LlmMetrics } from './metrics';
 import { costOf, type PriceTable } from './pricing';
@@ -157,7 +158,7 @@ class OpenAiLlmClient implements LlmClient {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.retryPolicy };
     this.metrics = createLlmMetrics(opts.registry);
     // The SDK's own retries are off: every attempt must pass the limiter first.
-    this.openai = new OpenAI({ baseURL: opts.baseUrl, apiKey: opts.apiKey, maxRetries: 0, timeout: this.timeoutMs + SDK_TIMEOUT_MARGIN_MS });
+    this.openai = new OpenAI({ fetch: httpFetch, baseURL: opts.baseUrl, apiKey: opts.apiKey, maxRetries: 0, timeout: this.timeoutMs + SDK_TIMEOUT_MARGIN_MS });
   }
 
   chat(req: ChatRequest): Promise<ChatResult> {
