@@ -50,19 +50,22 @@ type LearningSettings = Pick<PipelineSettings, 'LEARN_MIN_REVIEWS' | 'LEARN_QUIE
 
 /** The rule: why `product` should be (re)learned now, or undefined. */
 export function learningDue(product: LearningFacts, s: LearningSettings, now = new Date()): LearningReason | undefined {
+  // The timed reasons (quiet, retry) are due from learningDueAt on: one definition of their moment.
+  const reached = () => {
+    const at = learningDueAt(product, s);
+    return at !== undefined && now.getTime() >= at.getTime();
+  };
   switch (product.learningState) {
-    case 'pending': {
+    case 'pending':
       if (product.reviewCount >= s.LEARN_MIN_REVIEWS) return 'new';
-      const quietAt = learningDueAt(product, s);
-      return quietAt && now.getTime() >= quietAt.getTime() ? 'quiet' : undefined;
-    }
+      return reached() ? 'quiet' : undefined;
     case 'learned':
       return product.reviewCount >= product.learnedReviewCount * s.RELEARN_GROWTH_FACTOR &&
         product.reviewCount - product.learnedReviewCount >= s.RELEARN_MIN_NEW_REVIEWS
         ? 'grown'
         : undefined;
     case 'failed':
-      return product.learningRetryAt && product.learningRetryAt.getTime() <= now.getTime() ? 'retry' : undefined;
+      return reached() ? 'retry' : undefined;
     default:
       return undefined;
   }
