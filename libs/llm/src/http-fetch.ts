@@ -37,8 +37,8 @@ function abortError(): DOMException {
 function headerRecord(h: RequestInit['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   if (!h) return out;
-  if (typeof (h as Headers).forEach === 'function' && !Array.isArray(h)) (h as Headers).forEach((v, k) => (out[k.toLowerCase()] = v));
-  else if (Array.isArray(h)) for (const [k, v] of h as [string, string][]) out[k.toLowerCase()] = v;
+  if (Array.isArray(h)) for (const [k, v] of h as [string, string][]) out[k.toLowerCase()] = v;
+  else if (typeof (h as Headers).forEach === 'function') (h as Headers).forEach((v, k) => (out[k.toLowerCase()] = v));
   else for (const [k, v] of Object.entries(h)) if (v !== undefined && v !== null) out[k.toLowerCase()] = String(v);
   // Asked for nothing, so a server has no reason to compress (undici asked for gzip, deflate, br).
   delete out['accept-encoding'];
@@ -51,6 +51,23 @@ function bodyOf(body: RequestInit['body']): string | Buffer | undefined {
   if (body instanceof ArrayBuffer) return Buffer.from(body);
   if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   throw new TypeError('httpFetch: only string and byte bodies are supported');
+}
+
+/** The buffered answer as a `Response`, decompressed; throws for a body it cannot decode or a status a Response cannot hold. */
+function responseOf(res: http.IncomingMessage, chunks: Buffer[], method: string | undefined): Response {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+  let data: Buffer<ArrayBufferLike> = Buffer.concat(chunks);
+  const encoding = headers.get('content-encoding')?.trim().toLowerCase();
+  const decode = encoding ? DECODERS[encoding] : undefined;
+  if (decode) {
+    data = decode(data);
+    headers.delete('content-encoding');
+    headers.delete('content-length');
+  }
+  const status = res.statusCode ?? 502;
+  const empty = status === 204 || status === 205 || status === 304 || method === 'HEAD';
+  return new Response(empty ? null : data, { status, statusText: res.statusMessage ?? '', headers });
 }
 
 export function httpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
@@ -84,30 +101,13 @@ export function httpFetch(input: string | URL | Request, init: RequestInit = {})
         if (!res.complete) fail(new Error('connection closed before the answer was complete'));
       });
       res.on('end', () => {
-        settle(() => {
-          const headers = new Headers();
-          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
-          let data: Buffer<ArrayBufferLike> = Buffer.concat(chunks);
-          const encoding = headers.get('content-encoding')?.trim().toLowerCase();
-          const decode = encoding ? DECODERS[encoding] : undefined;
-          if (decode) {
-            try {
-              data = decode(data);
-            } catch (err) {
-              return reject(new TypeError('fetch failed', { cause: err }));
-            }
-            headers.delete('content-encoding');
-            headers.delete('content-length');
-          }
-          const status = res.statusCode ?? 502;
-          const empty = status === 204 || status === 205 || status === 304 || init.method === 'HEAD';
-          try {
-            resolve(new Response(empty ? null : data, { status, statusText: res.statusMessage ?? '', headers }));
-          } catch (err) {
-            // A status a Response cannot hold (outside 200-599).
-            reject(new TypeError('fetch failed', { cause: err }));
-          }
-        });
+        let response: Response;
+        try {
+          response = responseOf(res, chunks, init.method);
+        } catch (err) {
+          return fail(err);
+        }
+        settle(() => resolve(response));
       });
     });
     function onAbort() {
