@@ -25,6 +25,8 @@ const schema = z.object({
   LIMITER_MARGIN_MS: env.int(DEFAULT_TUNING.marginMs, 1, 500),
   /** Cold start / after a pause: from 10 % to the full limits over this. */
   LIMITER_RAMP_MS: env.int(DEFAULT_TUNING.rampMs, 0, 600_000),
+  /** Due slots handed out between promise continuations too, not only by the (often late) dispatch timer. */
+  LIMITER_CHECKPOINTS: env.bool(DEFAULT_TUNING.checkpoints),
   MAX_API_RPS: z.coerce.number().positive().optional(),
   MAX_API_TPM: z.coerce.number().int().min(0).optional(),
   LLM_MODEL_LIMITS: z.string().optional().transform(parsed(parseModelLimits, 'qwen3-max=8:800000,other=20')),
@@ -46,6 +48,8 @@ export interface LimiterConfig {
   marginMs: number;
   /** LIMITER_RAMP_MS: the limiter's rampMs tuning. */
   rampMs: number;
+  /** LIMITER_CHECKPOINTS: the limiter's checkpoints tuning. */
+  checkpoints: boolean;
   /** LLM_LANE_SHARES: minimum shares of the normal lanes. */
   laneShares: Record<string, number>;
 }
@@ -75,6 +79,7 @@ export function limiterConfigFromEnv(vars: NodeJS.ProcessEnv = process.env, serv
     keyLimits,
     marginMs: c.LIMITER_MARGIN_MS,
     rampMs: c.LIMITER_RAMP_MS,
+    checkpoints: c.LIMITER_CHECKPOINTS,
     laneShares: c.LLM_LANE_SHARES ?? { ...DEFAULT_LANE_SHARES },
   };
 }
@@ -83,8 +88,8 @@ export function limiterConfigFromEnv(vars: NodeJS.ProcessEnv = process.env, serv
 export function limiterOptionsFor(
   config: LimiterConfig,
   key: string = config.model,
-): Pick<RateLimiterOptions, 'key' | 'rps' | 'tpm' | 'marginMs' | 'rampMs' | 'laneShares'> {
+): Pick<RateLimiterOptions, 'key' | 'rps' | 'tpm' | 'marginMs' | 'rampMs' | 'checkpoints' | 'laneShares'> {
   const l = config.keyLimits[key];
   if (!l) throw new Error(`no rate limit configured for '${key}' (configured: ${Object.keys(config.keyLimits).join(', ')}); add it to LLM_MODEL_LIMITS`);
-  return { key, rps: l.rps, tpm: l.tpm, marginMs: config.marginMs, rampMs: config.rampMs, laneShares: config.laneShares };
+  return { key, rps: l.rps, tpm: l.tpm, marginMs: config.marginMs, rampMs: config.rampMs, checkpoints: config.checkpoints, laneShares: config.laneShares };
 }

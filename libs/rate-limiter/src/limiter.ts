@@ -1,5 +1,6 @@
 import { createLogger, type Logger } from '@voc/service-kit';
 import { ClockMap } from './clock-map';
+import { unwatchDue, watchDue } from './checkpoint';
 import { abortReason, RateLimiterClosedError } from './errors';
 import { FleetEvents, type FleetEvent } from './fleet-events';
 import { LimiterGrant } from './grant';
@@ -105,6 +106,18 @@ class RedisRateLimiter implements RateLimiter {
 
   private dispatchTimer: NodeJS.Timeout | undefined;
   private dispatchAt = Infinity;
+
+  /** When the next held slot falls due (the dispatch timer's time): checkpoint.ts reads it. */
+  get dueAt(): number {
+    return this.dispatchAt;
+  }
+
+  /** A checkpoint found a slot due before the dispatch timer ran: hand it out now (checkpoint.ts). */
+  dispatchDue(): void {
+    if (this.closed || this.dispatchAt > now()) return;
+    clearTimeout(this.dispatchTimer);
+    this.dispatch();
+  }
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeAt = Infinity;
 
@@ -143,6 +156,7 @@ class RedisRateLimiter implements RateLimiter {
     this.metrics.halted.set(key, 0);
     this.metrics.limitRps.set(key, this.rps);
     this.metrics.limitTpm.set(key, this.tpm);
+    if (c.checkpoints) watchDue(this);
     if (opts.subscriber !== false) {
       this.events = new FleetEvents(
         opts.subscriber ?? opts.redis.duplicate(),
@@ -301,6 +315,10 @@ class RedisRateLimiter implements RateLimiter {
     }
   }
 
+  backlog(): number {
+    return this.waiters.unboundCount();
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -308,6 +326,7 @@ class RedisRateLimiter implements RateLimiter {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    unwatchDue(this);
     this.clearTimers();
     for (const w of this.waiters.drain()) {
       this.metrics.waiting.dec({ key: this.key, priority: w.priority });

@@ -19,6 +19,7 @@ export const DEFAULT_TUNING = Object.freeze({
   maxPauseMs: 300_000,
   probeEveryMs: 60_000,
   keyPrefix: 'rl',
+  checkpoints: true,
 });
 
 /**
@@ -63,6 +64,7 @@ export interface ResolvedTuning {
   redisTimeoutMs: number;
   maxPauseMs: number;
   keyPrefix: string;
+  checkpoints: boolean;
 }
 
 function check(name: string, value: number, { integer = false, min = 0, inclusive = false, max = Infinity } = {}): number {
@@ -129,5 +131,6 @@ export function resolveTuning(rps: number, tpm: number, t: LimiterTuning = {}): 
     redisTimeoutMs: check('redisTimeoutMs', t.redisTimeoutMs ?? d.redisTimeoutMs),
     maxPauseMs: check('maxPauseMs', t.maxPauseMs ?? d.maxPauseMs),
     keyPrefix: t.keyPrefix ?? d.keyPrefix,
+    checkpoints: t.checkpoints ?? d.checkpoints,
   };
 }

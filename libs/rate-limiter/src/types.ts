@@ -127,6 +127,13 @@ export interface RateLimiter {
   /** Ends a halt (the probe succeeded, or an operator said so). */
   resume(reason?: string): Promise<void>;
   stats(): Promise<LimiterStats>;
+  /**
+   * Callers of this process waiting with no slot placed for them yet: the
+   * fleet's schedule had no room within their horizon, or their reservation
+   * is on its way. Callers holding a slot only wait for its time, which a
+   * sizing rule must not read as the budget binding.
+   */
+  backlog(): number;
   /** Rejects pending acquires, gives held slots back, flushes settles, stops every timer. */
   close(): Promise<void>;
 }
@@ -178,6 +185,12 @@ export interface LimiterTuning {
   maxPauseMs?: number;
   /** Prefix of the Redis keys (`<prefix>:{<key>}:state` …). Default 'rl'. */
   keyPrefix?: string;
+  /**
+   * Also hand out due slots at the end of the callback the event loop is
+   * running (checkpoint.ts), not only from the dispatch timer, which a busy
+   * event loop reaches late. Default true.
+   */
+  checkpoints?: boolean;
 }
 
 export interface RateLimiterOptions extends LimiterTuning {

@@ -29,6 +29,13 @@ export class WaiterQueue {
     return this.queues[priority].length;
   }
 
+  /** Waiters with no slot reserved for them. */
+  unboundCount(): number {
+    let n = 0;
+    for (const w of this.members) if (!w.slot) n++;
+    return n;
+  }
+
   push(w: Waiter): void {
     this.queues[w.priority].push(w);
     this.members.add(w);

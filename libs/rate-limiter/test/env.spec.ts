@@ -33,6 +33,7 @@ describe('limiterConfigFromEnv', () => {
       keyLimits: { 'qwen-plus-latest': { rps: 200, tpm: 960_000 }, 'qwen3-max': { rps: 8, tpm: 800_000 } },
       marginMs: 10,
       rampMs: 5000,
+      checkpoints: true,
       laneShares: { translate: 0.25, insight: 0.25, theme: 0.25 },
     });
   });
@@ -68,13 +69,14 @@ describe('limiterConfigFromEnv', () => {
   });
 
   it('gives the createRateLimiter options of a configured key', () => {
-    const c = limiterConfigFromEnv({ LLM_MODEL: 'qwen3-max', LIMITER_RAMP_MS: '1000' });
+    const c = limiterConfigFromEnv({ LLM_MODEL: 'qwen3-max', LIMITER_RAMP_MS: '1000', LIMITER_CHECKPOINTS: 'false' });
     expect(limiterOptionsFor(c)).toEqual({
       key: 'qwen3-max',
       rps: 8,
       tpm: 800_000,
       marginMs: 10,
       rampMs: 1000,
+      checkpoints: false,
       laneShares: { translate: 0.25, insight: 0.25, theme: 0.25 },
     });
     expect(() => limiterOptionsFor(c, 'gpt-unknown')).toThrow(/no rate limit configured for 'gpt-unknown'/);
@@ -83,12 +85,12 @@ describe('limiterConfigFromEnv', () => {
   it('names every bad variable', () => {
     let err: unknown;
     try {
-      limiterConfigFromEnv({ MAX_API_RPS: '-3', MAX_API_TPM: '1.5', LLM_MODEL_LIMITS: 'a=b' }, 'translate-svc');
+      limiterConfigFromEnv({ MAX_API_RPS: '-3', MAX_API_TPM: '1.5', LLM_MODEL_LIMITS: 'a=b', LIMITER_CHECKPOINTS: 'maybe' }, 'translate-svc');
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).problems.map((p) => p.variable).sort()).toEqual(['LLM_MODEL_LIMITS', 'MAX_API_RPS', 'MAX_API_TPM']);
+    expect((err as ConfigError).problems.map((p) => p.variable).sort()).toEqual(['LIMITER_CHECKPOINTS', 'LLM_MODEL_LIMITS', 'MAX_API_RPS', 'MAX_API_TPM']);
     expect((err as Error).message).toContain('translate-svc');
   });
 });

@@ -40,6 +40,20 @@ describe('one limiter', () => {
     expect(maxInSlidingWindow(load.times(), 100).count).toBeLessThanOrEqual(R / 10 + 2);
   });
 
+  it('counts as its backlog the callers with no slot placed for them, not those waiting for a placed slot', async () => {
+    const R = 20;
+    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'backlog', rps: R, ...QUICK });
+    expect(limiter.backlog()).toBe(0);
+    // 30 callers at 20/s: the schedule places at most a horizon's worth (50 ms: a slot or two) ahead.
+    const load = new Load().saturate(limiter, 30, 'a');
+    await sleep(600);
+    expect(limiter.backlog()).toBeGreaterThanOrEqual(25);
+    expect(limiter.backlog()).toBeLessThanOrEqual(30);
+    await load.end();
+    expect(limiter.backlog()).toBe(0);
+    await limiter.close();
+  });
+
   it('reports fleet-wide grants in stats()', async () => {
     const limiter = createRateLimiter({ redis: env.clients.create(), key: 'stats', rps: 20, ...QUICK });
     const load = new Load().saturate(limiter, 10, 'a');

@@ -1,0 +1,103 @@
+import { setMaxListeners } from 'node:events';
+import * as net from 'node:net';
+import { Registry } from 'prom-client';
+import { createRateLimiter, maxInSlidingWindow } from '../src';
+import { watchedCount } from '../src/checkpoint';
+import { metricValue, sleep, useRedis } from './support';
+
+jest.setTimeout(60_000);
+
+const env = useRedis();
+
+/**
+ * Keeps the event loop busy the way a service under the pipeline does: every
+ * turn of the loop, 20 I/O callbacks (socket data: query results, LLM
+ * answers, messages) are ready at once and each works 2 ms and continues in
+ * a promise, so the timers phase comes up to 40 ms late.
+ */
+async function busyPollPhases(ms: number): Promise<void> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const accepted: net.Socket[] = [];
+  server.on('connection', (s) => accepted.push(s));
+  const clients = await Promise.all(
+    Array.from(
+      { length: 20 },
+      () =>
+        new Promise<net.Socket>((r) => {
+          const c = net.connect(port, '127.0.0.1', () => r(c));
+        }),
+    ),
+  );
+  while (accepted.length < clients.length) await new Promise((r) => setImmediate(r));
+  for (const c of clients) {
+    c.on('data', async () => {
+      const end = performance.now() + 2;
+      while (performance.now() < end) {
+        /* busy: a query's result, a parsed answer */
+      }
+      await null;
+    });
+  }
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    for (const s of accepted) s.write('x');
+    await new Promise((r) => setImmediate(r));
+  }
+  for (const c of clients) c.destroy();
+  await new Promise((r) => server.close(r));
+}
+
+/**
+ * One limiter saturated by 10 callers for 2 s of busy poll phases: how many
+ * due slots it reached within the margin, and how long after each grant its
+ * caller went on (where its request would be sent).
+ */
+async function run(key: string, checkpoints: boolean) {
+  const R = 100;
+  const registry = new Registry();
+  const limiter = createRateLimiter({ redis: env.clients.create(), key, rps: R, registry, rampMs: 0, fenceMs: 0, marginMs: 10, checkpoints });
+  const stop = new AbortController();
+  setMaxListeners(Infinity, stop.signal);
+  const grants: { at: number; resumedAt: number }[] = [];
+  const callers = Array.from({ length: 10 }, async () => {
+    while (!stop.signal.aborted) {
+      try {
+        const g = await limiter.acquire({ signal: stop.signal });
+        grants.push({ at: g.grantedAt, resumedAt: performance.now() });
+      } catch (err) {
+        if (!stop.signal.aborted) throw err;
+      }
+    }
+  });
+  await sleep(200);
+  await busyPollPhases(2000);
+  stop.abort();
+  await Promise.all(callers);
+  await limiter.close();
+  const seen = await metricValue(registry, 'rate_limiter_dispatch_lateness_seconds', { key, le: '+Inf' });
+  const onTime = await metricValue(registry, 'rate_limiter_dispatch_lateness_seconds', { key, le: '0.01' });
+  const resumeMs = grants.map((g) => g.resumedAt - g.at).sort((a, b) => a - b);
+  return { R, seen, onTime, times: grants.map((g) => g.at), resumeP95: resumeMs[Math.floor(0.95 * (resumeMs.length - 1))]! };
+}
+
+describe('dispatch checkpoints', () => {
+  it('hand out slots that fall due among I/O callbacks within the margin, where the timer comes late', async () => {
+    const without = await run('no-checkpoints', false);
+    const withCp = await run('checkpoints', true);
+    expect(without.seen).toBeGreaterThan(50);
+    expect(withCp.seen).toBeGreaterThan(50);
+    // The timer alone reaches many slots after the 40-ms poll phases, past the margin.
+    expect(without.onTime / without.seen).toBeLessThan(0.6);
+    // Checked at the end of each callback, nearly all are on time (a GC pause or the OS may still delay a few).
+    expect(withCp.onTime / withCp.seen).toBeGreaterThan(0.9);
+    expect(withCp.onTime / withCp.seen).toBeGreaterThan(without.onTime / without.seen + 0.3);
+    // A grant is made where its caller goes on at once (not in the middle of a drain of continuations).
+    expect(withCp.resumeP95).toBeLessThan(5);
+    // The guarantee is the same either way.
+    expect(maxInSlidingWindow(withCp.times).count).toBeLessThanOrEqual(withCp.R);
+    // A closed limiter is no longer checked (the hook is gone with the last one).
+    expect(watchedCount()).toBe(0);
+  });
+});
