@@ -48,6 +48,17 @@ describe('sizing rule (nextLimit)', () => {
     expect(nextLimit(sample({ limit: 150, active: 0 }), bounds).limit).toBe(100);
   });
 
+  it("reads the limiter's backlog, when known, as its queue: callers whose slot is placed only wait for its time", () => {
+    // 9 at the limiter at 30 grants/s (target 3) would shrink; but only 1 has no slot yet: the schedule has room, grow.
+    expect(nextLimit(sample({ limit: 20, active: 20, atLimiter: 9, backlog: 1, queued: 30, grantRate: 30 }), bounds).decision).toBe('grow');
+    expect(nextLimit(sample({ limit: 20, active: 20, atLimiter: 9, queued: 30, grantRate: 30 }), bounds).decision).toBe('shrink');
+    // A backlog beyond twice the target is the budget binding: shrink towards what is at the provider plus the target.
+    const r = nextLimit(sample({ limit: 100, active: 80, atLimiter: 60, backlog: 50, queued: 5, grantRate: 100 }), { floor: 4, ceiling: 200 });
+    expect(r).toEqual({ limit: 80, decision: 'shrink' });
+    // Between the two: hold.
+    expect(nextLimit(sample({ limit: 20, active: 20, atLimiter: 9, backlog: 5, queued: 30, grantRate: 30 }), bounds)).toEqual({ limit: 20, decision: 'hold' });
+  });
+
   it('keeps a tenth of a second of grants waiting at the limiter, at least 2', () => {
     expect(queueTarget(0)).toBe(2);
     expect(queueTarget(200)).toBe(20);
@@ -82,7 +93,7 @@ describe('order of waiting calls (nextProduct)', () => {
 
 describe('CallSlots', () => {
   const slots: CallSlots[] = [];
-  const make = (o: { floor?: number; ceiling?: number; order?: 'product' | 'arrival'; ageMs?: number; forgetMs?: number } = {}) => {
+  const make = (o: { floor?: number; ceiling?: number; order?: 'product' | 'arrival'; ageMs?: number; forgetMs?: number; backlog?: () => number } = {}) => {
     const s = new CallSlots({ service: 'test', registry: new Registry(), tickMs: 60_000, ...o });
     slots.push(s);
     return s;
@@ -143,6 +154,25 @@ describe('CallSlots', () => {
     held.splice(0, 5).forEach((r) => r());
     expect(s.state().active).toBe(before - 5); // the queued 20 stay queued: above the new limit
     void pending;
+  });
+
+  it("sizes by the limiter's backlog when given one: calls waiting for their placed slot do not stop it growing", async () => {
+    let backlog = 0;
+    const s = make({ floor: 4, ceiling: 100, backlog: () => backlog });
+    const held = await Promise.all([0, 1, 2, 3].map(() => s.acquire()));
+    const waiting = Array.from({ length: 10 }, () => s.acquire());
+    // Every open call waits at the limiter, each with its slot placed.
+    for (let i = 0; i < 4; i++) s.enterLimiter();
+    s.tick();
+    expect(s.lastDecision).toBe('grow');
+    // Now none of them has a slot: the schedule is full.
+    backlog = 5;
+    s.tick();
+    expect(s.lastDecision).toBe('shrink');
+    for (let i = 0; i < 30; i++) s.tick();
+    expect(s.state().limit).toBe(4);
+    held.forEach((r) => r());
+    await Promise.all(waiting.map((p) => p.then((r) => r())));
   });
 
   it('finishes the product it began first before the next one: calls of a product seen later wait, even when they came earlier', async () => {

@@ -95,7 +95,13 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
         usage.start();
         ctx.onShutdown('llm-usage', () => usage.stop());
         deps.limiter = limiter;
-        const slots = new CallSlots({ ...llmCfg.llm.inFlight, order: llmCfg.llm.slotOrder, service: spec.name, registry: ctx.registry });
+        const slots = new CallSlots({
+          ...llmCfg.llm.inFlight,
+          order: llmCfg.llm.slotOrder,
+          backlog: () => limiter.backlog(),
+          service: spec.name,
+          registry: ctx.registry,
+        });
         ctx.onShutdown('llm call slots', () => slots.close());
         deps.slots = slots;
         deps.llm = createLlmClient({

@@ -16,6 +16,13 @@
  *   callers (≤ queueTarget): concurrency binds. Grow by GROW_STEP per tick.
  * - otherwise hold.
  *
+ * "Queue at the limiter" is its backlog when the limiter tells it: callers
+ * with no slot placed for them (the schedule is full within their horizon).
+ * A caller holding a slot only waits for its time, a round trip or two
+ * ahead: on a busy machine that is 50–150 ms, as many callers as a tenth of
+ * a second of grants, and counting them held the fleet at half the budget
+ * for the first ~10 s of bench:pipeline while the schedule had room.
+ *
  * The queue target is what the limiter must have waiting to reserve ahead
  * of its grants: QUEUE_AHEAD_S of this process's grant rate, at least
  * MIN_QUEUE. Floor and ceiling bound it (the ceiling is the memory-safe
@@ -30,6 +37,8 @@ export interface SizingSample {
   active: number;
   /** Calls holding a slot and waiting for the limiter's grant. */
   atLimiter: number;
+  /** Of this process's callers at the limiter, those with no slot placed yet (RateLimiter.backlog()); unknown: atLimiter counts. */
+  backlog?: number;
   /** Calls waiting for a slot. */
   queued: number;
   /** Grants per second this process got over the tick. */
@@ -57,13 +66,14 @@ export type SizingDecision = 'grow' | 'shrink' | 'hold';
 export function nextLimit(s: SizingSample, b: SizingBounds): { limit: number; decision: SizingDecision } {
   const clamp = (n: number) => Math.min(b.ceiling, Math.max(b.floor, Math.round(n)));
   const target = queueTarget(s.grantRate);
-  if (s.atLimiter > 2 * target) {
+  const queue = s.backlog ?? s.atLimiter;
+  if (queue > 2 * target) {
     const atProvider = Math.max(0, s.active - s.atLimiter);
     const limit = clamp(Math.max(atProvider + target, s.limit * SHRINK_STEP));
     return { limit: Math.min(limit, clamp(s.limit)), decision: limit < s.limit ? 'shrink' : 'hold' };
   }
   const wanting = s.queued > 0 || s.active >= s.limit;
-  if (wanting && s.atLimiter <= target) {
+  if (wanting && queue <= target) {
     const limit = clamp(Math.max(s.limit + 1, Math.ceil(s.limit * GROW_STEP)));
     return { limit, decision: limit > s.limit ? 'grow' : 'hold' };
   }

@@ -31,6 +31,8 @@ export interface CallSlotsOptions {
   ageMs?: number;
   /** A product with no call open this long is forgotten (default 60 s). */
   forgetMs?: number;
+  /** The limiter's backlog (RateLimiter.backlog()): the sizing rule's queue signal; without it every call at the limiter counts. */
+  backlog?: () => number;
   service: string;
   registry?: Registry;
 }
@@ -82,6 +84,7 @@ export class CallSlots {
   private closed = false;
   private readonly bounds: SizingBounds;
   private readonly tickMs: number;
+  private readonly backlog: (() => number) | undefined;
   private readonly labels: { service: string };
   private readonly gauges: { limit: Gauge<'service'>; active: Gauge<'service'>; queued: Gauge<'service'> };
   /** The last decision, for tests and logs. */
@@ -97,6 +100,7 @@ export class CallSlots {
     this.order = opts.order ?? DEFAULT_CALL_SLOTS.order;
     this.ageMs = opts.ageMs ?? DEFAULT_CALL_SLOTS.ageMs;
     this.forgetMs = opts.forgetMs ?? DEFAULT_CALL_SLOTS.forgetMs;
+    this.backlog = opts.backlog;
     this.limitNow = floor;
     this.labels = { service: opts.service };
     const registry = opts.registry ?? new Registry();
@@ -168,7 +172,14 @@ export class CallSlots {
   tick(at = performance.now()): void {
     const seconds = Math.max(0.001, (at - this.tickedAt) / 1000);
     const { limit, decision } = nextLimit(
-      { limit: this.limitNow, active: this.active, atLimiter: this.atLimiter, queued: this.queued(), grantRate: this.grants / seconds },
+      {
+        limit: this.limitNow,
+        active: this.active,
+        atLimiter: this.atLimiter,
+        ...(this.backlog ? { backlog: this.backlog() } : {}),
+        queued: this.queued(),
+        grantRate: this.grants / seconds,
+      },
       this.bounds,
     );
     this.grants = 0;
