@@ -31,7 +31,7 @@ import { promiseHooks } from 'node:v8';
 export interface DueSlots {
   /** Local time (performance.now()) its next held slot falls due; Infinity when it holds none. */
   readonly dueAt: number;
-  /** Hands out every slot due now, as its dispatch timer would. */
+  /** Hands out every slot due now, as its dispatch timer would; nothing if none is. */
   dispatchDue(): void;
 }
 
@@ -41,8 +41,8 @@ let scheduled = false;
 
 function dispatchDue(): void {
   scheduled = false;
-  const t = performance.now();
-  for (const l of watched) if (l.dueAt <= t) l.dispatchDue();
+  // Each limiter checks for itself whether a slot is (still) due.
+  for (const l of watched) l.dispatchDue();
 }
 
 function checkpoint(): void {

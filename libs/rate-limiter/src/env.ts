@@ -25,7 +25,7 @@ const schema = z.object({
   LIMITER_MARGIN_MS: env.int(DEFAULT_TUNING.marginMs, 1, 500),
   /** Cold start / after a pause: from 10 % to the full limits over this. */
   LIMITER_RAMP_MS: env.int(DEFAULT_TUNING.rampMs, 0, 600_000),
-  /** Due slots handed out between promise continuations too, not only by the (often late) dispatch timer. */
+  /** Due slots also handed out at the end of the running callback (checkpoint.ts), not only by the (often late) dispatch timer. */
   LIMITER_CHECKPOINTS: env.bool(DEFAULT_TUNING.checkpoints),
   MAX_API_RPS: z.coerce.number().positive().optional(),
   MAX_API_TPM: z.coerce.number().int().min(0).optional(),

@@ -107,17 +107,6 @@ class RedisRateLimiter implements RateLimiter {
   private dispatchTimer: NodeJS.Timeout | undefined;
   private dispatchAt = Infinity;
 
-  /** When the next held slot falls due (the dispatch timer's time): checkpoint.ts reads it. */
-  get dueAt(): number {
-    return this.dispatchAt;
-  }
-
-  /** A checkpoint found a slot due before the dispatch timer ran: hand it out now (checkpoint.ts). */
-  dispatchDue(): void {
-    if (this.closed || this.dispatchAt > now()) return;
-    clearTimeout(this.dispatchTimer);
-    this.dispatch();
-  }
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeAt = Infinity;
 
@@ -574,6 +563,18 @@ class RedisRateLimiter implements RateLimiter {
       this.applyPause(now() + e.remainingMs);
     } else if (e.type === 'halt') this.noteHalt(e.reason);
     else this.noteHalt(undefined);
+  }
+
+  /** When the next held slot falls due (the dispatch timer's time): checkpoint.ts reads it. */
+  get dueAt(): number {
+    return this.dispatchAt;
+  }
+
+  /** A checkpoint found a slot due before the dispatch timer ran: hand it out now (checkpoint.ts). */
+  dispatchDue(): void {
+    if (this.closed || this.dispatchAt > now()) return;
+    clearTimeout(this.dispatchTimer);
+    this.dispatch();
   }
 
   /** Hands every due slot to its caller, or drops it when it cannot be used safely. */
