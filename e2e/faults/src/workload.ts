@@ -103,7 +103,7 @@ export class Workload {
     if (product?.bulletPoints?.length) (storable(product.bulletPoints.join('')) ? this.bullets : this.poisonBullets).add(asin);
   }
 
-  /** Uploads products through the gateway (one chunk each, `concurrency` at once, 503s and refused connections retried). */
+  /** Uploads products through the gateway (one chunk each, `concurrency` at once, retryable statuses and refused connections retried: `sendUploads`). */
   async upload(gw: GatewayClient, specs: readonly ProductSpec[], concurrency = 4, onAccepted?: (c: UploadChunk) => void): Promise<UploadOutcome> {
     const chunks: UploadChunk[] = specs.map((s) => ({ asin: s.asin, reviews: s.reviews, ...(s.product ? { product: s.product } : {}) }));
     const out = await sendUploads(gw, chunks, concurrency, 120_000, {

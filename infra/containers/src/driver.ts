@@ -31,7 +31,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GatewayClient, loadReviewsByProduct, reviewDataPath } from '@voc/e2e';
 import { hostVariable, NATS_NODES, PG_NODES } from '@voc/infra';
-import { Database, planUploads, sendUploads, SIM_PROFILE, type UploadOutcome } from '@voc/two-hosts/harness';
+import { Database, mergeOutcomes, planUploads, sendUploads, SIM_PROFILE, type UploadOutcome } from '@voc/two-hosts/harness';
 import { runCommand } from './command';
 import { ComposeHost, type ContainerState, type EngineRef } from './compose-host';
 import {
@@ -214,13 +214,7 @@ async function main(ctx: DriverContext): Promise<boolean> {
       say('translate-svc x3 on A, all healthy');
       startup = await startupRows(fleet);
       const firstB = await sendUploads(gw, plan.first.slice(half), 4, 60_000);
-      first = {
-        sent: firstA.sent + firstB.sent,
-        accepted: firstA.accepted + firstB.accepted,
-        acceptedChunks: [...firstA.acceptedChunks, ...firstB.acceptedChunks],
-        retries: firstA.retries + firstB.retries,
-        failures: [...firstA.failures, ...firstB.failures],
-      };
+      first = mergeOutcomes(firstA, firstB);
       say(`first wave: ${first.accepted}/${first.sent} accepted (half before scaling, half after)`);
       if (first.accepted !== first.sent) throw new Error(`the first wave was not accepted: ${first.failures.join('; ')}`);
       // Every replica took work before B goes (Prometheus scrapes every 15 s); the check below reports it.
@@ -238,7 +232,8 @@ async function main(ctx: DriverContext): Promise<boolean> {
       const before = await db.stageCounts();
       say('server B killed (docker-compose kill: SIGKILL to every container of B: its Patroni, Redis, Sentinel, etcd and NATS node, its keepalived)');
       second = await sendUploads(gw, plan.second, 4, 120_000);
-      say(`second wave (B down): ${second.accepted}/${second.sent} accepted, ${second.retries} retried`);
+      say(`second wave (B down): ${second.accepted}/${second.sent} accepted, ${second.retries} retried ${JSON.stringify(second.retriedBy)}`);
+      for (const f of second.failures) say(`  not accepted: ${f}`);
       // A alone: does it store and translate the second wave? (Reported; a pause is a known limit, see the README.)
       await until(async () => Date.now() - killedAt >= opts.outageS * 1000, opts.outageS * 1000);
       const after = await db.stageCounts();
@@ -335,7 +330,7 @@ async function main(ctx: DriverContext): Promise<boolean> {
       recreatedByScaling,
       translateOnB: byQueue('TRANSLATE'),
       insightThemeOnB: byQueue('INSIGHT') + byQueue('THEME'),
-      uploads: { first: { sent: first.sent, accepted: first.accepted }, second: { sent: second.sent, accepted: second.accepted, retries: second.retries } },
+      uploads: { first: { sent: first.sent, accepted: first.accepted }, second: { sent: second.sent, accepted: second.accepted, retries: second.retries, retriedBy: second.retriedBy, failures: second.failures } },
       outage,
       finishedAtS,
       reports,

@@ -57,7 +57,11 @@ export interface ContainerObservations {
   recreatedByScaling: string[];
   translateOnB: number;
   insightThemeOnB: number;
-  uploads: { first: { sent: number; accepted: number }; second: { sent: number; accepted: number; retries: number } };
+  uploads: {
+    first: { sent: number; accepted: number };
+    /** `retriedBy`: the retried answers by status (or `connection`); `failures`: the chunks never accepted, with their last answer. */
+    second: { sent: number; accepted: number; retries: number; retriedBy: Record<string, number>; failures: string[] };
+  };
   /** Reviews stored and translated when B had just been killed, and when it was started again. */
   outage: { killedAtS: number; backAtS: number; storedBefore: number; storedAfter: number; translatedBefore: number; translatedAfter: number };
   finishedAtS: number | null;
@@ -119,6 +123,13 @@ export function unscrapedApps(targets: Target[], apps: AppContainer[]): AppConta
   return apps.filter((a) => !targets.some((t) => t.health === 'up' && t.scrapedBy === a.host && t.job === a.service && addressOf(t) === a.ip));
 }
 
+/** "5/8 (12 retried: 503 x9, 502 x3); not accepted: <the first failure>". */
+function secondWave(w: ContainerObservations['uploads']['second']): string {
+  const by = Object.entries(w.retriedBy).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} x${n}`).join(', ');
+  const failed = w.failures.length ? `; not accepted: ${w.failures[0]}${w.failures.length > 1 ? ` (and ${w.failures.length - 1} more)` : ''}` : '';
+  return `${w.accepted}/${w.sent} (${w.retries} retried${by ? `: ${by}` : ''})${failed}`;
+}
+
 export function computeFigures(o: ContainerObservations): ContainerFigures {
   const i = o.integrity;
   const lost = i.missing + i.unfinished;
@@ -140,7 +151,7 @@ export function computeFigures(o: ContainerObservations): ContainerFigures {
     ),
     check('first wave accepted', o.uploads.first.accepted === o.uploads.first.sent && o.uploads.first.sent > 0, `${o.uploads.first.accepted}/${o.uploads.first.sent} uploads`),
     check('uploads accepted while B was down', o.uploads.second.accepted === o.uploads.second.sent && o.uploads.second.sent > 0,
-      `${o.uploads.second.accepted}/${o.uploads.second.sent} (${o.uploads.second.retries} retried)`),
+      secondWave(o.uploads.second)),
     check('A stored and translated uploads alone while B was down', o.outage.storedAfter > o.outage.storedBefore && o.outage.translatedAfter > o.outage.translatedBefore,
       `stored ${o.outage.storedBefore} -> ${o.outage.storedAfter}, translated ${o.outage.translatedBefore} -> ${o.outage.translatedAfter} in ${round1(o.outage.backAtS - o.outage.killedAtS)} s`, 'warn'),
     check('translate-svc scaled to 3 on A by the override, each replica took work', replicas.length === 3 && replicas.every(([, n]) => n > 0),

@@ -14,7 +14,7 @@ function observations(over: Partial<ContainerObservations> = {}): ContainerObser
     translateReplicas: { 'server-a_translate-svc_1': 40, 'server-a_translate-svc_2': 35, 'server-a_translate-svc_3': 38 },
     translateOnB: 50,
     insightThemeOnB: 60,
-    uploads: { first: { sent: 10, accepted: 10 }, second: { sent: 6, accepted: 6, retries: 2 } },
+    uploads: { first: { sent: 10, accepted: 10 }, second: { sent: 6, accepted: 6, retries: 2, retriedBy: { '503': 2 }, failures: [] } },
     outage: { killedAtS: 20, backAtS: 50, storedBefore: 800, storedAfter: 1500, translatedBefore: 500, translatedAfter: 900 },
     finishedAtS: 120,
     reports: { requested: 5, ready: 5 },
@@ -87,6 +87,15 @@ describe('computeFigures', () => {
     const name = 'translate-svc scaled to 3 on A by the override, each replica took work';
     expect(failed(observations({ translateReplicas: { a: 10, b: 0, c: 5 } }))).toEqual([name]);
     expect(failed(observations({ translateReplicas: { a: 10, b: 3 } }))).toEqual([name]);
+  });
+
+  it('names the retried answers of the second wave, and the chunks it could not get accepted', () => {
+    const name = 'uploads accepted while B was down';
+    const ok = computeFigures(observations({ uploads: { first: { sent: 10, accepted: 10 }, second: { sent: 8, accepted: 8, retries: 12, retriedBy: { '502': 3, '503': 9 }, failures: [] } } }));
+    expect(ok.checks.find((c) => c.name === name)).toMatchObject({ ok: true, detail: '8/8 (12 retried: 503 x9, 502 x3)' });
+    const o = observations({ uploads: { first: { sent: 10, accepted: 10 }, second: { sent: 8, accepted: 6, retries: 9, retriedBy: { '503': 9 }, failures: ['X (100 reviews): 500 {}', 'Y (100 reviews): 500 {}'] } } });
+    expect(failed(o)).toEqual([name]);
+    expect(computeFigures(o).checks.find((c) => c.name === name)!.detail).toBe('6/8 (9 retried: 503 x9); not accepted: X (100 reviews): 500 {} (and 1 more)');
   });
 
   it('counts lost and duplicated reviews', () => {

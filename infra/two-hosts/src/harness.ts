@@ -10,7 +10,7 @@
  * - the plug-ins' uploads, the database audit and its figures, Prometheus text.
  */
 export { Database, type StageCounts } from './integrity';
-export { planUploads, reviewKey, sendUploads, type UploadChunk, type UploadOutcome } from './uploads';
+export { mergeOutcomes, planUploads, retryableStatus, reviewKey, sendUploads, type UploadChunk, type UploadOutcome } from './uploads';
 export { activeServices, appOf, commandOf, filledEnv, imageVariable, LLM_SIM_NICE, parseEnvFile, SIM_PROFILE, TEST_BED_MAX_API_TPM, testValue } from './deployment';
 export { parseCompose, rawEnvironment, interpolate, type ComposeFile, type ComposeService } from './compose';
 export { check, lostAndDuplicated, type Check, type Integrity } from './figures';

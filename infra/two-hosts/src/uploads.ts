@@ -86,27 +86,44 @@ export interface UploadOutcome {
   accepted: number;
   /** The chunks that got their 202 (whose reviews the pipeline now owes). */
   acceptedChunks: UploadChunk[];
-  /** Answers worth retrying (503, connection errors) that were retried. */
+  /** Answers worth retrying (see `retryableStatus`, connection errors) that were retried. */
   retries: number;
+  /** The same retries by answer: an HTTP status, or `connection`. */
+  retriedBy: Record<string, number>;
   /** Chunks that were never accepted, with the last answer. */
   failures: string[];
 }
 
 /**
- * Sends the chunks through the gateway, `concurrency` at a time. A 503 (the
- * gateway could not get JetStream's ack, e.g. while a stream leader moves to
- * another node) or a refused connection is retried for up to `retryForMs`,
- * as the plug-in does; any other answer but 202 is a failure. `onAccepted`
- * hears of each 202 as it comes (a test can act mid-way through the uploads).
+ * Whether a plug-in sends the same upload again on this status (re-sending is
+ * safe: apps/gateway/README.md). 503 is the gateway's own "retry" (JetStream
+ * did not acknowledge, e.g. while a stream leader moves to another node);
+ * 502 and 504 come from the load balancer in front when the gateway went away
+ * mid-request or HAProxy cut the session on marking it down (a health check
+ * that timed out during that leader move: found by test:containers, where the
+ * gateway had enqueued the three uploads HAProxy answered 502). Anything else
+ * is the request's fault or a bug, and is not retried.
+ */
+export function retryableStatus(status: number): boolean {
+  return status === 502 || status === 503 || status === 504;
+}
+
+/**
+ * Sends the chunks through the gateway, `concurrency` at a time. A retryable
+ * status (`retryableStatus`) or a refused connection is retried every second
+ * for up to `retryForMs`, as the plug-in does; any other answer but 202 is a
+ * failure. `onAccepted` hears of each 202 as it comes (a test can act mid-way
+ * through the uploads).
  */
 export async function sendUploads(
   gw: GatewayClient,
   chunksToSend: UploadChunk[],
   concurrency: number,
   retryForMs: number,
-  opts: { onAccepted?: (chunk: UploadChunk) => void } = {},
+  opts: { onAccepted?: (chunk: UploadChunk) => void; retryEveryMs?: number } = {},
 ): Promise<UploadOutcome> {
-  const out: UploadOutcome = { sent: chunksToSend.length, accepted: 0, acceptedChunks: [], retries: 0, failures: [] };
+  const retryEveryMs = opts.retryEveryMs ?? 1000;
+  const out: UploadOutcome = { sent: chunksToSend.length, accepted: 0, acceptedChunks: [], retries: 0, retriedBy: {}, failures: [] };
   let next = 0;
   const worker = async () => {
     while (next < chunksToSend.length) {
@@ -114,6 +131,7 @@ export async function sendUploads(
       const deadline = Date.now() + retryForMs;
       for (;;) {
         let answer: string;
+        let kind: string;
         try {
           const res = await gw.upload(c.asin, c.reviews.map(toUpload), c.product);
           if (res.status === 202) {
@@ -123,22 +141,39 @@ export async function sendUploads(
             break;
           }
           answer = `${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
-          if (res.status !== 503) {
+          kind = String(res.status);
+          if (!retryableStatus(res.status)) {
             out.failures.push(`${c.asin} (${c.reviews.length} reviews): ${answer}`);
             break;
           }
         } catch (e) {
           answer = (e as Error).message;
+          kind = 'connection';
         }
         if (Date.now() > deadline) {
           out.failures.push(`${c.asin} (${c.reviews.length} reviews): still failing after ${retryForMs} ms: ${answer}`);
           break;
         }
         out.retries++;
-        await new Promise((r) => setTimeout(r, 1000));
+        out.retriedBy[kind] = (out.retriedBy[kind] ?? 0) + 1;
+        await new Promise((r) => setTimeout(r, retryEveryMs));
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return out;
+}
+
+/** Two runs of `sendUploads` as one (a wave sent in two parts). */
+export function mergeOutcomes(a: UploadOutcome, b: UploadOutcome): UploadOutcome {
+  const retriedBy = { ...a.retriedBy };
+  for (const [k, n] of Object.entries(b.retriedBy)) retriedBy[k] = (retriedBy[k] ?? 0) + n;
+  return {
+    sent: a.sent + b.sent,
+    accepted: a.accepted + b.accepted,
+    acceptedChunks: [...a.acceptedChunks, ...b.acceptedChunks],
+    retries: a.retries + b.retries,
+    retriedBy,
+    failures: [...a.failures, ...b.failures],
+  };
 }
