@@ -92,6 +92,24 @@ const OVERRIDE = 'infra/overrides/translate-x3.yml';
  */
 const PROVIDER_CPU_SHARES = 9548;
 
+/**
+ * `docker-compose up`, typed again once when it stopped on a dependency that was unhealthy when it
+ * looked (1.29 gives up at once on an unhealthy `depends_on: condition: service_healthy`), after the
+ * host is healthy again: what the operator does. The three hosts share two cores here: with B's
+ * servers starting (Patroni, the base backup from A), A's Patroni answered HAProxy's checks too late
+ * for half a minute, A's HAProxy went unhealthy, and `up` of A's services stopped (a local run,
+ * 2026-12-03). Any other failure, or a second one, ends the run.
+ */
+async function upAgainIfUnhealthy(fleet: Fleet, host: ComposeHost, args: string[]): Promise<void> {
+  const first = await host.compose(args, { allowFailure: true });
+  if (first.code === 0) return;
+  const out = `${first.stderr}\n${first.stdout}`;
+  if (!/Container "[0-9a-f]+" is unhealthy/.test(out)) throw new Error(`docker-compose ${args.join(' ')} failed (exit ${first.code}):\n${out.slice(-3000)}`);
+  say(`${host.host.role}: up stopped on an unhealthy dependency (${/Container "([0-9a-f]+)" is unhealthy/.exec(out)![1]}): waiting until the host is healthy, then the same command again`);
+  await fleet.waitHealthy(host, 300_000);
+  await host.compose(args);
+}
+
 async function giveProviderCpu(host: ComposeHost): Promise<void> {
   const sims = (await host.containers()).filter((c) => c.service === 'llm-sim');
   if (!sims.length) throw new Error(`${host.host.role}: no llm-sim container to give the provider's CPU weight`);
@@ -180,9 +198,9 @@ async function main(ctx: DriverContext): Promise<boolean> {
   await a.compose(['up', '-d', ...servers(aServices)]);
   await fleet.waitHealthy(a, 300_000);
   await b.compose(['up', '-d', ...servers(bServices)]);
-  await a.compose([...SIM, 'up', '-d', ...aServices]);
+  await upAgainIfUnhealthy(fleet, a, [...SIM, 'up', '-d', ...aServices]);
   await giveProviderCpu(a);
-  await b.compose(['up', '-d', ...bServices]);
+  await upAgainIfUnhealthy(fleet, b, ['up', '-d', ...bServices]);
   await Promise.all([fleet.waitHealthy(a, 300_000), fleet.waitHealthy(b, 300_000), fleet.waitHealthy(w, 300_000)]);
   say(`deployed: every container of A, B and the witness healthy after ${((Date.now() - deployStart) / 1000).toFixed(1)} s; the floating address on ${await vipHolder(fleet)}`);
 
