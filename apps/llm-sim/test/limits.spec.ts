@@ -1,6 +1,6 @@
 import { buildTranslateSingleMessages } from '@voc/prompts';
 import { RateLimitError } from 'openai';
-import type { LlmSim } from '../src';
+import { SimClient, type LlmSim } from '../src';
 import { MODEL, openaiFor, startTestSim } from './support';
 
 describe('llm-sim account limit (429) and /stats', () => {
@@ -72,6 +72,16 @@ describe('llm-sim account limit (429) and /stats', () => {
       maxTokensIn1s: 0,
       maxTokensIn60s: 0,
     });
+  });
+
+  it('SimClient reads /stats and resets them over HTTP, as for llm-sim in its own process', async () => {
+    await openaiFor(sim).chat.completions.create({ model: MODEL, messages: buildTranslateSingleMessages({ text: 'y' }) });
+    const client = new SimClient(`http://127.0.0.1:${sim.port}`);
+    expect(await client.stats()).toEqual(sim.stats());
+    expect((await client.stats()).requests).toBe(1);
+    await client.reset();
+    expect(sim.stats().requests).toBe(0);
+    await expect(new SimClient(`http://127.0.0.1:${sim.port}/nowhere`).stats()).rejects.toThrow('llm-sim GET /stats answered 404');
   });
 
   it('counts a body that is not JSON as a request of kind other and answers 400', async () => {

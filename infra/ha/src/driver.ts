@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadReviewsByProduct, reviewDataPath, ROOT } from '@voc/e2e';
-import type { SimStatsSnapshot } from '@voc/llm-sim';
+import { SimClient } from '@voc/llm-sim';
 import { ensureBinaries, startApp, waitReady, type RunningApp } from '@voc/local-stack';
 import { PG_NODES } from '@voc/infra';
 import { QUEUES } from '@voc/messaging';
@@ -106,21 +106,6 @@ async function need(what: string, probe: () => Promise<boolean>, timeoutMs: numb
   const start = Date.now();
   if (!(await until(probe, timeoutMs, 500))) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
   say(`${what} (${secondsSince(start)} s)`);
-}
-
-class SimClient {
-  constructor(private readonly baseUrl: string) {}
-
-  async stats(): Promise<SimStatsSnapshot> {
-    const res = await fetch(`${this.baseUrl}/stats`, { signal: AbortSignal.timeout(5000) });
-    if (!res.ok) throw new Error(`llm-sim GET /stats answered ${res.status}`);
-    return (await res.json()) as SimStatsSnapshot;
-  }
-
-  async reset(): Promise<void> {
-    const res = await fetch(`${this.baseUrl}/stats/reset`, { method: 'POST', signal: AbortSignal.timeout(5000) });
-    if (!res.ok) throw new Error(`llm-sim POST /stats/reset answered ${res.status}`);
-  }
 }
 
 const pgName = (role: ServerHost) => PG_NODES.find((n) => n.owner === role)!.name;
