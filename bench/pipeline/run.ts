@@ -38,6 +38,7 @@ import { NODE_RUNTIME_ENV, nodeFlagsOf, SERVICES, type ServiceName } from '@voc/
 import { GatewayClient, ROOT, startPipeline, toUpload, type DataReview, type Pipeline } from '@voc/e2e';
 import { bundleApps } from '@voc/local-stack';
 import { DEFAULT_TUNING } from '@voc/rate-limiter';
+import { LLM_SIM_NICE } from '@voc/two-hosts/harness';
 import { CAUSES, classify, productDone, tally, type Second } from './causes';
 import { capsOf, parseConfig, type BenchConfig } from './config';
 import { benchProducts } from './products';
@@ -120,7 +121,7 @@ interface RunResult {
   droppedSlots: Record<string, number>;
   /** Grants over the run (every LLM service). */
   grants: number;
-  /** Mean cores used over the run per service (process + children), by this process (llm-sim + sampling), and the machine's busy share. */
+  /** Mean cores used over the run per service (process + children), by llm-sim, by this process (uploads, sampling), and the machine's busy share. */
   cpuCores: Record<string, number>;
   machineBusy: number | null;
   /** Per LLM service: the largest event-loop lag p99 and mean (ms) its /metrics showed during the run. */
@@ -148,6 +149,9 @@ async function runOne(latencyMs: number, cfg: BenchConfig, products: [string, Da
     env: { ...NODE_RUNTIME_ENV, MAX_API_RPS: String(RPS), MAX_API_TPM: String(TPM), LOG_LEVEL: 'warn', ...cfg.env },
     serviceEnv: cfg.serviceEnv,
     sim: { latencyMs, jitterMs: Math.round(latencyMs / 3), rpsLimit: ACCOUNT_RPS, tpmLimit: TPM > 0 ? Math.round(TPM / 0.8) : 0 },
+    // The provider is another machine: its own process, at test:ha's priority, so that it counts
+    // requests when they arrive (in this process, sampling and its event loop made it count late).
+    simProcess: { nice: LLM_SIM_NICE },
   });
   if (interrupted) {
     await p.stop();
@@ -162,7 +166,7 @@ async function runOne(latencyMs: number, cfg: BenchConfig, products: [string, Da
     const gw = new GatewayClient(p.gatewayUrl, p.apiKey);
     const asins = products.map(([asin]) => asin);
     const sizes = products.map(([, rs]) => rs.length);
-    p.sim.resetStats();
+    await p.simClient.reset();
     const t0 = Date.now();
     const uploads = products.flatMap(([asin, rs]) => Array.from({ length: Math.ceil(rs.length / UPLOAD_SIZE) }, (_, i) => [asin, rs.slice(i * UPLOAD_SIZE, (i + 1) * UPLOAD_SIZE)] as const));
     const uploading = Promise.all(
@@ -197,7 +201,7 @@ async function runOne(latencyMs: number, cfg: BenchConfig, products: [string, Da
     if (interrupted) throw new Error('interrupted');
     await uploading;
     const last = samples.at(-1)!;
-    const st = p.sim.stats();
+    const st = await p.simClient.stats();
     const admitted = st.requests - st.rejected429;
     const failed = last.products.reduce((n, pp) => n + (pp?.failed ?? 0), 0);
     return derive({

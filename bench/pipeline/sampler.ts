@@ -65,7 +65,7 @@ export interface Sample {
   /** Per product of the run (in order), its progress; undefined before the gateway knows it. */
   products: (ProductProgress | undefined)[];
   rssMb: Record<string, number>;
-  /** CPU seconds used so far per service (process + children), and by this process (which runs llm-sim). */
+  /** CPU seconds used so far per service (process + children), by llm-sim's process, and by this process (`bench`). */
   cpuS?: Record<string, number>;
   /** The machine's CPU seconds so far: busy (user + nice + system + irq) and all (busy + idle + iowait). */
   machineCpuS?: { busy: number; all: number };
@@ -227,8 +227,8 @@ export interface SamplerDeps {
 
 export async function takeSample(d: SamplerDeps): Promise<Sample> {
   const started = Date.now();
-  const st = d.p.sim.stats();
-  const [services, queues, products] = await Promise.all([
+  const [st, services, queues, products] = await Promise.all([
+    d.p.simClient.stats(),
     Promise.all(LLM_SERVICES.map(async (n) => [n, await serviceSample(`http://127.0.0.1:${d.p.apps.get(n)!.port}/metrics`)] as const)),
     queueStats(d.jsm).catch(() => undefined),
     Promise.all(
@@ -245,8 +245,10 @@ export async function takeSample(d: SamplerDeps): Promise<Sample> {
     ),
   ]);
   const { rssMb, cpuS } = treeUsage(Object.fromEntries([...d.p.apps].map(([name, app]) => [name, app.pid])));
+  // The provider's CPU, not a service's: no RSS row (the bound is the services').
+  if (d.p.simApp) cpuS['llm-sim'] = treeUsage({ sim: d.p.simApp.pid }).cpuS.sim!;
   const own = process.cpuUsage();
-  cpuS['bench + llm-sim'] = Math.round((own.user + own.system) / 1e4) / 100;
+  cpuS.bench = Math.round((own.user + own.system) / 1e4) / 100;
   return {
     t: started - d.t0,
     sim: { requests: st.requests, rejected429: st.rejected429, counted: st.tokens.counted, byKind: { ...st.byKind } },

@@ -1,14 +1,16 @@
 /**
  * The whole pipeline on one machine for tests and benchmarks: real NATS,
- * Redis and PostgreSQL on free loopback ports, llm-sim in this process, and
- * every service as its own node process with the environment `npm start`
- * gives it (from the service definitions of @voc/config).
+ * Redis and PostgreSQL on free loopback ports, llm-sim in this process (or
+ * its own, `simProcess`), and every service as its own node process with
+ * the environment `npm start` gives it (from the service definitions of
+ * @voc/config).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { cpuClassOf, SERVICES, serviceEnvironment, type ServiceName } from '@voc/config';
 import { applyMigrations } from '@voc/db/migrate';
-import { startLlmSim, type LlmSim, type SimConfig, type SimStatsSnapshot } from '@voc/llm-sim';
+import { SimClient, startLlmSim, type LlmSim, type SimConfig, type SimStatsSnapshot } from '@voc/llm-sim';
+import { simEnv } from '@voc/llm-sim/config';
 import { stablePort, startApp, type AppRuntime, startFaultProxy, startTestStack, waitReady, type FaultProxy, type RunningApp, type TestStack } from '@voc/local-stack';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -16,8 +18,12 @@ export const WORKERS: ServiceName[] = ['ingest-svc', 'translate-svc', 'learning-
 
 export interface Pipeline {
   stack: TestStack;
-  /** The running simulator (a new object after startSim()). */
+  /** The running simulator (a new object after startSim()); not with `simProcess`. */
   readonly sim: LlmSim;
+  /** llm-sim's stats over HTTP: in this process or its own (`simProcess`). */
+  readonly simClient: SimClient;
+  /** With `simProcess`: llm-sim's process. */
+  simApp?: RunningApp;
   apps: Map<ServiceName, RunningApp>;
   gatewayUrl: string;
   /** The gateway's /metrics (its own port). */
@@ -29,15 +35,22 @@ export interface Pipeline {
   dbProxy?: FaultProxy;
   /** Starts (again) one service, e.g. after killing it; a service started before keeps its port (the gateway its URL). */
   startService(name: ServiceName, extraEnv?: Record<string, string>): Promise<RunningApp>;
-  /** Stops llm-sim (the provider is gone: connections refused) and returns its last stats. */
+  /** Stops llm-sim (the provider is gone: connections refused) and returns its last stats; not with `simProcess`. */
   stopSim(): Promise<SimStatsSnapshot>;
-  /** Starts llm-sim again on its port with the pipeline's settings and `overrides` (other faults, latency…). */
+  /** Starts llm-sim again on its port with the pipeline's settings and `overrides` (other faults, latency…); not with `simProcess`. */
   startSim(overrides?: Partial<SimConfig>): Promise<LlmSim>;
   stop(): Promise<void>;
 }
 
 export interface PipelineOptions {
   sim?: Partial<SimConfig>;
+  /**
+   * Run llm-sim as its own process (the provider is another machine: its
+   * event loop is not this one's, so it sees requests when they are sent),
+   * at `nice`; read its stats with `simClient`. Off by default: tests use
+   * the in-process `sim` and stop and start it.
+   */
+  simProcess?: { nice?: number };
   /** Extra environment for every service (e.g. LEARN_QUIET_MS). */
   env?: Record<string, string>;
   /** Per-service environment. */
@@ -67,6 +80,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   mkdirSync(logDir, { recursive: true });
   const apps = new Map<ServiceName, RunningApp>();
   let sim: LlmSim | undefined;
+  let simApp: RunningApp | undefined;
   const ports = new Map<ServiceName, number>();
   let dbProxy: FaultProxy | undefined;
   let gatewayMetricsPort = 0;
@@ -74,6 +88,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     await dbProxy?.setMode('pass');
     await Promise.all([...apps.values()].map((a) => a.stop()));
     await sim?.stop();
+    await simApp?.stop();
     await dbProxy?.stop();
     await stack.stop();
   };
@@ -82,15 +97,24 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     if (opts.databaseProxy) dbProxy = await startFaultProxy({ host: '127.0.0.1', port: Number(new URL(stack.databaseUrl).port) });
     const simConfig: Partial<SimConfig> = { host: '127.0.0.1', latencyMs: 20, jitterMs: 10, rpsLimit: 250, errorRate: 0, malformedRate: 0, ...opts.sim };
     // A port of its own range: startSim() brings llm-sim back on it after a while down.
-    sim = await startLlmSim({ ...simConfig, port: await stablePort() });
-    const simPort = sim.port;
+    const simPort = await stablePort();
+    if (opts.simProcess) {
+      const simVars = { ...serviceEnvironment('llm-sim'), ...simEnv({ ...simConfig, port: simPort }), ...(opts.env?.LOG_LEVEL ? { LOG_LEVEL: opts.env.LOG_LEVEL } : {}) };
+      simApp = startApp(ROOT, 'llm-sim', simVars, path.join(logDir, 'llm-sim.log'), {
+        port: simPort,
+        runtime: opts.runtime,
+        ...(opts.simProcess.nice !== undefined ? { nice: opts.simProcess.nice } : {}),
+      });
+      await waitReady(simApp, opts.readyTimeoutMs ?? 90_000);
+    } else sim = await startLlmSim({ ...simConfig, port: simPort });
+    const simOrigin = `http://127.0.0.1:${simPort}`;
     const apiKey = 'e2e-key';
     const env: Record<string, string> = {
       NATS_URL: stack.natsUrl,
       ...((opts.stack?.natsNodes ?? 1) >= 3 ? { NATS_REPLICAS: '3' } : {}),
       REDIS_URL: stack.redisUrl,
       DATABASE_URL: dbProxy ? dbProxy.url(stack.databaseUrl) : stack.databaseUrl,
-      LLM_BASE_URL: sim.baseUrl,
+      LLM_BASE_URL: `${simOrigin}/v1`,
       GATEWAY_API_KEYS: apiKey,
       LOG_LEVEL: 'info',
       SHUTDOWN_TIMEOUT_MS: '5000',
@@ -117,7 +141,11 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     const names = opts.services ?? (['gateway', ...WORKERS] as ServiceName[]);
     await Promise.all(names.map((n) => startService(n)));
     const gw = apps.get('gateway');
+    const inProcessOnly = (what: string) => {
+      if (simApp) throw new Error(`${what}: llm-sim runs as its own process (simProcess)`);
+    };
     const stopSim = async () => {
+      inProcessOnly('stopSim');
       if (!sim) throw new Error('llm-sim is not running');
       const last = sim.stats();
       await sim.stop();
@@ -125,6 +153,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
       return last;
     };
     const startSim = async (overrides: Partial<SimConfig> = {}) => {
+      inProcessOnly('startSim');
       if (sim) await stopSim();
       // The same port: every service's LLM_BASE_URL points there.
       sim = await startLlmSim({ ...simConfig, ...overrides, port: simPort });
@@ -133,9 +162,12 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     return {
       stack,
       get sim() {
+        inProcessOnly('sim');
         if (!sim) throw new Error('llm-sim is stopped (startSim() starts it again)');
         return sim;
       },
+      simClient: new SimClient(simOrigin),
+      ...(simApp ? { simApp } : {}),
       apps,
       gatewayUrl: gw ? `http://127.0.0.1:${gw.port}` : '',
       gatewayMetricsUrl: gw ? `http://127.0.0.1:${gatewayMetricsPort}/metrics` : '',

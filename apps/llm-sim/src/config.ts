@@ -73,3 +73,29 @@ export function simConfigFromEnv(source: NodeJS.ProcessEnv = process.env): SimCo
     ...(c.LLM_SIM_API_KEY ? { apiKey: c.LLM_SIM_API_KEY } : {}),
   };
 }
+
+/** Each setting's variable: simConfigFromEnv read backwards, for a caller that runs llm-sim as its own process. */
+const VARIABLES: Record<Exclude<keyof SimConfig, 'apiKey'>, string> & { apiKey: string } = {
+  port: 'LLM_SIM_PORT',
+  host: 'LLM_SIM_HOST',
+  latencyMs: 'LLM_SIM_LATENCY_MS',
+  jitterMs: 'LLM_SIM_JITTER_MS',
+  rpsLimit: 'LLM_SIM_RPS_LIMIT',
+  tpmLimit: 'LLM_SIM_TPM_LIMIT',
+  burstFactor: 'LLM_SIM_BURST_FACTOR',
+  burstFloorRps: 'LLM_SIM_BURST_FLOOR_RPS',
+  defaultMaxTokens: 'LLM_SIM_DEFAULT_MAX_TOKENS',
+  arrearage: 'LLM_SIM_ARREARAGE',
+  cacheMinTokens: 'LLM_SIM_CACHE_MIN_TOKENS',
+  errorRate: 'LLM_SIM_ERROR_RATE',
+  malformedRate: 'LLM_SIM_MALFORMED_RATE',
+  seed: 'LLM_SIM_SEED',
+  apiKey: 'LLM_SIM_API_KEY',
+};
+
+/** The environment that makes llm-sim's process run with `config` (settings not given keep their defaults). */
+export function simEnv(config: Partial<SimConfig>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) if (v !== undefined) out[VARIABLES[k as keyof SimConfig]] = String(v);
+  return out;
+}
