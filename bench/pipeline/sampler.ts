@@ -244,9 +244,10 @@ export async function takeSample(d: SamplerDeps): Promise<Sample> {
       }),
     ),
   ]);
-  const { rssMb, cpuS } = treeUsage(Object.fromEntries([...d.p.apps].map(([name, app]) => [name, app.pid])));
-  // The provider's CPU, not a service's: no RSS row (the bound is the services').
-  if (d.p.simApp) cpuS['llm-sim'] = treeUsage({ sim: d.p.simApp.pid }).cpuS.sim!;
+  const pids = Object.fromEntries([...d.p.apps].map(([name, app]) => [name, app.pid]));
+  const { rssMb, cpuS } = treeUsage(d.p.simApp ? { ...pids, 'llm-sim': d.p.simApp.pid } : pids);
+  // The provider's CPU, not a service's memory: no RSS row (the bound is the services').
+  delete rssMb['llm-sim'];
   const own = process.cpuUsage();
   cpuS.bench = Math.round((own.user + own.system) / 1e4) / 100;
   return {

@@ -75,7 +75,7 @@ export function simConfigFromEnv(source: NodeJS.ProcessEnv = process.env): SimCo
 }
 
 /** Each setting's variable: simConfigFromEnv read backwards, for a caller that runs llm-sim as its own process. */
-const VARIABLES: Record<Exclude<keyof SimConfig, 'apiKey'>, string> & { apiKey: string } = {
+const VARIABLES: Record<keyof SimConfig, string> = {
   port: 'LLM_SIM_PORT',
   host: 'LLM_SIM_HOST',
   latencyMs: 'LLM_SIM_LATENCY_MS',

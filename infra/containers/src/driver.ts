@@ -32,7 +32,7 @@ import path from 'node:path';
 import { GatewayClient, loadReviewsByProduct, reviewDataPath } from '@voc/e2e';
 import { hostVariable, NATS_NODES, PG_NODES } from '@voc/infra';
 import { Database, LLM_SIM_NICE, mergeOutcomes, planUploads, sendUploads, SIM_PROFILE, type UploadOutcome } from '@voc/two-hosts/harness';
-import { runCommand } from './command';
+import { runCommand, tail } from './command';
 import { ComposeHost, type ContainerState, type EngineRef } from './compose-host';
 import {
   computeFigures,
@@ -104,8 +104,9 @@ async function upAgainIfUnhealthy(fleet: Fleet, host: ComposeHost, args: string[
   const first = await host.compose(args, { allowFailure: true });
   if (first.code === 0) return;
   const out = `${first.stderr}\n${first.stdout}`;
-  if (!/Container "[0-9a-f]+" is unhealthy/.test(out)) throw new Error(`docker-compose ${args.join(' ')} failed (exit ${first.code}):\n${out.slice(-3000)}`);
-  say(`${host.host.role}: up stopped on an unhealthy dependency (${/Container "([0-9a-f]+)" is unhealthy/.exec(out)![1]}): waiting until the host is healthy, then the same command again`);
+  const unhealthy = /Container "([0-9a-f]+)" is unhealthy/.exec(out);
+  if (!unhealthy) throw new Error(`docker-compose ${args.join(' ')} failed (exit ${first.code}):\n${tail(out)}`);
+  say(`${host.host.role}: up stopped on an unhealthy dependency (${unhealthy[1]}): waiting until the host is healthy, then the same command again`);
   await fleet.waitHealthy(host, 300_000);
   await host.compose(args);
 }
