@@ -6,6 +6,7 @@ import { MalformedAnswerError, type ChatMessage, type LlmCallContext, type Promp
 import type { CallSlots } from './concurrency';
 import { LlmRequestError } from './errors';
 import { httpFetch } from './http-fetch';
+import { fetchInWindow, SEND_WINDOW, sendLateCause, windowOf, type SendThread, type SendWindow } from './send';
 import type { LlmLimiter, Priority, ThrottleCause } from './limiter';
 import { createLlmMetrics, type LlmMetrics } from './metrics';
 import { costOf, type PriceTable } from './pricing';
@@ -69,6 +70,11 @@ export interface LlmClientOptions {
    * it, calls are bounded only by their callers (tests, benches).
    */
   slots?: CallSlots;
+  /**
+   * The process's send thread (LLM_SEND_THREAD): requests leave from it at
+   * their grant's sendAt. Without it they wait for sendAt on this thread.
+   */
+  sendThread?: SendThread;
 }
 
 export interface ChatRequest {
@@ -157,8 +163,16 @@ class OpenAiLlmClient implements LlmClient {
     this.slots = opts.slots;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.retryPolicy };
     this.metrics = createLlmMetrics(opts.registry);
+    const sender = opts.sendThread;
+    const sent = (lateMs: number) => this.metrics.sendLateness.observe({ service: this.service, model: this.model }, lateMs / 1000);
+    sender?.onSent(sent);
+    const send = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+      const window = windowOf(init);
+      if (!window) return httpFetch(input, init);
+      return sender ? sender.fetch(input, init, window) : fetchInWindow(httpFetch, input, init, window, sent);
+    };
     // The SDK's own retries are off: every attempt must pass the limiter first.
-    this.openai = new OpenAI({ fetch: httpFetch, baseURL: opts.baseUrl, apiKey: opts.apiKey, maxRetries: 0, timeout: this.timeoutMs + SDK_TIMEOUT_MARGIN_MS });
+    this.openai = new OpenAI({ fetch: send, baseURL: opts.baseUrl, apiKey: opts.apiKey, maxRetries: 0, timeout: this.timeoutMs + SDK_TIMEOUT_MARGIN_MS });
   }
 
   chat(req: ChatRequest): Promise<ChatResult> {
@@ -193,11 +207,14 @@ class OpenAiLlmClient implements LlmClient {
       try {
         const grant = await this.granted(() => this.opts.limiter.acquire({ priority, tokens: reserved, ...(lane ? { lane } : {}), ...(req.signal ? { signal: req.signal } : {}) }));
         const endTimer = this.metrics.duration.startTimer(labels);
+        // A slot handed off ahead (limiter handoffMs) leaves at its time, from the send thread if there is one.
+        const window: SendWindow | undefined = grant.sendAt !== undefined && grant.sendBy !== undefined ? { sendAt: grant.sendAt, sendBy: grant.sendBy } : undefined;
+        const ahead = window ? Math.max(0, Math.ceil(window.sendAt - performance.now())) : 0;
         // The attempt's own deadline, told apart from the caller's abort by
         // which signal fired (the SDK's timeout error is not reliably
         // recognisable, e.g. across realms); the SDK's timeout is only a backstop.
         const deadline = new AbortController();
-        const timer = setTimeout(() => deadline.abort(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+        const timer = setTimeout(() => deadline.abort(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs + ahead);
         const linked = linkedSignal([req.signal, deadline.signal]);
         let completion: OpenAI.Chat.Completions.ChatCompletion | undefined;
         let error: unknown;
@@ -210,7 +227,13 @@ class OpenAiLlmClient implements LlmClient {
               ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
               ...(req.jsonMode ? { response_format: { type: 'json_object' as const } } : {}),
             },
-            { signal: linked.signal, timeout: this.timeoutMs + SDK_TIMEOUT_MARGIN_MS, maxRetries: 0 },
+            {
+              signal: linked.signal,
+              timeout: this.timeoutMs + ahead + SDK_TIMEOUT_MARGIN_MS,
+              maxRetries: 0,
+              // Passed through to `send` as part of its RequestInit.
+              ...(window ? { fetchOptions: { [SEND_WINDOW]: window } as unknown as OpenAI.RequestOptions['fetchOptions'] } : {}),
+            },
           );
         } catch (err) {
           error = err;
@@ -219,6 +242,14 @@ class OpenAiLlmClient implements LlmClient {
           linked.dispose();
         }
 
+        const missed = completion ? undefined : sendLateCause(error);
+        if (missed) {
+          // Not sent: nothing reached the provider. The slot counts as dropped late; acquire again, no retry spent.
+          if (grant.missed) grant.missed(missed.lateMs);
+          else grant.cancel();
+          this.metrics.sendMissed.inc({ service: this.service, model: this.model });
+          continue;
+        }
         if (!completion) {
           const timedOut = deadline.signal.aborted && !req.signal?.aborted;
           const failure = timedOut ? TIMEOUT_FAILURE : classifyFailure(error);

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { DEFAULT_CALL_SLOTS, SLOT_ORDERS, type SlotOrder } from './concurrency';
 import { parsePrices, type PriceTable } from './pricing';
 
+/** LLM_SEND_THREAD's default. */
+export const DEFAULT_SEND_THREAD = false;
+
 /** The placeholder key, accepted only when the LLM is on this machine (the simulator). */
 export const SIM_API_KEY = 'sim-key';
 
@@ -20,6 +23,8 @@ export interface LlmConfig {
   inFlight: { floor: number; ceiling: number };
   /** LLM_SLOT_ORDER: which waiting call gets a free slot: a product's first ('product') or first come ('arrival'). */
   slotOrder: SlotOrder;
+  /** LLM_SEND_THREAD: requests leave at their slot's time from a thread of their own (SendThread), not from the event loop. */
+  sendThread: boolean;
 }
 
 export function isLoopbackUrl(url: string): boolean {
@@ -41,6 +46,7 @@ const schema = z
     LLM_HALT_PROBE_MS: env.int(60_000, 100),
     LLM_MIN_IN_FLIGHT: env.int(DEFAULT_CALL_SLOTS.floor, 1, 10_000),
     LLM_MAX_IN_FLIGHT: env.int(DEFAULT_CALL_SLOTS.ceiling, 1, 10_000),
+    LLM_SEND_THREAD: env.bool(DEFAULT_SEND_THREAD),
     LLM_SLOT_ORDER: z.enum(SLOT_ORDERS, { message: `expected ${SLOT_ORDERS.join(' or ')}` }).default(DEFAULT_CALL_SLOTS.order),
     LLM_PRICES: z
       .string()
@@ -68,7 +74,7 @@ const schema = z
     }
   });
 
-/** LLM settings from the environment (LLM_BASE_URL, LLM_API_KEY, LLM_MODEL, LLM_TIMEOUT_MS, LLM_MAX_RETRIES, LLM_PRICES, LLM_MIN_IN_FLIGHT, LLM_MAX_IN_FLIGHT, LLM_SLOT_ORDER). */
+/** LLM settings from the environment (LLM_BASE_URL, LLM_API_KEY, LLM_MODEL, LLM_TIMEOUT_MS, LLM_MAX_RETRIES, LLM_PRICES, LLM_MIN_IN_FLIGHT, LLM_MAX_IN_FLIGHT, LLM_SLOT_ORDER, LLM_SEND_THREAD). */
 export function llmConfigFromEnv(source: NodeJS.ProcessEnv = process.env, service = 'llm'): LlmConfig {
   const c = loadConfig(service, schema, source);
   return {
@@ -81,5 +87,6 @@ export function llmConfigFromEnv(source: NodeJS.ProcessEnv = process.env, servic
     haltProbeEveryMs: c.LLM_HALT_PROBE_MS,
     inFlight: { floor: c.LLM_MIN_IN_FLIGHT, ceiling: c.LLM_MAX_IN_FLIGHT },
     slotOrder: c.LLM_SLOT_ORDER,
+    sendThread: c.LLM_SEND_THREAD,
   };
 }

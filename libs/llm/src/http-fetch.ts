@@ -30,10 +30,6 @@ const DECODERS: Record<string, (b: Buffer) => Buffer> = {
   br: zlib.brotliDecompressSync,
 };
 
-function abortError(): DOMException {
-  return new DOMException('This operation was aborted', 'AbortError');
-}
-
 function headerRecord(h: RequestInit['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   if (!h) return out;
@@ -53,11 +49,21 @@ function bodyOf(body: RequestInit['body']): string | Buffer | undefined {
   throw new TypeError('httpFetch: only string and byte bodies are supported');
 }
 
+/** What http.IncomingMessage says of a buffered answer (also what the send thread posts back). */
+export interface RawAnswer {
+  status: number | undefined;
+  statusText: string | undefined;
+  /** Names and values alternating, as IncomingMessage.rawHeaders. */
+  rawHeaders: string[];
+  body: Buffer;
+}
+
 /** The buffered answer as a `Response`, decompressed; throws for a body it cannot decode or a status a Response cannot hold. */
-function responseOf(res: http.IncomingMessage, chunks: Buffer[], method: string | undefined): Response {
+export function responseOf(answer: RawAnswer, method: string | undefined): Response {
+  const { rawHeaders } = answer;
   const headers = new Headers();
-  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
-  let data: Buffer<ArrayBufferLike> = Buffer.concat(chunks);
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) headers.append(rawHeaders[i]!, rawHeaders[i + 1]!);
+  let data: Buffer<ArrayBufferLike> = answer.body;
   const encoding = headers.get('content-encoding')?.trim().toLowerCase();
   const decode = encoding ? DECODERS[encoding] : undefined;
   if (decode) {
@@ -65,24 +71,33 @@ function responseOf(res: http.IncomingMessage, chunks: Buffer[], method: string 
     headers.delete('content-encoding');
     headers.delete('content-length');
   }
-  const status = res.statusCode ?? 502;
+  const status = answer.status ?? 502;
   const empty = status === 204 || status === 205 || status === 304 || method === 'HEAD';
-  return new Response(empty ? null : data, { status, statusText: res.statusMessage ?? '', headers });
+  return new Response(empty ? null : data, { status, statusText: answer.statusText ?? '', headers });
+}
+
+/** The request parts httpFetch and the send thread send: URL checked, headers flattened, body as a string or bytes. */
+export function requestOf(input: string | URL | Request, init: RequestInit): { url: URL & { protocol: 'http:' | 'https:' }; method: string; headers: Record<string, string>; body: string | Buffer | undefined } {
+  const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`httpFetch: unsupported protocol ${url.protocol}`);
+  return { url: url as URL & { protocol: 'http:' | 'https:' }, method: init.method ?? 'GET', headers: headerRecord(init.headers), body: bodyOf(init.body) };
+}
+
+export function abortError(): DOMException {
+  return new DOMException('This operation was aborted', 'AbortError');
 }
 
 export function httpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     const signal = init.signal ?? undefined;
     if (signal?.aborted) return reject(abortError());
-    let url: URL;
-    let body: string | Buffer | undefined;
+    let parts: ReturnType<typeof requestOf>;
     try {
-      url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`httpFetch: unsupported protocol ${url.protocol}`);
-      body = bodyOf(init.body);
+      parts = requestOf(input, init);
     } catch (err) {
       return reject(err);
     }
+    const { url, body } = parts;
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
@@ -92,7 +107,7 @@ export function httpFetch(input: string | URL | Request, init: RequestInit = {})
     };
     const fail = (err: unknown) => settle(() => reject(new TypeError('fetch failed', { cause: err })));
     const mod = url.protocol === 'https:' ? https : http;
-    const req = mod.request(url, { method: init.method ?? 'GET', headers: headerRecord(init.headers), agent: AGENTS[url.protocol] }, (res) => {
+    const req = mod.request(url, { method: parts.method, headers: parts.headers, agent: AGENTS[url.protocol] }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', fail);
@@ -103,7 +118,7 @@ export function httpFetch(input: string | URL | Request, init: RequestInit = {})
       res.on('end', () => {
         let response: Response;
         try {
-          response = responseOf(res, chunks, init.method);
+          response = responseOf({ status: res.statusCode, statusText: res.statusMessage, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }, init.method);
         } catch (err) {
           return fail(err);
         }

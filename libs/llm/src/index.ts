@@ -9,6 +9,7 @@ export type { LlmGrant, LlmLimiter, Priority, ThrottleCause } from './limiter';
 export { CallSlots, DEFAULT_CALL_SLOTS, SLOT_ORDERS, nextLimit, nextProduct, queueTarget, type CallSlotsOptions, type CallSlotsState, type ProductHead, type SizingSample, type SlotOrder } from './concurrency';
 export { createLlmClient, type LlmClient, type LlmClientOptions, type LlmLogger, type LlmUsage } from './client';
 export { LlmRequestError, type FailureReason } from './errors';
+export { SendLateError, SendThread, type SendWindow } from './send';
 export { costOf, parsePrices, type ModelPrice, type PriceTable } from './pricing';
 export { estimatePromptTokens, estimateTokens } from './tokens/estimate';
 export { FIXED_MAX_TOKENS, translateBatchMaxTokens, translateSingleMaxTokens } from './tokens/max-tokens';

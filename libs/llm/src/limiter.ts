@@ -17,6 +17,12 @@ export interface LlmGrant {
   settle(actualTokens: number): void;
   /** The request was never sent: its tokens go back. */
   cancel(): void;
+  /** performance.now() before which the request must not leave (a slot handed off ahead of its time); absent: send at once. */
+  readonly sendAt?: number;
+  /** performance.now() after which it must not leave: past it, call missed() and acquire again. */
+  readonly sendBy?: number;
+  /** It could not leave by sendBy: tokens back, counted as a slot dropped late. */
+  missed?(lateMs: number): void;
 }
 
 export interface LlmLimiter {

@@ -11,6 +11,10 @@ export interface LlmMetrics {
   retries: Counter<'service' | 'model' | 'kind' | 'reason'>;
   throttled: Counter<'service' | 'model' | 'cause'>;
   halts: Counter<'service' | 'model'>;
+  /** Granted requests not sent because their window had closed (a slot dropped late; the call acquires again). */
+  sendMissed: Counter<'service' | 'model'>;
+  /** How long after its slot's time each request left (the send thread's or this thread's clock). */
+  sendLateness: Histogram<'service' | 'model'>;
   /** Counts one answered call's tokens (prompt, completion, cached) and cost. */
   recordUsage(labels: UsageLabels, usage: { promptTokens: number; completionTokens: number; cachedTokens: number }, cost: number): void;
 }
@@ -66,6 +70,19 @@ export function createLlmMetrics(registry: Registry = new Registry()): LlmMetric
       name: 'llm_account_refusals_total',
       help: 'Calls refused because the account is in arrears or its quota is exhausted (403); each halted the fleet',
       labelNames: ['service', 'model'] as const,
+      registers,
+    })),
+    sendMissed: getOrCreate(registry, 'llm_send_missed_total', () => new Counter({
+      name: 'llm_send_missed_total',
+      help: 'Granted LLM requests not sent because their sender got to them after the limiter margin; each acquired again',
+      labelNames: ['service', 'model'] as const,
+      registers,
+    })),
+    sendLateness: getOrCreate(registry, 'llm_send_lateness_seconds', () => new Histogram({
+      name: 'llm_send_lateness_seconds',
+      help: "How long after its slot's time each LLM request left",
+      labelNames: ['service', 'model'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1],
       registers,
     })),
     recordUsage(labels, usage, amount) {

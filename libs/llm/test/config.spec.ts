@@ -13,7 +13,13 @@ describe('llmConfigFromEnv', () => {
       haltProbeEveryMs: 60_000,
       inFlight: { floor: 8, ceiling: 600 },
       slotOrder: 'product',
+      sendThread: false,
     });
+  });
+
+  it('reads LLM_SEND_THREAD and names a bad one', () => {
+    expect(llmConfigFromEnv({ LLM_SEND_THREAD: 'true' }).sendThread).toBe(true);
+    expect(() => llmConfigFromEnv({ LLM_SEND_THREAD: 'sometimes' })).toThrow(/LLM_SEND_THREAD/);
   });
 
   it('reads the bounds of the self-sized open calls and refuses a ceiling below the floor', () => {

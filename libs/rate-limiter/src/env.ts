@@ -27,6 +27,8 @@ const schema = z.object({
   LIMITER_RAMP_MS: env.int(DEFAULT_TUNING.rampMs, 0, 600_000),
   /** Due slots also handed out at the end of the running callback (checkpoint.ts), not only by the (often late) dispatch timer. */
   LIMITER_CHECKPOINTS: env.bool(DEFAULT_TUNING.checkpoints),
+  /** Slots handed to their caller this long ahead, to be sent on time by its send thread (LLM_SEND_THREAD). */
+  LIMITER_HANDOFF_MS: env.int(DEFAULT_TUNING.handoffMs, 0, 1000),
   MAX_API_RPS: z.coerce.number().positive().optional(),
   MAX_API_TPM: z.coerce.number().int().min(0).optional(),
   LLM_MODEL_LIMITS: z.string().optional().transform(parsed(parseModelLimits, 'qwen3-max=8:800000,other=20')),
@@ -50,6 +52,8 @@ export interface LimiterConfig {
   rampMs: number;
   /** LIMITER_CHECKPOINTS: the limiter's checkpoints tuning. */
   checkpoints: boolean;
+  /** LIMITER_HANDOFF_MS: the limiter's handoffMs tuning. */
+  handoffMs: number;
   /** LLM_LANE_SHARES: minimum shares of the normal lanes. */
   laneShares: Record<string, number>;
 }
@@ -80,6 +84,7 @@ export function limiterConfigFromEnv(vars: NodeJS.ProcessEnv = process.env, serv
     marginMs: c.LIMITER_MARGIN_MS,
     rampMs: c.LIMITER_RAMP_MS,
     checkpoints: c.LIMITER_CHECKPOINTS,
+    handoffMs: c.LIMITER_HANDOFF_MS,
     laneShares: c.LLM_LANE_SHARES ?? { ...DEFAULT_LANE_SHARES },
   };
 }
@@ -88,8 +93,8 @@ export function limiterConfigFromEnv(vars: NodeJS.ProcessEnv = process.env, serv
 export function limiterOptionsFor(
   config: LimiterConfig,
   key: string = config.model,
-): Pick<RateLimiterOptions, 'key' | 'rps' | 'tpm' | 'marginMs' | 'rampMs' | 'checkpoints' | 'laneShares'> {
+): Pick<RateLimiterOptions, 'key' | 'rps' | 'tpm' | 'marginMs' | 'rampMs' | 'checkpoints' | 'handoffMs' | 'laneShares'> {
   const l = config.keyLimits[key];
   if (!l) throw new Error(`no rate limit configured for '${key}' (configured: ${Object.keys(config.keyLimits).join(', ')}); add it to LLM_MODEL_LIMITS`);
-  return { key, rps: l.rps, tpm: l.tpm, marginMs: config.marginMs, rampMs: config.rampMs, checkpoints: config.checkpoints, laneShares: config.laneShares };
+  return { key, rps: l.rps, tpm: l.tpm, marginMs: config.marginMs, rampMs: config.rampMs, checkpoints: config.checkpoints, handoffMs: config.handoffMs, laneShares: config.laneShares };
 }

@@ -188,9 +188,19 @@ class RedisRateLimiter implements RateLimiter {
         tokens,
         since: now(),
         slot: undefined,
-        grant: (slot, at, lateMs) => {
+        grant: (slot, at, lateMs, window) => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(new LimiterGrant(tokens, slot.probe, at, lateMs, (delta, cancelled) => this.adjust(logUs(slot), delta, cancelled)));
+          resolve(
+            new LimiterGrant(
+              tokens,
+              slot.probe,
+              at,
+              lateMs,
+              window,
+              (delta, cancelled) => this.adjust(logUs(slot), delta, cancelled),
+              (missedBy) => this.missed(missedBy),
+            ),
+          );
         },
         reject: (err) => {
           signal?.removeEventListener('abort', onAbort);
@@ -581,11 +591,13 @@ class RedisRateLimiter implements RateLimiter {
   private dispatch(): void {
     this.dispatchTimer = undefined;
     this.dispatchAt = Infinity;
-    for (let s = this.held.peek(); s && s.localAt <= now(); s = this.held.peek()) {
+    // Slots are handed off this long before their time (handoffMs; 0: at their time).
+    const ahead = this.cfg.handoffMs;
+    for (let s = this.held.peek(); s && s.localAt <= now() + ahead; s = this.held.peek()) {
       const t = now();
       // The clock map may have learnt since the slot was mapped: never early.
       const earliest = this.clock.toLocal(s.redisUs, t);
-      if (earliest > t) {
+      if (earliest > t + ahead) {
         this.held.shift();
         s.localAt = earliest;
         this.held.insert(s);
@@ -665,7 +677,9 @@ class RedisRateLimiter implements RateLimiter {
     this.waiters.remove(w);
     w.slot = undefined;
     const lateMs = Math.max(0, late);
-    w.grant(s, t, Math.max(0, lateMs - s.extUs / 1000));
+    // Never before the slot's latest mapping, never after its earliest one plus the margin (what tooLate checks).
+    const window = { sendAt: Math.max(t, this.clock.toLocal(s.redisUs, t)), sendBy: t - late + this.cfg.marginMs + s.extUs / 1000 };
+    w.grant(s, t, Math.max(0, lateMs - s.extUs / 1000), window);
     this.noteLateness(lateMs);
     if (lateMs > this.cfg.marginMs) this.metrics.extendedGrants.inc({ key: this.key });
     const labels = { key: this.key, priority: w.priority };
@@ -676,6 +690,12 @@ class RedisRateLimiter implements RateLimiter {
     this.localGrants.record(w.tokens);
     // A slot carrying more tokens than its caller's: the rest goes back.
     if (this.tpm > 0 && s.tokens > w.tokens) this.settles.add([logUs(s), w.tokens - s.tokens, 0], t);
+  }
+
+  /** A granted request its caller could not send by the grant's sendBy (Grant.missed): a slot dropped late. */
+  private missed(lateMs: number): void {
+    this.noteLateness(lateMs);
+    this.metrics.droppedSlots.inc({ key: this.key, reason: 'late' });
   }
 
   /** Each due slot's lateness once, granted or dropped: for the extension (p90 of recent ones) and the metric. */
@@ -804,11 +824,12 @@ class RedisRateLimiter implements RateLimiter {
   private armDispatch(): void {
     const next = this.held.peek();
     if (!next) return;
-    if (this.dispatchTimer && this.dispatchAt <= next.localAt) return;
+    const at = next.localAt - this.cfg.handoffMs;
+    if (this.dispatchTimer && this.dispatchAt <= at) return;
     clearTimeout(this.dispatchTimer);
-    this.dispatchAt = next.localAt;
+    this.dispatchAt = at;
     // setTimeout may fire up to ~1 ms early; dispatch() re-checks the clock.
-    this.dispatchTimer = setTimeout(() => this.dispatch(), Math.max(0, Math.ceil(next.localAt - now())));
+    this.dispatchTimer = setTimeout(() => this.dispatch(), Math.max(0, Math.ceil(at - now())));
   }
 
   private armWake(at: number): void {

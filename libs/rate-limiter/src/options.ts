@@ -20,6 +20,7 @@ export const DEFAULT_TUNING = Object.freeze({
   probeEveryMs: 60_000,
   keyPrefix: 'rl',
   checkpoints: true,
+  handoffMs: 0,
 });
 
 /**
@@ -65,6 +66,7 @@ export interface ResolvedTuning {
   maxPauseMs: number;
   keyPrefix: string;
   checkpoints: boolean;
+  handoffMs: number;
 }
 
 function check(name: string, value: number, { integer = false, min = 0, inclusive = false, max = Infinity } = {}): number {
@@ -132,5 +134,6 @@ export function resolveTuning(rps: number, tpm: number, t: LimiterTuning = {}): 
     maxPauseMs: check('maxPauseMs', t.maxPauseMs ?? d.maxPauseMs),
     keyPrefix: t.keyPrefix ?? d.keyPrefix,
     checkpoints: t.checkpoints ?? d.checkpoints,
+    handoffMs: check('handoffMs', t.handoffMs ?? d.handoffMs, { inclusive: true, max: 1000 }),
   };
 }

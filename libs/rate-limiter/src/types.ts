@@ -36,6 +36,16 @@ export interface Grant {
    * stand for, plus the slot's extension if it has one (see the README).
    */
   readonly lateMs: number;
+  /** performance.now() before which the request must not leave: grantedAt unless the limiter hands slots off ahead (handoffMs). */
+  readonly sendAt: number;
+  /** performance.now() after which the request must not leave: past it, call missed() and acquire again. */
+  readonly sendBy: number;
+  /**
+   * The request could not leave by sendBy and was not sent: its tokens go
+   * back and the slot counts as dropped late, as one the limiter reached too
+   * late itself. `lateMs`: how long after sendAt the sender got to it.
+   */
+  missed(lateMs: number): void;
   /**
    * Reconciles the reservation once with what the provider counted (by the
    * counting rule: usage.prompt_tokens + the max_tokens sent). Less gives the
@@ -191,6 +201,16 @@ export interface LimiterTuning {
    * event loop reaches late. Default true.
    */
   checkpoints?: boolean;
+  /**
+   * Hands a slot to its caller this long before its time: the grant then
+   * says when the request may leave (sendAt) and by when (sendBy), and the
+   * caller's sender keeps that window (issue 12: an event loop that reaches
+   * a slot late no longer throws it away, it prepares the request ahead and
+   * a thread with nothing else to do sends it on time). Only for callers
+   * that honour sendAt, as @voc/llm's client does. Default 0: granted at
+   * the slot's time, send at once.
+   */
+  handoffMs?: number;
 }
 
 export interface RateLimiterOptions extends LimiterTuning {

@@ -1,3 +1,4 @@
+import type { SendWindow } from './grant';
 import type { HeldSlot } from './held-slots';
 import type { Priority } from './types';
 
@@ -11,8 +12,8 @@ export interface Waiter {
   slot: HeldSlot | undefined;
   /** performance.now() when a later caller of its process was first placed before it (best fit), if ever. */
   passedOverAt?: number;
-  /** Resolves the caller with `slot`, granted at `at` (performance.now()), `lateMs` after the slot's time (Grant.lateMs). */
-  grant(slot: HeldSlot, at: number, lateMs: number): void;
+  /** Resolves the caller with `slot`, granted at `at` (performance.now()), `lateMs` after the slot's time (Grant.lateMs), to be sent within `window`. */
+  grant(slot: HeldSlot, at: number, lateMs: number, window: SendWindow): void;
   reject(err: unknown): void;
 }
 

@@ -34,6 +34,7 @@ describe('limiterConfigFromEnv', () => {
       marginMs: 10,
       rampMs: 5000,
       checkpoints: true,
+      handoffMs: 0,
       laneShares: { translate: 0.25, insight: 0.25, theme: 0.25 },
     });
   });
@@ -69,7 +70,7 @@ describe('limiterConfigFromEnv', () => {
   });
 
   it('gives the createRateLimiter options of a configured key', () => {
-    const c = limiterConfigFromEnv({ LLM_MODEL: 'qwen3-max', LIMITER_RAMP_MS: '1000', LIMITER_CHECKPOINTS: 'false' });
+    const c = limiterConfigFromEnv({ LLM_MODEL: 'qwen3-max', LIMITER_RAMP_MS: '1000', LIMITER_CHECKPOINTS: 'false', LIMITER_HANDOFF_MS: '40' });
     expect(limiterOptionsFor(c)).toEqual({
       key: 'qwen3-max',
       rps: 8,
@@ -77,6 +78,7 @@ describe('limiterConfigFromEnv', () => {
       marginMs: 10,
       rampMs: 1000,
       checkpoints: false,
+      handoffMs: 40,
       laneShares: { translate: 0.25, insight: 0.25, theme: 0.25 },
     });
     expect(() => limiterOptionsFor(c, 'gpt-unknown')).toThrow(/no rate limit configured for 'gpt-unknown'/);
@@ -85,12 +87,12 @@ describe('limiterConfigFromEnv', () => {
   it('names every bad variable', () => {
     let err: unknown;
     try {
-      limiterConfigFromEnv({ MAX_API_RPS: '-3', MAX_API_TPM: '1.5', LLM_MODEL_LIMITS: 'a=b', LIMITER_CHECKPOINTS: 'maybe' }, 'translate-svc');
+      limiterConfigFromEnv({ MAX_API_RPS: '-3', MAX_API_TPM: '1.5', LLM_MODEL_LIMITS: 'a=b', LIMITER_CHECKPOINTS: 'maybe', LIMITER_HANDOFF_MS: '-1' }, 'translate-svc');
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).problems.map((p) => p.variable).sort()).toEqual(['LIMITER_CHECKPOINTS', 'LLM_MODEL_LIMITS', 'MAX_API_RPS', 'MAX_API_TPM']);
+    expect((err as ConfigError).problems.map((p) => p.variable).sort()).toEqual(['LIMITER_CHECKPOINTS', 'LIMITER_HANDOFF_MS', 'LLM_MODEL_LIMITS', 'MAX_API_RPS', 'MAX_API_TPM']);
     expect((err as Error).message).toContain('translate-svc');
   });
 });

@@ -2,7 +2,7 @@ import type Redis from 'ioredis';
 import { z } from 'zod';
 import { loadServiceConfig, type ServiceName } from '@voc/config';
 import type { PrismaClient } from '@voc/db';
-import { CallSlots, createLlmClient, llmConfigFromEnv, type LlmClient } from '@voc/llm';
+import { CallSlots, createLlmClient, llmConfigFromEnv, SendThread, type LlmClient } from '@voc/llm';
 import { createConsumerRunner, ensureConsumer, serveRunnerStatus, type ConsumerRunner, type QueueName, type RunnerOptions } from '@voc/messaging';
 import { createRateLimiter, limiterConfigFromEnv, limiterOptionsFor, startupJitter, type Priority, type RateLimiter } from '@voc/rate-limiter';
 import { runService, type ServiceContext } from '@voc/service-kit';
@@ -104,6 +104,9 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
         });
         ctx.onShutdown('llm call slots', () => slots.close());
         deps.slots = slots;
+        // Registered before the consumers: closed after they drained.
+        const sendThread = llmCfg.llm.sendThread ? new SendThread() : undefined;
+        if (sendThread) ctx.onShutdown('llm send thread', () => sendThread.close());
         deps.llm = createLlmClient({
           baseUrl: llmCfg.llm.baseUrl,
           apiKey: llmCfg.llm.apiKey,
@@ -118,6 +121,7 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
           log: ctx.log,
           onUsage: usage.record,
           slots,
+          ...(sendThread ? { sendThread } : {}),
         });
         // Seed 001: stagger restarts so a fleet coming back does not spike the API.
         const slept = await startupJitter(spec.llm!.priority);

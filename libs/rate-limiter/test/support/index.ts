@@ -40,8 +40,8 @@ export interface Grant {
 }
 
 /**
- * Callers looping acquire() → record, like LLM workers that send at once.
- * Grant times are the limiter's own (grant.grantedAt, performance.now(): one
+ * Callers looping acquire() → record, like LLM workers that send on time.
+ * Grant times are the limiter's own (grant.sendAt, performance.now(): one
  * clock for every limiter instance in this process), not when the caller
  * resumes, which a loaded machine can delay past the next window.
  */
@@ -62,7 +62,7 @@ export class Load {
           while (!this.stop.signal.aborted) {
             let at: number;
             try {
-              at = (await limiter.acquire({ priority, signal: this.stop.signal })).grantedAt;
+              at = (await limiter.acquire({ priority, signal: this.stop.signal })).sendAt;
             } catch (err) {
               if (this.stop.signal.aborted) return;
               throw err;
@@ -80,7 +80,7 @@ export class Load {
     const t0 = performance.now();
     let at: number;
     try {
-      at = (await limiter.acquire({ priority, signal: this.stop.signal })).grantedAt;
+      at = (await limiter.acquire({ priority, signal: this.stop.signal })).sendAt;
     } catch (err) {
       if (this.stop.signal.aborted) return undefined;
       throw err;
