@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { DEFAULT_CALL_SLOTS, SLOT_ORDERS, type SlotOrder } from './concurrency';
 import { parsePrices, type PriceTable } from './pricing';
 
-/** LLM_SEND_THREAD's default. */
-export const DEFAULT_SEND_THREAD = false;
+/** LLM_SEND_THREAD's default: on (issue 12; see SendThread and the README's figures). */
+export const DEFAULT_SEND_THREAD = true;
 
 /** The placeholder key, accepted only when the LLM is on this machine (the simulator). */
 export const SIM_API_KEY = 'sim-key';

@@ -13,12 +13,12 @@ describe('llmConfigFromEnv', () => {
       haltProbeEveryMs: 60_000,
       inFlight: { floor: 8, ceiling: 600 },
       slotOrder: 'product',
-      sendThread: false,
+      sendThread: true,
     });
   });
 
   it('reads LLM_SEND_THREAD and names a bad one', () => {
-    expect(llmConfigFromEnv({ LLM_SEND_THREAD: 'true' }).sendThread).toBe(true);
+    expect(llmConfigFromEnv({ LLM_SEND_THREAD: 'false' }).sendThread).toBe(false);
     expect(() => llmConfigFromEnv({ LLM_SEND_THREAD: 'sometimes' })).toThrow(/LLM_SEND_THREAD/);
   });
 

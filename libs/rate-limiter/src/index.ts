@@ -23,7 +23,7 @@ export { createRateLimiters, type RateLimiterSet, type RateLimiterSetOptions } f
 export { DEFAULT_MODEL_LIMITS, UNKNOWN_MODEL_LIMIT, type KeyLimit } from './limits';
 export { DEFAULT_TUNING } from './options';
 export { DEFAULT_LANE, DEFAULT_LANE_SHARES, parseLaneShares } from './lanes';
-export { limiterConfigFromEnv, limiterOptionsFor, parseModelLimits, type LimiterConfig } from './env';
+export { limiterConfigFromEnv, limiterOptionsFor, parseModelLimits, SERVICE_HANDOFF_MS, type LimiterConfig } from './env';
 export { startupJitter, STARTUP_JITTER_MS } from './startup-jitter';
 export { RateLimiterClosedError } from './errors';
 export { maxInSlidingWindow, maxWeightedInSlidingWindow } from './window';

@@ -510,8 +510,9 @@ class RedisRateLimiter implements RateLimiter {
    * their time to be used. Capped below the vip horizon.
    */
   private normalHorizonUs(): number {
-    const stretched = Math.round(3 * this.roundTrips.typical() * 1000);
-    return Math.min(Math.max(this.cfg.horizonUs.normal, stretched), Math.round(this.cfg.horizonUs.vip / 2));
+    const { horizonUs, handoffMs } = this.cfg;
+    const stretched = Math.round((3 * this.roundTrips.typical() + handoffMs) * 1000);
+    return Math.min(Math.max(horizonUs.normal, stretched), Math.max(horizonUs.normal, Math.round(horizonUs.vip / 2)));
   }
 
   /**

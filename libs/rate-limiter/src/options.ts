@@ -90,12 +90,14 @@ export function resolveTuning(rps: number, tpm: number, t: LimiterTuning = {}): 
       `rate limiter: vipHorizonMs (${vipHorizonMs}) must exceed normalHorizonMs (${normalHorizonMs}), or vip callers could not overtake normal ones`,
     );
   }
+  // A slot handed off handoffMs ahead must be held that much earlier: every horizon (and the fence past them) moves with it.
+  const handoffMs = check('handoffMs', t.handoffMs ?? d.handoffMs, { inclusive: true, max: 1000 });
   const windowUs = Math.round((1000 + marginMs) * 1000);
   // Rounded up: slots a little further apart never break the limit.
   const intervalUs = Math.ceil(windowUs / rps);
   // Rounded down: a little less per window never breaks the limit.
   const tokensPerWindow = Math.floor(tpm / 60);
-  const horizonUs = { vip: Math.round(vipHorizonMs * 1000), normal: Math.round(normalHorizonMs * 1000) };
+  const horizonUs = { vip: Math.round((vipHorizonMs + handoffMs) * 1000), normal: Math.round((normalHorizonMs + handoffMs) * 1000) };
   // Half a horizon per turn: the next turn comes while half a horizon of
   // slots is still reserved, which absorbs late wake-ups without gaps (a
   // quarter left, measured, lost ~4 % of the rate to them).
@@ -106,7 +108,7 @@ export function resolveTuning(rps: number, tpm: number, t: LimiterTuning = {}): 
     vip: Math.min(maxLeaseSlots, t.leaseSlots ?? lease(horizonUs.vip)),
   };
   check('leaseSlots', leaseSlots.normal, { integer: true });
-  const fenceMs = Math.max(vipHorizonMs, check('fenceMs', t.fenceMs ?? 1000 + marginMs + vipHorizonMs, { inclusive: true }));
+  const fenceMs = Math.max(vipHorizonMs + handoffMs, check('fenceMs', t.fenceMs ?? 1000 + marginMs + vipHorizonMs + handoffMs, { inclusive: true }));
   return {
     rps,
     tpm,
@@ -134,6 +136,6 @@ export function resolveTuning(rps: number, tpm: number, t: LimiterTuning = {}): 
     maxPauseMs: check('maxPauseMs', t.maxPauseMs ?? d.maxPauseMs),
     keyPrefix: t.keyPrefix ?? d.keyPrefix,
     checkpoints: t.checkpoints ?? d.checkpoints,
-    handoffMs: check('handoffMs', t.handoffMs ?? d.handoffMs, { inclusive: true, max: 1000 }),
+    handoffMs,
   };
 }

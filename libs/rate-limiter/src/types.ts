@@ -207,8 +207,9 @@ export interface LimiterTuning {
    * caller's sender keeps that window (issue 12: an event loop that reaches
    * a slot late no longer throws it away, it prepares the request ahead and
    * a thread with nothing else to do sends it on time). Only for callers
-   * that honour sendAt, as @voc/llm's client does. Default 0: granted at
-   * the slot's time, send at once.
+   * that honour sendAt, as @voc/llm's client does. Every horizon (and the
+   * fence) moves this much further ahead, so slots are held early enough
+   * to be handed off. Default 0: granted at the slot's time, send at once.
    */
   handoffMs?: number;
 }

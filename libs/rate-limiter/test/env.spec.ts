@@ -34,7 +34,7 @@ describe('limiterConfigFromEnv', () => {
       marginMs: 10,
       rampMs: 5000,
       checkpoints: true,
-      handoffMs: 0,
+      handoffMs: 150,
       laneShares: { translate: 0.25, insight: 0.25, theme: 0.25 },
     });
   });

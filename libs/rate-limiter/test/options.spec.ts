@@ -28,8 +28,21 @@ describe('resolveTuning', () => {
     expect(resolveTuning(200, 0, { fenceMs: 0 }).fenceUs).toBeGreaterThan(t.horizonUs.vip);
   });
 
+  it('moves every horizon and the fence handoffMs further ahead: a slot handed off that early must be held that early', () => {
+    const base = resolveTuning(200, 0);
+    const t = resolveTuning(200, 0, { handoffMs: 150 });
+    expect(t.handoffMs).toBe(150);
+    expect(t.horizonUs.normal - base.horizonUs.normal).toBe(150_000);
+    expect(t.horizonUs.vip - base.horizonUs.vip).toBe(150_000);
+    expect(t.fenceUs - base.fenceUs).toBe(150_000);
+    expect(resolveTuning(200, 0, { fenceMs: 0, handoffMs: 150 }).fenceUs).toBeGreaterThan(t.horizonUs.vip);
+    expect(base.handoffMs).toBe(0);
+  });
+
   it.each([
     [0, {}],
+    [10, { handoffMs: -1 }],
+    [10, { handoffMs: 1001 }],
     [Number.NaN, {}],
     [10, { marginMs: 0 }],
     [10, { normalHorizonMs: 300, vipHorizonMs: 300 }],

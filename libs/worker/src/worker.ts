@@ -88,7 +88,9 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
 
       if (llmCfg) {
         // Both budgets of LLM_MODEL (MAX_API_RPS, MAX_API_TPM), its lanes and tuning.
-        const limiter = createRateLimiter({ redis, ...limiterOptionsFor(llmCfg.limiter, llmCfg.llm.model), registry: ctx.registry, log: ctx.log });
+        // Slots handed off ahead are sent on time only by a send thread; from the event loop they would be as late as before.
+        const handoffMs = llmCfg.llm.sendThread ? llmCfg.limiter.handoffMs : 0;
+        const limiter = createRateLimiter({ redis, ...limiterOptionsFor(llmCfg.limiter, llmCfg.llm.model), handoffMs, registry: ctx.registry, log: ctx.log });
         ctx.onShutdown('limiter', () => limiter.close());
         const usage = new UsageRecorder(db, ctx.log);
         // Registered after the database, so it runs before it on shutdown: the last tallies are written.
