@@ -197,10 +197,12 @@ async function serviceSample(url: string): Promise<ServiceSample | undefined> {
     const text = await res.text();
     const grants = metricSum(text, 'rate_limiter_grants_total');
     const attempts = metricSum(text, 'llm_requests_total');
+    // A grant its send thread reached too late was never sent (and is no attempt): not in flight.
+    const missed = metricSum(text, 'llm_send_missed_total');
     return {
       grants,
       attempts,
-      inFlight: Math.max(0, grants - attempts),
+      inFlight: Math.max(0, grants - attempts - missed),
       waiting: metricSum(text, 'rate_limiter_waiting'),
       budgetFactor: metricMin(text, 'rate_limiter_budget_factor', 'dimension="requests"') ?? 1,
       pauses: metricSum(text, 'rate_limiter_pauses_total'),
