@@ -76,8 +76,25 @@ export function responseOf(answer: RawAnswer, method: string | undefined): Respo
   return new Response(empty ? null : data, { status, statusText: answer.statusText ?? '', headers });
 }
 
-/** The request parts httpFetch and the send thread send: URL checked, headers flattened, body as a string or bytes. */
-export function requestOf(input: string | URL | Request, init: RequestInit): { url: URL & { protocol: 'http:' | 'https:' }; method: string; headers: Record<string, string>; body: string | Buffer | undefined } {
+/** What httpFetch and the send thread send: URL checked, headers flattened, body as a string or bytes. */
+export interface RequestParts {
+  url: URL & { protocol: 'http:' | 'https:' };
+  method: string;
+  headers: Record<string, string>;
+  body: string | Buffer | undefined;
+}
+
+/** The parts of a request about to be sent, or a rejection: an AbortError if already aborted, a TypeError for what cannot be sent. */
+export function requestOf(input: string | URL | Request, init: RequestInit): RequestParts | Promise<never> {
+  if (init.signal?.aborted) return Promise.reject(abortError());
+  try {
+    return partsOf(input, init);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function partsOf(input: string | URL | Request, init: RequestInit): RequestParts {
   const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`httpFetch: unsupported protocol ${url.protocol}`);
   return { url: url as URL & { protocol: 'http:' | 'https:' }, method: init.method ?? 'GET', headers: headerRecord(init.headers), body: bodyOf(init.body) };
@@ -88,15 +105,10 @@ export function abortError(): DOMException {
 }
 
 export function httpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  const parts = requestOf(input, init);
+  if (parts instanceof Promise) return parts;
   return new Promise<Response>((resolve, reject) => {
     const signal = init.signal ?? undefined;
-    if (signal?.aborted) return reject(abortError());
-    let parts: ReturnType<typeof requestOf>;
-    try {
-      parts = requestOf(input, init);
-    } catch (err) {
-      return reject(err);
-    }
     const { url, body } = parts;
     let settled = false;
     const settle = (fn: () => void) => {

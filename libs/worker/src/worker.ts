@@ -108,6 +108,7 @@ export async function startWorker<S extends z.ZodRawShape>(spec: WorkerSpec<S>) 
         deps.slots = slots;
         // Registered before the consumers: closed after they drained.
         const sendThread = llmCfg.llm.sendThread ? new SendThread() : undefined;
+        sendThread?.start();
         if (sendThread) ctx.onShutdown('llm send thread', () => sendThread.close());
         deps.llm = createLlmClient({
           baseUrl: llmCfg.llm.baseUrl,

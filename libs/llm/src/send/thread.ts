@@ -55,16 +55,11 @@ export class SendThread {
   }
 
   fetch(input: string | URL | Request, init: RequestInit, window: SendWindow): Promise<Response> {
+    if (this.closed) return Promise.reject(new TypeError('fetch failed', { cause: new Error('send thread closed') }));
+    const parts = requestOf(input, init);
+    if (parts instanceof Promise) return parts;
     return new Promise<Response>((resolve, reject) => {
-      if (this.closed) return reject(new TypeError('fetch failed', { cause: new Error('send thread closed') }));
       const signal = init.signal ?? undefined;
-      if (signal?.aborted) return reject(abortError());
-      let parts: ReturnType<typeof requestOf>;
-      try {
-        parts = requestOf(input, init);
-      } catch (err) {
-        return reject(err);
-      }
       const id = this.nextId++;
       const onAbort = () => {
         if (!this.pending.delete(id)) return;
@@ -74,7 +69,7 @@ export class SendThread {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, { resolve, reject, method: parts.method, detach: () => signal?.removeEventListener('abort', onAbort) });
-      const worker = this.start();
+      const worker = this.workerNow();
       if (this.pending.size === 1) worker.ref();
       worker.postMessage({
         t: 'send',
@@ -98,7 +93,12 @@ export class SendThread {
     await worker?.terminate();
   }
 
-  private start(): Worker {
+  /** Starts the thread now rather than on first use, so the first request does not wait for its start (tens of ms). */
+  start(): void {
+    this.workerNow();
+  }
+
+  private workerNow(): Worker {
     if (this.worker) return this.worker;
     // Small heaps: it holds requests and answers in flight, nothing else.
     const worker = new Worker(SEND_THREAD_SOURCE, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
