@@ -512,9 +512,7 @@ class RedisRateLimiter implements RateLimiter {
   private normalHorizonUs(): number {
     const { horizonUs, handoffMs } = this.cfg;
     const stretched = Math.round((3 * this.roundTrips.typical() + handoffMs) * 1000);
-    const horizon = Math.min(Math.max(horizonUs.normal, stretched), Math.max(horizonUs.normal, Math.round(horizonUs.vip / 2)));
-    // Handing off ahead, new slots start a lead plus the handoff ahead (leadUs): keep the configured horizon's room past that.
-    return handoffMs > 0 ? Math.max(horizon, this.leadUs() + horizonUs.normal - handoffMs * 1000) : horizon;
+    return Math.min(Math.max(horizonUs.normal, stretched), Math.max(horizonUs.normal, Math.round(horizonUs.vip / 2)));
   }
 
   /**
@@ -526,9 +524,7 @@ class RedisRateLimiter implements RateLimiter {
    * (issue 12: more slots dropped `late` than granted under a busy pipeline).
    */
   private leadUs(): number {
-    // A slot handed off ahead must still be handoffMs away when it arrives, or its caller gets less time than the
-    // handoff to prepare the request (on an idle schedule it was handed off at once, and some were missed).
-    return Math.round((Math.min(this.roundTrips.typical(), MAX_LEAD_MS) + this.cfg.handoffMs) * 1000);
+    return Math.round(Math.min(this.roundTrips.typical(), MAX_LEAD_MS) * 1000);
   }
 
   /**

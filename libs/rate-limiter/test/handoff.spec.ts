@@ -45,22 +45,6 @@ describe('handing slots off ahead (handoffMs)', () => {
     expect(maxInSlidingWindow(got.map(({ grant }) => grant.sendAt)).count).toBeLessThanOrEqual(R);
   });
 
-  it('gives a caller on an idle schedule the whole handoff to prepare: new slots are placed that far ahead', async () => {
-    const handoffMs = 100;
-    const limiter = createRateLimiter({ redis: env.clients.create(), key: 'handoff-idle', rps: 100, ...QUICK, marginMs: 20, handoffMs });
-    // One caller at a time: the schedule has room at every reservation.
-    const ahead: number[] = [];
-    for (let i = 0; i < 12; i++) {
-      const grant = await limiter.acquire();
-      ahead.push(grant.sendAt - grant.grantedAt);
-      await sleep(Math.max(0, grant.sendAt - performance.now()));
-    }
-    await limiter.close();
-    ahead.sort((a, b) => a - b);
-    // A loaded machine may reach a few slots late; most are handed off close to handoffMs ahead.
-    expect(ahead[Math.floor(ahead.length / 2)]).toBeGreaterThan(handoffMs * 0.6);
-  });
-
   it('grants at the slot itself without it: sendAt is the grant time', async () => {
     const limiter = createRateLimiter({ redis: env.clients.create(), key: 'no-handoff', rps: 20, ...QUICK });
     const got = await saturate(limiter, 5, 600);
