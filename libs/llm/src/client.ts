@@ -165,11 +165,10 @@ class OpenAiLlmClient implements LlmClient {
     this.metrics = createLlmMetrics(opts.registry);
     const sender = opts.sendThread;
     const sent = (lateMs: number) => this.metrics.sendLateness.observe({ service: this.service, model: this.model }, lateMs / 1000);
-    sender?.onSent(sent);
     const send = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
       const window = windowOf(init);
       if (!window) return httpFetch(input, init);
-      return sender ? sender.fetch(input, init, window) : fetchInWindow(httpFetch, input, init, window, sent);
+      return sender ? sender.fetch(input, init, window, sent) : fetchInWindow(httpFetch, input, init, window, sent);
     };
     // The SDK's own retries are off: every attempt must pass the limiter first.
     this.openai = new OpenAI({ fetch: send, baseURL: opts.baseUrl, apiKey: opts.apiKey, maxRetries: 0, timeout: this.timeoutMs + SDK_TIMEOUT_MARGIN_MS });

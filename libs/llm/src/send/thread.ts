@@ -10,6 +10,7 @@ interface Pending {
   resolve(r: Response): void;
   reject(err: unknown): void;
   method: string;
+  onSent: ((lateMs: number) => void) | undefined;
   /** Stops listening to the caller's signal. */
   detach(): void;
 }
@@ -42,19 +43,13 @@ export class SendThread {
   /** hrtime ms minus performance.now(): converts this thread's times for the send thread. */
   private readonly offset = hrNow() - performance.now();
 
-  private readonly sentListeners: ((lateMs: number) => void)[] = [];
-
-  /** Calls `listener` with how long after its sendAt each request left (metrics). */
-  onSent(listener: (lateMs: number) => void): void {
-    this.sentListeners.push(listener);
-  }
-
   /** Requests sent or waiting in the thread. */
   get size(): number {
     return this.pending.size;
   }
 
-  fetch(input: string | URL | Request, init: RequestInit, window: SendWindow): Promise<Response> {
+  /** Like fetchInWindow, from the thread: `onSent` hears how long after sendAt the request left. */
+  fetch(input: string | URL | Request, init: RequestInit, window: SendWindow, onSent?: (lateMs: number) => void): Promise<Response> {
     if (this.closed) return Promise.reject(new TypeError('fetch failed', { cause: new Error('send thread closed') }));
     const parts = requestOf(input, init);
     if (parts instanceof Promise) return parts;
@@ -68,7 +63,7 @@ export class SendThread {
         reject(abortError());
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, { resolve, reject, method: parts.method, detach: () => signal?.removeEventListener('abort', onAbort) });
+      this.pending.set(id, { resolve, reject, method: parts.method, onSent, detach: () => signal?.removeEventListener('abort', onAbort) });
       const worker = this.workerNow();
       if (this.pending.size === 1) worker.ref();
       worker.postMessage({
@@ -126,7 +121,7 @@ export class SendThread {
       const cause = Object.assign(new Error(m.message), m.code ? { code: m.code } : {});
       return p.reject(new TypeError('fetch failed', { cause }));
     }
-    for (const l of this.sentListeners) l(m.lateMs);
+    p.onSent?.(m.lateMs);
     try {
       p.resolve(responseOf({ status: m.status, statusText: m.statusText, rawHeaders: m.rawHeaders, body: Buffer.from(m.body) }, p.method));
     } catch (err) {

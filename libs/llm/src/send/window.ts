@@ -51,8 +51,9 @@ export async function fetchInWindow(
   for (let wait = window.sendAt - performance.now(); wait > 0; wait = window.sendAt - performance.now()) {
     await sleep(Math.ceil(wait), init.signal ?? undefined);
   }
-  const late = performance.now() - window.sendAt;
-  if (performance.now() > window.sendBy) throw new SendLateError(late);
+  const t = performance.now();
+  const late = t - window.sendAt;
+  if (t > window.sendBy) throw new SendLateError(late);
   onSent?.(late);
   return fetch(input, init);
 }
